@@ -1,0 +1,1 @@
+"""The portal's domain layer: plain Python over SQLite, no Streamlit (except lib/ui.py)."""
