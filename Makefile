@@ -1,0 +1,45 @@
+# The two commands: `make run` serves the portal, `make test` runs every test.
+# Both set everything up on a fresh Debian machine (venv, pinned packages, fonts, Chromium).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+APT_GET := $(shell command -v apt-get 2>/dev/null)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test venv test-deps system-fonts system-browser clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# The QR posters are drawn with a CJK font; the browser tests need Chromium and the same fonts.
+system-fonts:
+	@fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|WenQuanYi' || { \
+	  [ -n "$(APT_GET)" ] || { echo "Please install a CJK font (fonts-noto-cjk)"; exit 1; }; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+
+system-browser:
+	@[ -x /usr/bin/chromium ] || { \
+	  [ -n "$(APT_GET)" ] || { echo "Please install chromium"; exit 1; }; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium >/dev/null; }
+
+run: venv system-fonts
+	$(PY) -m lib.bootstrap
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.installed-dev system-fonts system-browser
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,9 @@
+"""微网实格 community portal: page config, the user of this run, and navigation by role."""
+import streamlit as st
+
+from lib import ui
+
+st.set_page_config(page_title="微网实格 · 社区自助服务", page_icon="🏘️", layout="centered")
+db = ui.portal_db()
+user = ui.current_user(db)
+st.navigation(ui.navigation_pages(user)).run()

@@ -1,0 +1,124 @@
+"""First-run set-up: the database, the cookie key, and the demo community or a first admin.
+
+Run by `make run` before the server starts (so a production admin password is printed once on
+the console) and again, cheaply, when the app opens its database.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from lib import org
+from lib.accounts import hash_password
+from lib.clock import now_iso, to_iso, utc_now
+from lib.config import DEMO_SEED_DIR, Settings, load_settings
+from lib.db import immediate, open_db, scalar
+
+COOKIE_KEY_FILE = "cookie_key"
+
+
+def cookie_key(settings: Settings) -> str:
+    """The cookie signing key, generated once and kept in the data directory (never in git)."""
+    path = settings.data_dir / COOKIE_KEY_FILE
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def seed_demo(db: Database) -> None:
+    """Create the demo community from data/demo/; running it again changes nothing."""
+    org.seed_organisation(db, json.loads((DEMO_SEED_DIR / "community.json").read_text("utf-8")))
+    spec = json.loads((DEMO_SEED_DIR / "accounts.json").read_text("utf-8"))
+    password_hash = None
+    now = utc_now()
+    with immediate(db):
+        for account in spec["accounts"]:
+            if scalar(db, "SELECT 1 FROM users WHERE username = ?", (account["username"],)):
+                continue
+            password_hash = password_hash or hash_password(spec["password"])
+            leads = _place_microgrid(db, account.get("leads_place"))
+            household_id = None
+            if account.get("place"):
+                place_id = scalar(db, "SELECT id FROM places WHERE code = ?", (account["place"],))
+                household_id = scalar(db, "SELECT id FROM households WHERE place_id = ? AND room = ?",
+                                      (place_id, account["room"]))
+                if household_id is None:
+                    household_id = db.execute(
+                        "INSERT INTO households (place_id, room, created_at) VALUES (?, ?, ?)",
+                        (place_id, account["room"], now_iso())).lastrowid
+            requested_place = scalar(db, "SELECT id FROM places WHERE code = ?",
+                                     (account.get("requested_place"),))
+            status = "verified" if household_id else ("pending" if requested_place else "none")
+            db["users"].insert({
+                "username": account["username"], "display_name": account["display_name"],
+                "password_hash": password_hash, "role": account["role"],
+                "leads_microgrid_id": leads, "mobile": account.get("mobile"),
+                "household_id": household_id, "household_status": status,
+                "requested_place_id": requested_place or (
+                    scalar(db, "SELECT place_id FROM households WHERE id = ?", (household_id,))),
+                "requested_room": account.get("requested_room") or account.get("room"),
+                "show_name_publicly": int(account.get("show_name_publicly", True)),
+                "created_at": to_iso(now - timedelta(days=120)),
+                "password_changed_at": to_iso(now - timedelta(days=120)),
+            })
+        for number, entry in enumerate(spec["points"]):
+            user_id = scalar(db, "SELECT id FROM users WHERE username = ?", (entry["username"],))
+            db.execute(
+                "INSERT OR IGNORE INTO points_ledger (user_id, amount, kind, reason,"
+                " idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, entry["amount"], entry["kind"], entry["reason"], f"demo:{number}",
+                 to_iso(now - timedelta(days=entry["days_ago"]))),
+            )
+
+
+def _place_microgrid(db: Database, code: str | None) -> int | None:
+    if not code:
+        return None
+    return scalar(db, "SELECT microgrid_id FROM places WHERE code = ?", (code,))
+
+
+def create_first_admin(db: Database) -> str | None:
+    """In production, the first run creates one admin and returns its one-time password."""
+    if scalar(db, "SELECT COUNT(*) FROM users"):
+        return None
+    password = "Aa1" + secrets.token_urlsafe(12)
+    with immediate(db):
+        db["users"].insert({
+            "username": "admin", "display_name": "社区管理员", "password_hash": hash_password(password),
+            "role": "admin", "created_at": now_iso(), "password_changed_at": now_iso(),
+        })
+    return password
+
+
+def prepare(settings: Settings, *, announce=print) -> Database:
+    """Open (and migrate) the database and make sure first-run content exists."""
+    cookie_key(settings)
+    db = open_db(settings.database_path)
+    if scalar(db, "SELECT value FROM settings WHERE key = 'bootstrapped'") == settings.mode:
+        return db
+    if settings.is_demo:
+        seed_demo(db)
+    else:
+        password = create_first_admin(db)
+        if password:
+            announce("=" * 60)
+            announce("首次运行：已创建管理员账号 admin，初始密码（只显示这一次）：")
+            announce(f"    {password}")
+            announce("请登录后立即修改密码。")
+            announce("=" * 60)
+    db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('bootstrapped', ?)",
+               (settings.mode,))
+    db.conn.commit()
+    return db
+
+
+if __name__ == "__main__":
+    prepare(load_settings(), announce=lambda line: print(line, file=sys.stderr, flush=True))

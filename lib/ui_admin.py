@@ -1,0 +1,222 @@
+"""The sections of the 管理 page, one function each; pages/admin.py picks them by role."""
+from __future__ import annotations
+
+import streamlit as st
+from sqlite_utils import Database
+
+from lib import accounts, audit, org, qr, roster, ui
+from lib.clock import local_text
+from lib.errors import NotFound, PermissionDenied, ValidationError
+from lib.roles import ACCOUNT_ROLES, ADMIN, ROLE_LABELS, STAFF, User
+
+PLACE_KIND_LABELS = {"building": "楼栋/单元", "common": "公共区域"}
+
+
+def household_checks(db: Database, actor: User) -> None:
+    """Leaders (their micro-grid) and staff confirm who lives where."""
+    pending = accounts.pending_households(db, actor)
+    if not pending:
+        st.info("目前没有待核实的住户。")
+        return
+    st.caption(f"共 {len(pending)} 条待核实")
+    for row in pending:
+        with st.container(border=True):
+            st.write(f"**{row['display_name']}**（{row['username']}）")
+            st.write(f"{row['place_name']} {row['room']} 室 · 申请于 {local_text(row['created_at'])}")
+            if row["mobile"]:
+                st.caption(f"手机：{row['mobile']}")
+            reason = st.text_input("未通过原因（不通过时必填）", key=f"admin_reject_reason_{row['id']}")
+            approve_col, reject_col = st.columns(2)
+            try:
+                if approve_col.button("核实通过", key=f"admin_approve_{row['id']}", type="primary"):
+                    accounts.verify_household(db, actor, user_id=row["id"], approve=True)
+                    st.rerun()
+                if reject_col.button("不通过", key=f"admin_reject_{row['id']}"):
+                    accounts.verify_household(db, actor, user_id=row["id"], approve=False,
+                                              reason=reason)
+                    st.rerun()
+            except (ValidationError, PermissionDenied, NotFound) as error:
+                st.error(str(error))
+
+
+def users(db: Database, actor: User) -> None:
+    """Staff look users up; admins change roles, reset passwords and disable accounts."""
+    query = st.text_input("搜索用户（用户名、称呼或手机号）", key="admin_user_query")
+    found = accounts.search_users(db, actor, query, limit=50)
+    if not found:
+        st.info("没有找到匹配的用户。")
+        return
+    st.dataframe(
+        [{"用户名": u["username"], "称呼": u["display_name"], "身份": ROLE_LABELS[u["role"]],
+          "住户": f"{u['place_code'] or ''} {u['room'] or ''}".strip(),
+          "核实": accounts.HOUSEHOLD_STATUS_LABELS[u["household_status"]],
+          "状态": "已停用" if u["disabled"] else "正常"} for u in found],
+        hide_index=True, width="stretch")
+    if not actor.at_least(ADMIN):
+        return
+    chosen = st.selectbox("选择要管理的用户", found, key="admin_user_pick", index=None,
+                          placeholder="请选择", format_func=lambda u: f"{u['display_name']}（{u['username']}）")
+    if chosen is None:
+        return
+    _role_form(db, actor, chosen)
+    _password_form(db, actor, chosen)
+    disabled = bool(chosen["disabled"])
+    if st.button("启用账号" if disabled else "停用账号", key="admin_user_disable"):
+        try:
+            accounts.set_disabled(db, actor, user_id=chosen["id"], disabled=not disabled)
+        except ValidationError as error:
+            st.error(str(error))
+        else:
+            st.success("已启用。" if disabled else "已停用，该用户所有登录均已失效。")
+
+
+def _role_form(db: Database, actor: User, chosen: dict) -> None:
+    microgrids = org.list_microgrids(db)
+    with st.form("admin_role_form"):
+        role = st.selectbox("身份", ACCOUNT_ROLES, index=ACCOUNT_ROLES.index(chosen["role"]),
+                            format_func=ROLE_LABELS.get, key="admin_role")
+        current = next((m for m in microgrids if m["id"] == chosen["leads_microgrid_id"]), None)
+        microgrid = st.selectbox("负责的微网格（仅微网格长）", microgrids, key="admin_role_microgrid",
+                                 index=microgrids.index(current) if current else None,
+                                 placeholder="请选择",
+                                 format_func=lambda m: f"{m['grid_name']} · {m['name']}")
+        if st.form_submit_button("保存身份"):
+            try:
+                accounts.change_role(db, actor, user_id=chosen["id"], role=role,
+                                     leads_microgrid_id=microgrid["id"] if microgrid else None)
+            except ValidationError as error:
+                ui.show_errors(error)
+            else:
+                st.success(f"已将 {chosen['username']} 设为{ROLE_LABELS[role]}。")
+
+
+def _password_form(db: Database, actor: User, chosen: dict) -> None:
+    with st.form("admin_password_form", clear_on_submit=True):
+        new_password = st.text_input("新密码", type="password", key="admin_new_password",
+                                     help="至少 8 位，需同时包含字母和数字；请当面告知用户")
+        if st.form_submit_button("重置密码"):
+            try:
+                accounts.reset_password(db, actor, user_id=chosen["id"], new_password=new_password)
+            except ValidationError as error:
+                ui.show_errors(error)
+            else:
+                st.success("密码已重置，该用户需用新密码重新登录。")
+
+
+def places(db: Database, actor: User) -> None:
+    """Admins add and rename buildings and common places, and import household rosters."""
+    all_places = org.list_places(db)
+    st.dataframe([{"编号": p.code, "名称": p.name, "类型": PLACE_KIND_LABELS[p.kind],
+                   "微网格": p.microgrid_name} for p in all_places], hide_index=True, width="stretch")
+    microgrids = org.list_microgrids(db)
+    with st.expander("新增楼栋或地点"):
+        with st.form("admin_add_place", clear_on_submit=True):
+            code = st.text_input("编号", key="admin_place_code", placeholder="例如 9-1 或 gate")
+            name = st.text_input("名称", key="admin_place_name", placeholder="例如 9栋1单元")
+            kind = st.selectbox("类型", list(PLACE_KIND_LABELS), format_func=PLACE_KIND_LABELS.get,
+                                key="admin_place_kind")
+            microgrid = st.selectbox("所属微网格", microgrids, index=None, placeholder="请选择",
+                                     key="admin_place_microgrid",
+                                     format_func=lambda m: f"{m['grid_name']} · {m['name']}")
+            if st.form_submit_button("新增"):
+                try:
+                    place = org.add_place(db, actor, code=code, name=name, kind=kind,
+                                          microgrid_id=microgrid["id"] if microgrid else None)
+                except ValidationError as error:
+                    ui.show_errors(error, {"code": "编号", "name": "名称", "kind": "类型",
+                                           "microgrid_id": "微网格"})
+                else:
+                    st.success(f"已新增 {place.label}。")
+    with st.expander("重命名"):
+        with st.form("admin_rename_place"):
+            place = st.selectbox("楼栋或地点", all_places, index=None, placeholder="请选择",
+                                 key="admin_rename_pick", format_func=lambda p: p.label)
+            new_name = st.text_input("新名称", key="admin_rename_name")
+            if st.form_submit_button("保存"):
+                try:
+                    if place is None:
+                        raise ValidationError({"place": "请选择要重命名的楼栋或地点。"})
+                    renamed = org.rename_place(db, actor, place_id=place.id, name=new_name)
+                except (ValidationError, NotFound) as error:
+                    st.error(str(error))
+                else:
+                    st.success(f"已改名为 {renamed.label}。")
+    _roster_import(db, actor)
+
+
+def _roster_import(db: Database, actor: User) -> None:
+    st.subheader("导入住户花名册")
+    st.caption("CSV 或 Excel（.xlsx）表格，表头：楼栋编号、房号、户主（可选）、人数（可选）。"
+               "已登记的房号会跳过；有问题的行会列出原因，其余行照常导入。")
+    upload = st.file_uploader("选择花名册文件（点击 Browse files 选择）", type=["csv", "xlsx"],
+                              key="admin_roster_file")
+    if upload is None or not st.button("开始导入", key="admin_roster_import", type="primary"):
+        return
+    bar = st.progress(0.0, text="正在导入…")
+    try:
+        result = roster.import_roster(
+            db, actor, filename=upload.name, data=upload.getvalue(),
+            progress=lambda done, total: bar.progress(done / max(total, 1),
+                                                      text=f"正在导入… {done}/{total}"))
+    except ValidationError as error:
+        bar.empty()
+        st.error(str(error))
+        return
+    bar.progress(1.0, text="导入完成")
+    st.success(f"新导入 {result.imported} 户，已存在跳过 {result.skipped_existing} 户，"
+               f"有问题 {len(result.errors)} 行。")
+    if result.errors:
+        st.dataframe([{"行号": e.line, "原因": e.message} for e in result.errors],
+                     hide_index=True, width="stretch")
+
+
+def qr_codes(db: Database, actor: User) -> None:
+    """QR codes for every place, singly as PNG or all as a printable A4 sheet of posters."""
+    settings = ui.portal().settings
+    community = org.community_name(db)
+    all_places = org.list_places(db)
+    st.caption(f"二维码指向：{settings.base_url}（可通过 PORTAL_BASE_URL 配置）")
+    place = st.selectbox("楼栋或地点", all_places, index=None, placeholder="请选择",
+                         key="admin_qr_place", format_func=lambda p: p.label)
+    if place is not None:
+        url = qr.place_url(settings.base_url, place.code)
+        png = qr.qr_png(url)
+        st.image(png, caption=url, width=220)
+        left, right = st.columns(2)
+        left.download_button("下载二维码 PNG", png, file_name=f"qr-{place.code}.png",
+                             mime="image/png", key="admin_qr_png", on_click="ignore")
+        right.download_button("下载单张海报 PNG",
+                              qr.poster_png(community, place.code, place.name, settings.base_url),
+                              file_name=f"poster-{place.code}.png", mime="image/png",
+                              key="admin_qr_poster", on_click="ignore")
+    st.subheader("全部海报（A4，可打印）")
+    st.caption(f"共 {len(all_places)} 个楼栋和地点，每页 4 张。")
+    if st.button("生成海报 PDF", key="admin_qr_sheet", type="primary"):
+        bar = st.progress(0.0, text="正在生成…")
+        pdf = qr.poster_sheet_pdf(
+            community, [(p.code, p.name) for p in all_places], settings.base_url,
+            progress=lambda done, total: bar.progress(done / total, text=f"正在生成… {done}/{total}"))
+        bar.progress(1.0, text="已生成")
+        st.download_button("下载海报 PDF", pdf, file_name="qr-posters.pdf", mime="application/pdf",
+                           key="admin_qr_sheet_download", on_click="ignore", type="primary")
+
+
+def audit_log(db: Database, actor: User) -> None:
+    """The newest 200 recorded actions."""
+    rows = audit.recent(db, limit=200)
+    st.dataframe([{"时间": local_text(r["at"]), "操作人": r["actor_username"] or "系统",
+                   "操作": r["action"], "对象": f"{r['target_type']} {r['target_id']}".strip(),
+                   "详情": r["detail"]} for r in rows], hide_index=True, width="stretch")
+
+
+def sections_for(actor: User) -> list[tuple[str, object]]:
+    """The tabs this role may use, in the order they matter most."""
+    sections: list[tuple[str, object]] = [("住户核实", household_checks)]
+    if actor.at_least(STAFF):
+        sections += [("用户", users), ("二维码", qr_codes)]
+    if actor.at_least(ADMIN):
+        sections += [("楼栋与地点", places), ("审计日志", audit_log)]
+    return sections
+
+
+

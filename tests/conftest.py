@@ -1,0 +1,40 @@
+"""Shared fixtures: a fresh temporary database per test and users of each role."""
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lib.accounts import load_user  # noqa: E402
+from lib.clock import now_iso  # noqa: E402
+from lib.db import open_db  # noqa: E402
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_db(tmp_path / "portal.db")
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def make_user(db):
+    """Insert a user row directly (fast: no bcrypt) and return it as a lib.roles.User."""
+
+    def make(role: str = "resident", *, username: str | None = None, **columns):
+        username = username or f"{role}{next(_numbers)}"
+        row = {"username": username, "display_name": f"测试{username}", "password_hash": "x",
+               "role": role, "created_at": now_iso(), "password_changed_at": now_iso()}
+        row.update(columns)
+        user_id = db["users"].insert(row).last_pk
+        return load_user(db, user_id)
+
+    return make
