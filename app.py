@@ -6,4 +6,5 @@ from lib import ui
 st.set_page_config(page_title="微网实格 · 社区自助服务", page_icon="🏘️", layout="centered")
 db = ui.portal_db()
 user = ui.current_user(db)
+ui.apply_style()
 st.navigation(ui.navigation_pages(user)).run()

@@ -4,6 +4,7 @@ The one module of lib/ that imports streamlit; pages stay thin by calling these.
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -112,7 +113,7 @@ def current_place(db: Database) -> org.Place | None:
         place = org.place_by_code(db, code)
         if place is None:
             st.session_state.pop(PLACE_CODE, None)
-            shown = code if len(code) <= 20 else code[:20] + "…"
+            shown = esc(code if len(code) <= 20 else code[:20] + "…")
             st.warning(f"没有找到编号为“{shown}”的楼栋或地点，请从列表中选择。", icon="⚠️")
             return None
         st.session_state[PLACE_CODE] = place.code
@@ -135,12 +136,34 @@ def place_select(db: Database, *, key: str, label: str = "楼栋 / 地点",
     return chosen
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+
+
+def esc(text: object) -> str:
+    """User or admin text made inert inside Streamlit markdown (no links, HTML, LaTeX, icons)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
 def show_errors(error: ValidationError, labels: dict[str, str] | None = None) -> None:
     """Show each refused field with its reason, in the words of the form."""
     labels = labels or {}
     for field, message in error.fields.items():
         prefix = f"{labels[field]}：" if field in labels else ""
         st.error(prefix + message)
+
+
+# Static CSS only (never user text): big touch targets on phones, no gap from hidden iframes.
+_STYLE = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stElementContainer"]:has(iframe[height="0"]) { display: none; }
+[data-testid="stPageLink"] a { border: 1px solid #e3ddd3; border-radius: 0.8rem;
+  padding: 0.9rem 1rem; background: #f6f3ee; min-height: 3.2rem; }
+[data-testid="stPageLink"] a p { font-size: 1.15rem; font-weight: 600; }
+</style>"""
+
+
+def apply_style() -> None:
+    st.html(_STYLE)
 
 
 def navigation_pages(user: User) -> list:
@@ -151,10 +174,10 @@ def navigation_pages(user: User) -> list:
         return "visible" if allowed else "hidden"
 
     return [
-        st.Page(PAGE_FILES[""], title="首页", icon="🏠", default=True),
-        st.Page(PAGE_FILES["account"], url_path="account", icon="👤",
+        st.Page(PAGE_FILES[""], title="首页", icon=":material/home:", default=True),
+        st.Page(PAGE_FILES["account"], url_path="account", icon=":material/person:",
                 title="登录 / 注册" if user.is_guest else "我的账户"),
-        st.Page(PAGE_FILES["admin"], url_path="admin", icon="🛠️", title="管理",
+        st.Page(PAGE_FILES["admin"], url_path="admin", icon=":material/settings:", title="管理",
                 visibility=visible(user.at_least(LEADER))),
     ]
 

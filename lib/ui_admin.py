@@ -21,8 +21,8 @@ def household_checks(db: Database, actor: User) -> None:
     st.caption(f"共 {len(pending)} 条待核实")
     for row in pending:
         with st.container(border=True):
-            st.write(f"**{row['display_name']}**（{row['username']}）")
-            st.write(f"{row['place_name']} {row['room']} 室 · 申请于 {local_text(row['created_at'])}")
+            st.write(f"**{ui.esc(row['display_name'])}**（{row['username']}）")
+            st.write(f"{ui.esc(row['place_name'])} {ui.esc(row['room'])} 室 · 申请于 {local_text(row['created_at'])}")
             if row["mobile"]:
                 st.caption(f"手机：{row['mobile']}")
             reason = st.text_input("未通过原因（不通过时必填）", key=f"admin_reject_reason_{row['id']}")
@@ -126,7 +126,7 @@ def places(db: Database, actor: User) -> None:
                     ui.show_errors(error, {"code": "编号", "name": "名称", "kind": "类型",
                                            "microgrid_id": "微网格"})
                 else:
-                    st.success(f"已新增 {place.label}。")
+                    st.success(f"已新增 {ui.esc(place.label)}。")
     with st.expander("重命名"):
         with st.form("admin_rename_place"):
             place = st.selectbox("楼栋或地点", all_places, index=None, placeholder="请选择",
@@ -140,7 +140,7 @@ def places(db: Database, actor: User) -> None:
                 except (ValidationError, NotFound) as error:
                     st.error(str(error))
                 else:
-                    st.success(f"已改名为 {renamed.label}。")
+                    st.success(f"已改名为 {ui.esc(renamed.label)}。")
     _roster_import(db, actor)
 
 

@@ -70,11 +70,11 @@ if st.session_state.pop("account_continue", False):
         ui.go_to(target)
 
 st.title("我的账户")
-st.write(f"**{user.display_name}**（{user.username}） · {user.role_label}")
+st.write(f"**{ui.esc(user.display_name)}**（{user.username}） · {user.role_label}")
 st.caption(f"住户核实：{accounts.HOUSEHOLD_STATUS_LABELS[user.household_status]}")
 household = accounts.household_summary(db, user)
 if household:
-    st.write(f"住户：{household}")
+    st.write(f"住户：{ui.esc(household)}")
 
 if user.household_status in ("none", "rejected"):
     with st.form("account_bind"):

@@ -7,7 +7,7 @@ from lib.roles import LEADER
 db = ui.portal_db()
 user = ui.require_page_role(db, LEADER, "admin")
 st.title("管理")
-st.caption(f"{user.display_name} · {user.role_label}")
+st.caption(f"{ui.esc(user.display_name)} · {user.role_label}")
 sections = ui_admin.sections_for(user)
 for tab, (_, render) in zip(st.tabs([title for title, _ in sections]), sections):
     with tab:

@@ -9,25 +9,25 @@ user = ui.current_user(db)
 place = ui.current_place(db)
 query = {"b": place.code} if place else None
 
-st.title(org.community_name(db) or "社区自助服务")
+st.title(ui.esc(org.community_name(db)) or "社区自助服务")
 st.caption("微网实格 · 社区自助服务平台")
 
 if place is not None:
-    st.success(f"您所在的位置：**{place.name}**（{place.code}）", icon="📍")
+    st.success(f"您所在的位置：**{ui.esc(place.name)}**（{ui.esc(place.code)}）", icon=":material/location_on:")
 
 if user.is_guest:
     st.write("登录后可查看积分、绑定住户；微网格长和社区工作人员登录后可进入管理。")
-    st.page_link(ui.PAGE_FILES["account"], label="登录 / 注册", icon="👤",
+    st.page_link(ui.PAGE_FILES["account"], label="登录 / 注册", icon=":material/person:",
                  query_params=query, width="stretch")
 else:
-    st.subheader(f"您好，{user.display_name}")
+    st.subheader(f"您好，{ui.esc(user.display_name)}")
     st.metric("我的积分", points.balance(db, user.id))
     if user.household_status == "pending":
         st.info("您的住户信息正在等待微网格长核实。")
     elif user.household_status in ("none", "rejected"):
         st.info("您还没有绑定住户，可在“我的账户”中提交楼栋和房号。")
-    st.page_link(ui.PAGE_FILES["account"], label="我的账户", icon="👤",
+    st.page_link(ui.PAGE_FILES["account"], label="我的账户", icon=":material/person:",
                  query_params=query, width="stretch")
     if user.at_least(LEADER):
-        st.page_link(ui.PAGE_FILES["admin"], label="管理", icon="🛠️",
+        st.page_link(ui.PAGE_FILES["admin"], label="管理", icon=":material/settings:",
                      query_params=query, width="stretch")

@@ -1,0 +1,396 @@
+"""The points ledger: awards, spends, corrections, idempotency, permissions and races."""
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from lib import points
+from lib.clock import now_iso
+from lib.db import immediate, open_db
+from lib.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
+from lib.points import KIND_REDEEM, KIND_REPORT, KIND_SPECIAL, KIND_VOLUNTEER
+from lib.roles import ADMIN, LEADER, RESIDENT, STAFF, User
+
+SPENDERS = 8
+SPENDS_EACH = 20
+SPEND = 10
+START = 500
+
+
+def add_user(db, username: str, role: str = RESIDENT, *, disabled: bool = False) -> User:
+    user_id = db["users"].insert({
+        "username": username,
+        "display_name": username,
+        "password_hash": "x",
+        "role": role,
+        "disabled": int(disabled),
+        "created_at": now_iso(),
+        "password_changed_at": now_iso(),
+    }).last_pk
+    return User(id=user_id, username=username, display_name=username, role=role)
+
+
+def ledger_rows(db) -> list[tuple]:
+    return db.execute("SELECT * FROM points_ledger ORDER BY id").fetchall()
+
+
+def audit_count(db) -> int:
+    return db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+
+
+def give(db, user: User, amount: int, key: str = "seed") -> points.Entry:
+    return points.award(db, None, user_id=user.id, amount=amount, kind=KIND_REPORT,
+                        reason="随手拍已受理", key=key)
+
+
+# --- awards ----------------------------------------------------------------------------------
+
+def test_an_award_adds_to_the_balance_and_is_audited(db):
+    alice = add_user(db, "alice")
+    entry = give(db, alice, 20, key="report:1")
+    give(db, alice, 5, key="report:2")
+    assert points.balance(db, alice.id) == 25
+    assert entry.amount == 20 and entry.kind == KIND_REPORT and entry.actor_id is None
+    assert entry.kind_label == "随手拍受理"
+    audit = db.execute("SELECT action, target_id FROM audit_log ORDER BY id").fetchall()
+    assert audit == [("points.award", str(alice.id)), ("points.award", str(alice.id))]
+
+
+def test_a_user_without_entries_has_a_balance_of_zero(db):
+    alice = add_user(db, "alice")
+    assert points.balance(db, alice.id) == 0
+    assert points.history(db, alice.id) == []
+
+
+def test_the_same_key_twice_awards_only_once(db):
+    alice = add_user(db, "alice")
+    first = give(db, alice, 20, key="report:7")
+    second = give(db, alice, 20, key="report:7")
+    assert second == first
+    assert points.balance(db, alice.id) == 20
+    assert len(ledger_rows(db)) == 1
+    assert audit_count(db) == 1
+
+
+def test_reusing_a_key_for_a_different_amount_is_refused_and_nothing_changes(db):
+    alice = add_user(db, "alice")
+    give(db, alice, 20, key="report:7")
+    with pytest.raises(ValidationError) as caught:
+        give(db, alice, 30, key="report:7")
+    assert "key" in caught.value.fields
+    assert points.balance(db, alice.id) == 20
+    assert len(ledger_rows(db)) == 1
+
+
+def test_reusing_a_key_for_a_different_user_is_refused(db):
+    alice, bob = add_user(db, "alice"), add_user(db, "bob")
+    give(db, alice, 20, key="report:7")
+    with pytest.raises(ValidationError):
+        give(db, bob, 20, key="report:7")
+    assert points.balance(db, bob.id) == 0
+
+
+@pytest.mark.parametrize("amount", [0, -5, 2.5, True])
+def test_an_award_that_is_not_a_positive_whole_number_is_refused_in_chinese(db, amount):
+    alice = add_user(db, "alice")
+    with pytest.raises(ValidationError) as caught:
+        give(db, alice, amount)
+    assert "积分" in caught.value.fields["amount"]
+    assert ledger_rows(db) == []
+
+
+def test_an_award_to_a_missing_user_is_not_found_and_to_a_disabled_user_is_refused(db):
+    gone = add_user(db, "gone", disabled=True)
+    with pytest.raises(NotFound):
+        points.award(db, None, user_id=9999, amount=5, kind=KIND_REPORT, reason="", key="k1")
+    with pytest.raises(ValidationError) as caught:
+        give(db, gone, 5, key="k2")
+    assert "停用" in str(caught.value)
+    assert ledger_rows(db) == []
+    assert audit_count(db) == 0
+
+
+def test_an_unknown_kind_or_a_blank_key_is_refused(db):
+    alice = add_user(db, "alice")
+    with pytest.raises(ValidationError):
+        points.award(db, None, user_id=alice.id, amount=5, kind="bonus", reason="", key="k")
+    with pytest.raises(ValidationError):
+        points.award(db, None, user_id=alice.id, amount=5, kind=KIND_REDEEM, reason="", key="k")
+    with pytest.raises(ValidationError):
+        points.award(db, None, user_id=alice.id, amount=5, kind=KIND_REPORT, reason="", key=" ")
+    assert ledger_rows(db) == []
+
+
+def test_a_resident_cannot_award_points_even_to_themself(db):
+    alice = add_user(db, "alice")
+    for kind in (KIND_SPECIAL, KIND_REPORT):
+        with pytest.raises(PermissionDenied):
+            points.award(db, alice, user_id=alice.id, amount=50, kind=kind, reason="自己奖励",
+                         key=f"self:{kind}")
+    assert points.balance(db, alice.id) == 0
+
+
+def test_a_special_award_needs_staff_and_a_reason(db):
+    alice = add_user(db, "alice")
+    leader = add_user(db, "leader", LEADER)
+    staff = add_user(db, "staff", STAFF)
+    with pytest.raises(PermissionDenied):
+        points.award(db, leader, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
+                     reason="让地修路", key="special:1")
+    with pytest.raises(ValidationError) as caught:
+        points.award(db, staff, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
+                     reason="  ", key="special:1")
+    assert "理由" in caught.value.fields["reason"]
+    entry = points.award(db, staff, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
+                         reason="让地修路", key="special:1")
+    assert entry.actor_id == staff.id and entry.reason == "让地修路"
+    assert points.balance(db, alice.id) == 20
+
+
+def test_a_leader_can_award_volunteer_hours(db):
+    alice = add_user(db, "alice")
+    leader = add_user(db, "leader", LEADER)
+    points.award(db, leader, user_id=alice.id, amount=10, kind=KIND_VOLUNTEER,
+                 reason="志愿服务 2 小时", key="hours:1")
+    assert points.balance(db, alice.id) == 10
+
+
+# --- spends ----------------------------------------------------------------------------------
+
+def test_a_spend_is_a_negative_entry_and_repeating_its_key_spends_once(db):
+    alice = add_user(db, "alice")
+    give(db, alice, 100)
+    first = points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM,
+                         reason="兑换洗衣液", key="redeem:1")
+    again = points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM,
+                         reason="兑换洗衣液", key="redeem:1")
+    assert first == again and first.amount == -30 and first.actor_id == alice.id
+    assert points.balance(db, alice.id) == 70
+    assert len(ledger_rows(db)) == 2
+
+
+def test_spending_below_zero_is_refused_and_nothing_is_stored(db):
+    alice = add_user(db, "alice")
+    give(db, alice, 25)
+    audits = audit_count(db)
+    with pytest.raises(InsufficientPoints) as caught:
+        points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM, reason="",
+                     key="redeem:1")
+    assert "当前余额 25" in str(caught.value)
+    assert points.balance(db, alice.id) == 25
+    assert len(ledger_rows(db)) == 1
+    assert audit_count(db) == audits
+    assert not db.conn.in_transaction
+
+
+def test_spending_exactly_the_balance_leaves_zero(db):
+    alice = add_user(db, "alice")
+    give(db, alice, 25)
+    points.spend(db, None, user_id=alice.id, amount=25, kind=KIND_REDEEM, reason="", key="r")
+    assert points.balance(db, alice.id) == 0
+
+
+def test_a_resident_cannot_spend_another_residents_points(db):
+    alice, bob = add_user(db, "alice"), add_user(db, "bob")
+    leader = add_user(db, "leader", LEADER)
+    give(db, bob, 100)
+    for actor in (alice, leader):
+        with pytest.raises(PermissionDenied):
+            points.spend(db, actor, user_id=bob.id, amount=10, kind=KIND_REDEEM, reason="",
+                         key=f"steal:{actor.username}")
+    assert points.balance(db, bob.id) == 100
+
+
+def test_staff_can_spend_for_a_resident(db):
+    grandma = add_user(db, "grandma")
+    staff = add_user(db, "staff", STAFF)
+    give(db, grandma, 100)
+    entry = points.spend(db, staff, user_id=grandma.id, amount=40, kind=KIND_REDEEM,
+                         reason="代办兑换大米", key="redeem:rice")
+    assert entry.actor_id == staff.id and entry.user_id == grandma.id
+    assert points.balance(db, grandma.id) == 60
+    audit = db.execute("SELECT actor_id, action FROM audit_log ORDER BY id DESC").fetchone()
+    assert audit == (staff.id, "points.spend")
+
+
+def test_a_spend_inside_an_outer_transaction_rolls_back_with_it(db):
+    alice = add_user(db, "alice")
+    give(db, alice, 100)
+    with pytest.raises(RuntimeError):
+        with immediate(db):
+            points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM, reason="",
+                         key="redeem:1")
+            raise RuntimeError("stock ran out after the spend")
+    assert points.balance(db, alice.id) == 100
+    assert len(ledger_rows(db)) == 1
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+def test_only_an_admin_can_correct_a_balance(db):
+    alice = add_user(db, "alice")
+    staff = add_user(db, "staff", STAFF)
+    for actor in (None, alice, staff):
+        with pytest.raises(PermissionDenied):
+            points.correct(db, actor, user_id=alice.id, amount=10, reason="补录", key="fix:1")
+    assert ledger_rows(db) == []
+
+
+def test_a_correction_is_a_new_entry_with_a_required_reason(db):
+    alice = add_user(db, "alice")
+    admin = add_user(db, "admin", ADMIN)
+    award = give(db, alice, 50, key="report:1")
+    with pytest.raises(ValidationError):
+        points.correct(db, admin, user_id=alice.id, amount=-30, reason="", key="fix:1")
+    fix = points.correct(db, admin, user_id=alice.id, amount=-30, reason="误发，更正",
+                         key="fix:1")
+    assert fix.kind == points.KIND_CORRECTION and fix.amount == -30
+    assert points.balance(db, alice.id) == 20
+    assert points.history(db, alice.id) == [fix, award]
+
+
+def test_a_negative_correction_cannot_take_the_balance_below_zero(db):
+    alice = add_user(db, "alice")
+    admin = add_user(db, "admin", ADMIN)
+    give(db, alice, 20)
+    with pytest.raises(InsufficientPoints):
+        points.correct(db, admin, user_id=alice.id, amount=-30, reason="更正", key="fix:1")
+    assert points.balance(db, alice.id) == 20
+    assert len(ledger_rows(db)) == 1
+
+
+# --- the ledger itself -----------------------------------------------------------------------
+
+def test_the_ledger_refuses_raw_updates_and_deletes_and_nothing_changes(db):
+    alice = add_user(db, "alice")
+    give(db, alice, 20)
+    before = ledger_rows(db)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE points_ledger SET amount = 9999")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM points_ledger")
+    with pytest.raises(sqlite3.IntegrityError):
+        db["points_ledger"].update(1, {"reason": "改一下"})
+    assert ledger_rows(db) == before
+    assert not db.conn.in_transaction
+
+
+def test_history_pages_newest_first_by_id_without_gaps_or_overlap(db):
+    alice, bob = add_user(db, "alice"), add_user(db, "bob")
+    for n in range(25):
+        give(db, alice, n + 1, key=f"a:{n}")
+        give(db, bob, 1, key=f"b:{n}")
+    pages, before = [], None
+    while page := points.history(db, alice.id, limit=10, before_id=before):
+        pages.append(page)
+        before = page[-1].id
+    assert [len(p) for p in pages] == [10, 10, 5]
+    entries = [e for p in pages for e in p]
+    assert [e.amount for e in entries] == list(range(25, 0, -1))
+    assert all(e.user_id == alice.id for e in entries)
+    ids = [e.id for e in entries]
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_balance_and_history_are_answered_from_indexes(db):
+    plan = " ".join(r[3] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT COALESCE(SUM(amount), 0) FROM points_ledger WHERE user_id = ?",
+        (1,)))
+    assert "COVERING INDEX points_ledger_user_amount" in plan
+    plan = " ".join(r[3] for r in db.execute(
+        "EXPLAIN QUERY PLAN " + points._SELECT
+        + " WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?", (1, 100, 20)))
+    assert "points_ledger_user_id" in plan and "TEMP B-TREE" not in plan
+
+
+# --- races between processes -----------------------------------------------------------------
+
+def _broken_spend(db, *, user_id: int, amount: int, key: str) -> None:
+    """A spend done wrong on purpose: read, then write, with no transaction around both."""
+    current = points.balance(db, user_id)
+    if current < amount:
+        raise InsufficientPoints("积分不足")
+    time.sleep(0.003)  # the gap a real page has between reading and writing, made visible
+    db.execute(
+        "INSERT INTO points_ledger (user_id, amount, kind, reason, idempotency_key, created_at)"
+        " VALUES (?, ?, 'redeem', '', ?, ?)",
+        (user_id, -amount, key, now_iso()),
+    )
+
+
+def _spender(path: str, user_id: int, worker: int, broken: bool, start, results) -> None:
+    db = open_db(path, migrate=False)
+    succeeded = 0
+    start.wait()
+    for attempt in range(SPENDS_EACH):
+        key = f"race:{worker}:{attempt}"
+        try:
+            if broken:
+                _broken_spend(db, user_id=user_id, amount=SPEND, key=key)
+            else:
+                points.spend(db, None, user_id=user_id, amount=SPEND, kind=KIND_REDEEM,
+                             reason="", key=key)
+            succeeded += 1
+        except InsufficientPoints:
+            pass
+    db.close()
+    results.put(succeeded)
+
+
+def _race(path: Path, *, broken: bool) -> tuple[int, int]:
+    """Run SPENDERS processes against one user holding START points; return (user, successes)."""
+    db = open_db(path)
+    user = add_user(db, "racer")
+    give(db, user, START)
+    db.close()
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Barrier(SPENDERS), ctx.Queue()
+    procs = [ctx.Process(target=_spender, args=(str(path), user.id, n, broken, start, results))
+             for n in range(SPENDERS)]
+    for proc in procs:
+        proc.start()
+    succeeded = sum(results.get(timeout=60) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=10)
+        assert proc.exitcode == 0
+    return user.id, succeeded
+
+
+def ledger_violations(path: Path, user_id: int, succeeded: int) -> list[str]:
+    """Every way the ledger can show an oversell; empty when START points bought START/SPEND."""
+    db = open_db(path, migrate=False)
+    amounts = [r[0] for r in db.execute(
+        "SELECT amount FROM points_ledger WHERE user_id = ? ORDER BY id", (user_id,))]
+    db.close()
+    running = list(itertools.accumulate(amounts))
+    spends = sum(1 for a in amounts if a < 0)
+    problems = []
+    if min(running) < 0:
+        problems.append(f"balance went negative ({min(running)})")
+    if running[-1] != 0:
+        problems.append(f"final balance {running[-1]}, expected 0")
+    if spends != START // SPEND:
+        problems.append(f"{spends} spends stored, expected {START // SPEND}")
+    if succeeded != spends:
+        problems.append(f"{succeeded} spends reported, {spends} stored")
+    return problems
+
+
+def test_eight_processes_spending_at_once_never_oversell(tmp_path):
+    started = time.monotonic()
+    user_id, succeeded = _race(tmp_path / "race.db", broken=False)
+    assert ledger_violations(tmp_path / "race.db", user_id, succeeded) == []
+    assert succeeded == START // SPEND
+    assert time.monotonic() - started < 30
+
+
+def test_the_oversell_check_catches_a_spend_that_reads_outside_a_transaction(tmp_path):
+    user_id, succeeded = _race(tmp_path / "race.db", broken=True)
+    problems = ledger_violations(tmp_path / "race.db", user_id, succeeded)
+    assert problems, "the broken spend did not oversell, so the race test proves nothing"
+    assert succeeded > START // SPEND
