@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -215,7 +216,11 @@ def login_form(db: Database, auth) -> User | None:
     # Our session record, not the library's cookie, decides who is logged in.
     st.session_state["logout"] = True
     st.session_state["authentication_status"] = None
-    if st.session_state.get("account_session_failures", 0) >= accounts.MAX_LOGIN_FAILURES:
+    window = accounts.LOGIN_FAILURE_WINDOW.total_seconds()
+    recent = [at for at in st.session_state.get("account_session_failures", [])
+              if time.time() - at < window]
+    st.session_state["account_session_failures"] = recent
+    if len(recent) >= accounts.MAX_LOGIN_FAILURES:
         st.error("登录失败次数过多，请 15 分钟后再试。")
         return None
     logged_in: list[str] = []
@@ -231,12 +236,11 @@ def login_form(db: Database, auth) -> User | None:
         token = auth.cookie_controller.cookie_model._token_encode()
         user = accounts.start_session(db, logged_in[0], token)
         st.session_state[AUTH_TOKEN] = token
-        st.session_state["account_session_failures"] = 0
+        st.session_state["account_session_failures"] = []
         return user
     if st.session_state.get("authentication_status") is False:
-        session_failures = st.session_state.get("account_session_failures", 0) + 1
-        st.session_state["account_session_failures"] = session_failures
-        remaining = accounts.MAX_LOGIN_FAILURES - session_failures
+        recent.append(time.time())
+        remaining = accounts.MAX_LOGIN_FAILURES - len(recent)
         for name, record in credentials.items():
             if record.get("failed_login_attempts", 0) > before.get(name, 0):
                 remaining = min(remaining, accounts.record_login_failure(db, name))

@@ -1,0 +1,117 @@
+"""AppTest of 管理: role gates, household checks, users, places, roster, QR codes."""
+from lib.db import scalar
+
+from tests.app.conftest import by_label, login, texts
+
+
+def open_admin(at):
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception
+    return at
+
+
+def test_guest_is_asked_to_log_in_and_brought_back(app):
+    at = open_admin(app())
+    assert any("需要登录" in message for message in texts(at.info))
+    assert not at.tabs
+    at.button(key="admin_login_first").click()
+    at.run()
+    login(at, "leader")
+    at.run()  # the browser's rerun once the cookie is stored
+    assert texts(at.title) == ["管理"]
+
+
+def test_resident_is_refused(app):
+    at = open_admin(login(app(), "resident"))
+    assert any("此页面仅限" in message for message in texts(at.error))
+    assert not at.tabs
+
+
+def test_tabs_follow_the_role(app):
+    assert [t.label for t in open_admin(login(app(), "leader")).tabs] == ["住户核实"]
+    assert [t.label for t in open_admin(login(app(), "staff")).tabs] == ["住户核实", "用户", "二维码"]
+    assert [t.label for t in open_admin(login(app(), "admin")).tabs] == [
+        "住户核实", "用户", "二维码", "楼栋与地点", "审计日志"]
+
+
+def test_leader_approves_the_pending_newcomer(app, portal_db):
+    at = open_admin(login(app(), "leader"))
+    assert any("newcomer" in text for text in texts(at.markdown))
+    newcomer = scalar(portal_db, "SELECT id FROM users WHERE username = 'newcomer'")
+    at.button(key=f"admin_approve_{newcomer}").click()
+    at.run()
+    assert not at.exception
+    assert scalar(portal_db, "SELECT household_status FROM users WHERE id = ?", (newcomer,)) == "verified"
+    assert "目前没有待核实的住户。" in texts(at.info)
+
+
+def test_a_demoted_leader_loses_the_admin_page_at_once(app, portal_db):
+    at = open_admin(login(app(), "leader"))
+    portal_db.execute("UPDATE users SET role = 'resident' WHERE username = 'leader'")
+    portal_db.conn.commit()
+    at.run()
+    assert any("此页面仅限" in message for message in texts(at.error))
+
+
+def test_admin_cannot_demote_the_last_admin(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    at.text_input(key="admin_user_query").input("admin").run()
+    at.selectbox(key="admin_user_pick").set_value(
+        next(option for option in at.selectbox(key="admin_user_pick").options if "admin" in option))
+    at.run()
+    at.selectbox(key="admin_role").set_value("resident")
+    by_label(at.button, "保存身份").click()
+    at.run()
+    assert any("最后一位管理员" in message for message in texts(at.error))
+    assert scalar(portal_db, "SELECT role FROM users WHERE username = 'admin'") == "admin"
+
+
+def test_roster_import_reports_bad_rows_and_imports_good_ones(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    before = scalar(portal_db, "SELECT COUNT(*) FROM households")
+    csv = "楼栋编号,房号,户主,人数\n1-1,901,赵一,3\nno-such,902,钱二,2\n1-2,903,孙三,abc\n".encode()
+    at.file_uploader(key="admin_roster_file").set_value(("roster.csv", csv, "text/csv"))
+    at.run()
+    at.button(key="admin_roster_import").click()
+    at.run()
+    assert not at.exception
+    assert any("新导入 1 户" in message for message in texts(at.success))
+    assert scalar(portal_db, "SELECT COUNT(*) FROM households") == before + 1
+    errors = next(frame.value for frame in at.dataframe if "行号" in frame.value.columns)
+    assert list(errors["行号"]) == [3, 4]
+
+
+def test_a_roster_that_is_not_a_table_changes_nothing(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    before = scalar(portal_db, "SELECT COUNT(*) FROM households")
+    at.file_uploader(key="admin_roster_file").set_value(("roster.csv", b"\x89PNG\r\n\x1a\n\0\0", "text/csv"))
+    at.run()
+    at.button(key="admin_roster_import").click()
+    at.run()
+    assert at.error
+    assert scalar(portal_db, "SELECT COUNT(*) FROM households") == before
+
+
+def test_staff_generate_the_poster_sheet(app):
+    at = open_admin(login(app(), "staff"))
+    at.button(key="admin_qr_sheet").click()
+    at.run()
+    assert not at.exception
+    assert at.get("download_button")
+
+
+def test_admin_adds_a_place_and_a_duplicate_code_is_refused(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    at.text_input(key="admin_place_code").input("9-1")
+    at.text_input(key="admin_place_name").input("9栋1单元")
+    at.selectbox(key="admin_place_microgrid").select_index(0)
+    by_label(at.button, "新增").click()
+    at.run()
+    assert any("已新增" in message for message in texts(at.success))
+    at.text_input(key="admin_place_code").input("1-1")
+    at.text_input(key="admin_place_name").input("重复")
+    at.selectbox(key="admin_place_microgrid").select_index(0)
+    by_label(at.button, "新增").click()
+    at.run()
+    assert at.error
+    assert scalar(portal_db, "SELECT COUNT(*) FROM places WHERE code IN ('9-1', '1-1')") == 2

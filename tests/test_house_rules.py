@@ -1,0 +1,33 @@
+"""House rules from STYLE.md, checked as tests so they cannot quietly erode."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b", re.IGNORECASE)
+
+
+def python_files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).glob("*.py"))
+
+
+def test_lib_never_imports_streamlit_outside_its_ui_modules():
+    offenders = [path.name for path in python_files("lib") if not path.name.startswith("ui")
+                 and re.search(r"^\s*(import|from) streamlit", path.read_text(), re.MULTILINE)]
+    assert offenders == []
+
+
+def test_pages_and_app_contain_no_sql():
+    files = python_files("pages") + [ROOT / "app.py"]
+    assert files and [path.name for path in files if SQL.search(path.read_text())] == []
+
+
+def test_no_unsafe_html_anywhere_in_the_app():
+    files = python_files("pages") + python_files("lib") + [ROOT / "app.py"]
+    assert [path.name for path in files if "unsafe_allow_html" in path.read_text()] == []
+
+
+def test_every_page_file_is_registered_with_a_stable_url():
+    from lib.ui import PAGE_FILES
+
+    assert sorted(PAGE_FILES.values()) == sorted(f"pages/{p.name}" for p in python_files("pages"))
+    assert set(PAGE_FILES) == {"", "account", "admin"}
