@@ -86,9 +86,10 @@ def require_page_role(db: Database, role: str, url_path: str) -> User:
     if user.at_least(role):
         return user
     if user.is_guest:
+        # Remembered now, so logging in by any route (button or menu) comes back here.
+        st.session_state[AFTER_LOGIN] = url_path
         st.info("此页面需要登录后使用。")
         if st.button("登录 / 注册", type="primary", key=f"{url_path}_login_first"):
-            st.session_state[AFTER_LOGIN] = url_path
             go_to("account")
     else:
         st.error(f"此页面仅限{ROLE_LABELS[role]}及以上使用，您当前的身份是{user.role_label}。")
