@@ -127,5 +127,14 @@ def m003_create_settings(db: Database) -> None:
 
 
 def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
-    """Apply every pending migration; each runs in its own transaction."""
-    migrations.apply(db, stop_before=stop_before)
+    """Apply every pending migration, all under one write lock.
+
+    Two processes starting on a new file at once (the server and `make run`'s bootstrap, or
+    several workers) would otherwise both try to create the same tables.
+    """
+    from lib.db import immediate
+
+    if "_sqlite_migrations" in db.table_names() and not migrations.pending(db):
+        return  # the usual start-up: nothing to do, so no write lock is taken
+    with immediate(db):
+        migrations.apply(db, stop_before=stop_before)

@@ -71,3 +71,18 @@ def test_applying_migrations_twice_changes_nothing(db):
     before = db.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     migrate_database(db)
     assert db.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == before
+
+
+def _open_and_count_tables(path: str) -> int:
+    database = open_db(path)
+    return len(database.table_names())
+
+
+def test_processes_opening_a_new_database_at_once_all_see_it_migrated(tmp_path):
+    import multiprocessing
+
+    path = str(tmp_path / "fresh.db")
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        table_counts = pool.map(_open_and_count_tables, [path] * 6)
+    assert len(set(table_counts)) == 1
+    assert scalar(open_db(path), "SELECT COUNT(*) FROM _sqlite_migrations") == len(migrations._migrations)

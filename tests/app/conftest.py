@@ -1,6 +1,7 @@
 """AppTest helpers: the whole app from app.py on a fresh demo data directory per test."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,15 @@ from lib.db import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Demo@2026"
+
+
+@pytest.fixture(autouse=True)
+def restore_main_module():
+    """AppTest leaves app.py as sys.modules['__main__']; spawned processes in later tests would
+    then re-run the app on start-up, so put the real __main__ back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
