@@ -148,6 +148,9 @@ def _roster_import(db: Database, actor: User) -> None:
     st.subheader("导入住户花名册")
     st.caption("CSV 或 Excel（.xlsx）表格，表头：楼栋编号、房号、户主（可选）、人数（可选）。"
                "已登记的房号会跳过；有问题的行会列出原因，其余行照常导入。")
+    st.download_button("下载模板（CSV）", "楼栋编号,房号,户主,人数\n1-1,101,张三,3\n".encode("utf-8-sig"),
+                       file_name="roster-template.csv", mime="text/csv",
+                       key="admin_roster_template", on_click="ignore")
     upload = st.file_uploader("选择花名册文件（点击 Browse files 选择）", type=["csv", "xlsx"],
                               key="admin_roster_file")
     if upload is None or not st.button("开始导入", key="admin_roster_import", type="primary"):
