@@ -354,10 +354,15 @@ def _race(path: Path, *, broken: bool) -> tuple[int, int]:
              for n in range(SPENDERS)]
     for proc in procs:
         proc.start()
-    succeeded = sum(results.get(timeout=60) for _ in procs)
-    for proc in procs:
-        proc.join(timeout=10)
-        assert proc.exitcode == 0
+    try:
+        succeeded = sum(results.get(timeout=60) for _ in procs)
+        for proc in procs:
+            proc.join(timeout=10)
+            assert proc.exitcode == 0
+    finally:  # a failed worker must not leave the others hanging the whole test run
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
     return user.id, succeeded
 
 
