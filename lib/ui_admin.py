@@ -179,8 +179,7 @@ def qr_codes(db: Database, actor: User) -> None:
     community = org.community_name(db)
     all_places = org.list_places(db)
     st.caption(f"二维码指向：{settings.base_url}（可通过 PORTAL_BASE_URL 配置）")
-    place = st.selectbox("楼栋或地点", all_places, index=None, placeholder="请选择",
-                         key="admin_qr_place", format_func=lambda p: p.label)
+    place = ui.place_select(db, key="admin_qr_place", label="楼栋或地点", place=ui.current_place(db))
     if place is not None:
         url = qr.place_url(settings.base_url, place.code)
         png = qr.qr_png(url)

@@ -115,3 +115,13 @@ def test_admin_adds_a_place_and_a_duplicate_code_is_refused(app, portal_db):
     at.run()
     assert at.error
     assert scalar(portal_db, "SELECT COUNT(*) FROM places WHERE code IN ('9-1', '1-1')") == 2
+
+
+def test_the_scanned_place_is_preselected_for_its_qr_code(app):
+    at = login(app(), "staff")
+    at.switch_page("pages/admin.py")
+    at.query_params["b"] = "2-1"
+    at.run()
+    assert at.selectbox(key="admin_qr_place").value.code == "2-1"
+    assert at.get("image")  # the QR code is shown at once
+    assert {button.label for button in at.get("download_button")} >= {"下载二维码 PNG"}
