@@ -1,0 +1,71 @@
+"""QR codes and posters: the printed code must open exactly the right page."""
+import io
+import re
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from lib import qr
+from lib.fonts import cjk_font
+
+BASE = "https://portal.example.cn"
+
+
+def decode(png: bytes) -> list[str]:
+    return [barcode.text for barcode in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def test_qr_png_holds_exactly_the_place_url():
+    url = qr.place_url(BASE, "1-1")
+    assert url == "https://portal.example.cn/?b=1-1"
+    assert decode(qr.qr_png(url)) == [url]
+
+
+@pytest.mark.parametrize("code", ["gate", "4-1", "东门 A", "a/b&c=d"])
+def test_odd_codes_are_encoded_and_survive_the_round_trip(code):
+    from urllib.parse import parse_qs, urlsplit
+
+    url = qr.place_url(BASE + "/", code)
+    assert " " not in url and "&c" not in url
+    assert parse_qs(urlsplit(url).query)["b"] == [code]
+    assert decode(qr.qr_png(url)) == [url]
+
+
+def test_page_url_names_the_page_and_the_place():
+    assert qr.page_url(BASE, "report", "4-1") == "https://portal.example.cn/report?b=4-1"
+    assert qr.page_url(BASE, "ranking") == "https://portal.example.cn/ranking"
+
+
+def test_single_poster_qr_decodes_to_the_place_url():
+    png = qr.poster_png("幸福里小区", "3-2", "3栋2单元", BASE)
+    assert decode(png) == [qr.place_url(BASE, "3-2")]
+
+
+def test_poster_sheet_has_four_posters_a_page_and_reports_progress():
+    calls = []
+    places = [(f"{n}-1", f"{n}栋1单元") for n in range(1, 10)]
+    pdf = qr.poster_sheet_pdf("幸福里小区", places, BASE,
+                              progress=lambda done, total: calls.append((done, total)))
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3
+    assert calls == [(n, 9) for n in range(1, 10)]
+
+
+def test_an_empty_sheet_is_refused():
+    with pytest.raises(ValueError):
+        qr.poster_sheet_pdf("幸福里小区", [], BASE)
+
+
+def test_the_cjk_font_draws_real_chinese_glyphs():
+    font = cjk_font(48)
+    glyph, missing = font.getmask("幸"), font.getmask("\U0010FFFD")
+    assert glyph.getbbox() is not None
+    assert bytes(glyph) != bytes(missing)
+
+
+def test_long_place_names_stay_inside_the_poster():
+    png = qr.poster_png("幸福里小区", "P-1", "北门岗亭旁边的自行车棚和快递柜区域靠近垃圾分类站" * 2, BASE)
+    assert Image.open(io.BytesIO(png)).size == qr.POSTER_SIZE
+    # the name is wrapped and shortened, never drawn over the code: it still scans
+    assert decode(png) == [qr.place_url(BASE, "P-1")]
