@@ -20,7 +20,7 @@ def household_checks(db: Database, actor: User) -> None:
         return
     st.caption(f"共 {len(pending)} 条待核实")
     for row in pending:
-        with st.container(border=True):
+        with st.container(border=True, key=f"admin_household_{row['id']}"):
             st.write(f"**{ui.esc(row['display_name'])}**（{row['username']}）")
             st.write(f"{ui.esc(row['place_name'])} {ui.esc(row['room'])} 室 · 申请于 {local_text(row['created_at'])}")
             if row["mobile"]:

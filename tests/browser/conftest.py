@@ -97,11 +97,17 @@ def wait_ready(page, timeout: float = 30_000) -> None:
                            timeout=timeout)
 
 
+def submit_login(page, username: str, password: str) -> None:
+    """Fill and send the login form on the account page that is already open."""
+    form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="登录"))
+    form.get_by_role("textbox", name="用户名").fill(username)
+    form.get_by_role("textbox", name="密码", exact=True).fill(password)
+    form.get_by_role("button", name="登录").click()
+
+
 def login(page, base_url: str, username: str, password: str = "Demo@2026") -> None:
     page.goto(f"{base_url}/account")
     wait_ready(page)
-    page.get_by_label("用户名").first.fill(username)
-    page.get_by_label("密码").first.fill(password)
-    page.get_by_role("button", name="登录").click()
+    submit_login(page, username, password)
     page.get_by_text("我的账户").first.wait_for(timeout=20_000)
     wait_ready(page)
