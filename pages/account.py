@@ -5,8 +5,9 @@ from lib import accounts, org, ui
 from lib.errors import ValidationError
 
 db = ui.portal_db()
-auth = ui.authenticator(db)
+auth = None  # streamlit-authenticator loads every account: built only when logging in or out
 if st.session_state.pop("account_logout_requested", False):
+    auth = ui.authenticator(db)
     ui.logout(db, auth)
     st.success("您已退出登录。")
 user = ui.current_user(db)
@@ -22,7 +23,7 @@ if user.is_guest:
         st.info("请先登录，登录后将回到您刚才要打开的页面。")
     login_tab, register_tab = st.tabs(["登录", "注册新账号"])
     with login_tab:
-        if ui.login_form(db, auth) is not None:
+        if ui.login_form(db, auth or ui.authenticator(db)) is not None:
             # Rerunning now would drop the cookie the library is about to set in the browser;
             # the browser reruns the page itself once the cookie is stored.
             st.session_state["account_continue"] = True
