@@ -100,6 +100,8 @@ def create_first_admin(db: Database) -> str | None:
 
 def prepare(settings: Settings, *, announce=print) -> Database:
     """Open (and migrate) the database and make sure first-run content exists."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)  # password hashes and the cookie key live here
     cookie_key(settings)
     db = open_db(settings.database_path)
     if scalar(db, "SELECT value FROM settings WHERE key = 'bootstrapped'") == settings.mode:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlite_utils import Database
 
-from lib import accounts, audit, org, qr, roster, ui
+from lib import accounts, audit, grids, org, qr, roster, ui
 from lib.clock import local_text
 from lib.errors import NotFound, PermissionDenied, ValidationError
 from lib.roles import ACCOUNT_ROLES, ADMIN, ROLE_LABELS, STAFF, User
@@ -103,8 +103,39 @@ def _password_form(db: Database, actor: User, chosen: dict) -> None:
                 st.success("密码已重置，该用户需用新密码重新登录。")
 
 
+def organisation(db: Database, actor: User) -> None:
+    """The community's name, grids and micro-grids: what a new portal starts by setting up."""
+    with st.expander("社区与网格设置", expanded=not org.community_name(db)):
+        with st.form("admin_community"):
+            name = st.text_input("社区（小区）名称", value=org.community_name(db), key="admin_community_name")
+            if st.form_submit_button("保存名称"):
+                _attempt(lambda: grids.set_community(db, actor, name=name), "已保存。")
+        with st.form("admin_grid", clear_on_submit=True):
+            grid_name = st.text_input("新增网格", key="admin_grid_name", placeholder="例如：第四网格")
+            if st.form_submit_button("新增网格"):
+                _attempt(lambda: grids.add_grid(db, actor, name=grid_name), "已新增网格。")
+        with st.form("admin_microgrid", clear_on_submit=True):
+            grid = st.selectbox("所属网格", grids.list_grids(db), index=None, placeholder="请选择",
+                                key="admin_microgrid_grid", format_func=lambda g: g["name"])
+            microgrid_name = st.text_input("新增微网格", key="admin_microgrid_name",
+                                           placeholder="例如：第六微网格")
+            if st.form_submit_button("新增微网格"):
+                _attempt(lambda: grids.add_microgrid(db, actor, grid_id=grid["id"] if grid else None,
+                                                     name=microgrid_name), "已新增微网格。")
+
+
+def _attempt(action, success: str) -> None:
+    try:
+        action()
+    except ValidationError as error:
+        ui.show_errors(error)
+    else:
+        st.success(success)
+
+
 def places(db: Database, actor: User) -> None:
     """Admins add and rename buildings and common places, and import household rosters."""
+    organisation(db, actor)
     all_places = org.list_places(db)
     st.dataframe([{"编号": p.code, "名称": p.name, "类型": PLACE_KIND_LABELS[p.kind],
                    "微网格": p.microgrid_name} for p in all_places], hide_index=True, width="stretch")

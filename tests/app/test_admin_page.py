@@ -125,3 +125,13 @@ def test_the_scanned_place_is_preselected_for_its_qr_code(app):
     assert at.selectbox(key="admin_qr_place").value.code == "2-1"
     assert at.get("image")  # the QR code is shown at once
     assert {button.label for button in at.get("download_button")} >= {"下载二维码 PNG"}
+
+
+def test_admin_adds_a_microgrid_to_a_grid(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    at.selectbox(key="admin_microgrid_grid").select_index(0)
+    at.text_input(key="admin_microgrid_name").input("第六微网格")
+    by_label(at.button, "新增微网格").click()
+    at.run()
+    assert "已新增微网格。" in texts(at.success)
+    assert scalar(portal_db, "SELECT COUNT(*) FROM microgrids WHERE name = '第六微网格'") == 1
