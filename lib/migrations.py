@@ -126,6 +126,88 @@ def m003_create_settings(db: Database) -> None:
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+@migrations()
+def m004_create_reports(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE report_categories (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            sort INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        INSERT INTO report_categories (name, sort) VALUES
+            ('环境卫生', 1), ('楼道堆物', 2), ('车辆乱停', 3), ('飞线充电', 4), ('设施损坏', 5),
+            ('安全隐患', 6), ('噪音扰民', 7), ('文明养犬', 8), ('其他', 99);
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            category_id INTEGER NOT NULL REFERENCES report_categories(id),
+            description TEXT NOT NULL,
+            contact_mobile TEXT,
+            reporter_id INTEGER REFERENCES users(id),
+            hide_name INTEGER NOT NULL DEFAULT 0,
+            proxy_by INTEGER REFERENCES users(id),
+            proxy_for TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                ('pending', 'accepted', 'in_progress', 'resolved', 'rejected', 'transferred')),
+            handler_id INTEGER REFERENCES users(id),
+            duplicate_of INTEGER REFERENCES reports(id),
+            reject_reason TEXT NOT NULL DEFAULT '',
+            transferred_to TEXT NOT NULL DEFAULT '',
+            result_note TEXT NOT NULL DEFAULT '',
+            reopen_count INTEGER NOT NULL DEFAULT 0,
+            confirmation TEXT CHECK (confirmation IN ('solved', 'unsolved', 'auto')),
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+            rating_comment TEXT NOT NULL DEFAULT '',
+            metoo_count INTEGER NOT NULL DEFAULT 0,
+            submission_key TEXT NOT NULL UNIQUE,
+            follow_token TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            accepted_at TEXT,
+            closed_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX reports_status_created ON reports(status, created_at);
+        CREATE INDEX reports_created ON reports(created_at);
+        CREATE INDEX reports_place_category_status ON reports(place_id, category_id, status);
+        CREATE INDEX reports_category_created ON reports(category_id, created_at);
+        CREATE INDEX reports_reporter ON reports(reporter_id, id);
+        CREATE INDEX reports_mobile_created ON reports(contact_mobile, created_at);
+        CREATE TABLE report_photos (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            name TEXT NOT NULL UNIQUE,
+            stage TEXT NOT NULL CHECK (stage IN ('before', 'after')),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX report_photos_report ON report_photos(report_id);
+        CREATE TABLE report_events (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            at TEXT NOT NULL,
+            actor_id INTEGER REFERENCES users(id),
+            kind TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX report_events_report ON report_events(report_id, id);
+        CREATE TABLE report_metoo (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            voter TEXT NOT NULL,
+            at TEXT NOT NULL,
+            UNIQUE (report_id, voter)
+        );
+        INSERT OR IGNORE INTO settings (key, value) VALUES
+            ('points.report_accepted', '5'), ('points.report_monthly_cap', '30'),
+            ('reports.accept_within_hours', '24'), ('reports.close_within_days', '7'),
+            ('reports.confirm_within_days', '7');
+        """
+    )
+
+
 def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, all under one write lock.
 
