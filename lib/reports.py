@@ -354,3 +354,9 @@ def auto_confirm(db: Database, *, now: datetime | None = None) -> int:
             _event(db, report_id, None, "auto_confirmed", RESOLVED, RESOLVED,
                    f"{days} 天内未答复，视为已解决")
     return len(due)
+
+
+def staff_members(db: Database) -> list[dict]:
+    """Who a report can be assigned to."""
+    return list(db.query("SELECT id, display_name FROM users WHERE role IN ('staff', 'admin')"
+                         " AND disabled = 0 ORDER BY role DESC, id"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 import streamlit as st
@@ -26,6 +27,8 @@ PLACE_CODE = "place_code"
 # url_path -> script: the stable public URLs of DESIGN §3 ("" is the home page).
 PAGE_FILES = {
     "": "pages/home.py",
+    "report": "pages/report.py",
+    "reports": "pages/reports.py",
     "account": "pages/account.py",
     "admin": "pages/admin.py",
 }
@@ -97,6 +100,11 @@ def require_page_role(db: Database, role: str, url_path: str) -> User:
             go_to("")
     st.stop()
     raise AssertionError("unreachable")
+
+
+def session_key() -> str:
+    """A random id for this browser session (one +1 per session for guests)."""
+    return st.session_state.setdefault("portal_session_key", uuid.uuid4().hex)
 
 
 def go_to(url_path: str) -> None:
@@ -177,6 +185,9 @@ def navigation_pages(user: User) -> list:
 
     return [
         st.Page(PAGE_FILES[""], title="首页", icon=":material/home:", default=True),
+        st.Page(PAGE_FILES["report"], url_path="report", icon=":material/photo_camera:",
+                title="随手拍"),
+        st.Page(PAGE_FILES["reports"], url_path="reports", icon=":material/forum:", title="问题墙"),
         st.Page(PAGE_FILES["account"], url_path="account", icon=":material/person:",
                 title="登录 / 注册" if user.is_guest else "我的账户"),
         st.Page(PAGE_FILES["admin"], url_path="admin", icon=":material/settings:", title="管理",

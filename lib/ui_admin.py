@@ -182,7 +182,7 @@ def _roster_import(db: Database, actor: User) -> None:
     st.download_button("下载模板（CSV）", "楼栋编号,房号,户主,人数\n1-1,101,张三,3\n".encode("utf-8-sig"),
                        file_name="roster-template.csv", mime="text/csv",
                        key="admin_roster_template", on_click="ignore")
-    upload = st.file_uploader("选择花名册文件（点击 Browse files 选择）", type=["csv", "xlsx"],
+    upload = st.file_uploader("选择花名册文件（点击 “Upload” 按钮选择）", type=["csv", "xlsx"],
                               key="admin_roster_file")
     if upload is None or not st.button("开始导入", key="admin_roster_import", type="primary"):
         return

@@ -30,4 +30,4 @@ def test_every_page_file_is_registered_with_a_stable_url():
     from lib.ui import PAGE_FILES
 
     assert sorted(PAGE_FILES.values()) == sorted(f"pages/{p.name}" for p in python_files("pages"))
-    assert set(PAGE_FILES) == {"", "account", "admin"}
+    assert set(PAGE_FILES) == {"", "report", "reports", "account", "admin"}

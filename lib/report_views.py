@@ -1,0 +1,320 @@
+"""The read side of 随手拍: the public follow page, the wall, staff queue, desk statistics, exports."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+
+import altair as alt
+from sqlite_utils import Database
+
+from lib.clock import SHANGHAI, local_text, to_iso, utc_now
+from lib.db import one, scalar
+from lib.roles import ROLE_LABELS
+
+STATUS_LABELS = {"pending": "待受理", "accepted": "已受理", "in_progress": "处理中",
+                 "resolved": "已办结", "rejected": "不予受理", "transferred": "已转交"}
+OPEN_STATUSES = ("pending", "accepted", "in_progress")
+CONFIRMATION_LABELS = {"solved": "已解决", "unsolved": "未解决", "auto": "逾期未确认，视为已解决"}
+# What each timeline entry says; a kind not listed here (rejected) shows the status it moved to.
+EVENT_LABELS = {"filed": "提交", "proxy": "代录", "accepted": "受理", "started": "开始处理",
+                "resolved": "办结", "reopened": "重新处理", "confirmed": "确认已解决",
+                "unsolved": "表示仍未解决", "auto_confirmed": "逾期未答复，视为已解决"}
+# Events written without an actor are the public's (a guest filing, +1, confirming by the follow
+# link) except these, which the system writes on its own.
+SYSTEM_EVENT_KINDS = frozenset({"auto_confirmed"})
+PUBLIC_RESIDENT = "居民"
+WALL_TEXT = 60
+EXPORT_COLUMNS = ("编号", "提交时间", "地点", "类别", "状态", "描述", "联系电话", "处理人",
+                  "办结时间", "满意度", "评价")
+# Excel and LibreOffice run a cell starting with one of these as a formula (OWASP CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Shanghai has kept UTC+8 without daylight saving since 1991, so one fixed shift is exact in SQL.
+_SHANGHAI_SHIFT = "+%d seconds" % SHANGHAI.utcoffset(datetime(2000, 1, 1)).total_seconds()
+
+_LIST_SELECT = """
+    SELECT r.id, r.status, r.description, r.created_at, r.metoo_count, r.confirmation, r.rating,
+           p.name AS place_name, c.name AS category_name,
+           (SELECT ph.name FROM report_photos ph WHERE ph.report_id = r.id AND ph.stage = 'before'
+            ORDER BY ph.id LIMIT 1) AS thumbnail
+    FROM reports r
+    JOIN places p ON p.id = r.place_id
+    JOIN report_categories c ON c.id = r.category_id
+"""
+
+
+def shorten(text: str, length: int = WALL_TEXT) -> str:
+    """The text cut to ``length`` characters, ending in … when something was cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def mask_name(name: str) -> str:
+    """A display name masked to its first character: 张三 → 张*."""
+    name = name.strip()
+    return name[0] + "*" if name else PUBLIC_RESIDENT
+
+
+def _list_row(row: dict) -> dict:
+    return {"id": row["id"], "place_name": row["place_name"], "category_name": row["category_name"],
+            "status": row["status"], "status_label": STATUS_LABELS[row["status"]],
+            "description": shorten(row["description"]), "created_at": row["created_at"],
+            "metoo_count": row["metoo_count"], "thumbnail": row["thumbnail"]}
+
+
+def public_report(db: Database, report_id: int) -> dict | None:
+    """What anyone may see of one report (its follow page); None if there is no such report.
+
+    Never the contact phone, the reporter's name or id, the follow token or the submission key.
+    """
+    row = one(db, """
+        SELECT r.id, r.status, r.description, r.created_at, r.closed_at, r.metoo_count,
+               r.confirmation, r.rating, r.result_note, r.reject_reason, r.transferred_to,
+               r.duplicate_of, p.name AS place_name, p.code AS place_code,
+               c.name AS category_name,
+               r.hide_name = 0 AND r.proxy_by IS NULL AND u.show_name_publicly = 1 AS named,
+               u.display_name AS reporter_name
+        FROM reports r
+        JOIN places p ON p.id = r.place_id
+        JOIN report_categories c ON c.id = r.category_id
+        LEFT JOIN users u ON u.id = r.reporter_id
+        WHERE r.id = ?""", (report_id,))
+    if row is None:
+        return None
+    name, named = row.pop("reporter_name"), row.pop("named")
+    row["reporter_label"] = mask_name(name) if named and name else PUBLIC_RESIDENT
+    row["status_label"] = STATUS_LABELS[row["status"]]
+    row["confirmation_label"] = CONFIRMATION_LABELS.get(row["confirmation"] or "", "")
+    row["photos"] = list(db.query(
+        "SELECT name, stage FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)))
+    row["timeline"] = [_event_row(event) for event in db.query(
+        "SELECT e.at, e.kind, e.to_status, e.note, u.role FROM report_events e"
+        " LEFT JOIN users u ON u.id = e.actor_id WHERE e.report_id = ? ORDER BY e.id", (report_id,))]
+    return row
+
+
+def _event_row(event: dict) -> dict:
+    """A timeline entry that names the actor's role, never the person."""
+    status_label = STATUS_LABELS.get(event["to_status"] or "", "")
+    role = event.pop("role")
+    if role is None:
+        actor = "系统" if event["kind"] in SYSTEM_EVENT_KINDS else PUBLIC_RESIDENT
+    else:
+        actor = ROLE_LABELS.get(role, PUBLIC_RESIDENT)
+    return event | {"label": EVENT_LABELS.get(event["kind"]) or status_label or event["kind"],
+                    "to_status_label": status_label, "actor_label": actor}
+
+
+def _filters(status: str | None, category_id: int | None, place_id: int | None) -> tuple[list, dict]:
+    where, params = [], {"status": status, "category_id": category_id, "place_id": place_id}
+    if status is not None:
+        where.append("r.status = :status")
+    if category_id is not None:
+        where.append("r.category_id = :category_id")
+    if place_id is not None:
+        where.append("r.place_id = :place_id")
+    return where, params
+
+
+def wall(db: Database, *, status: str | None = None, category_id: int | None = None,
+         place_id: int | None = None, limit: int = 20, before_id: int | None = None) -> list[dict]:
+    """The public wall, newest first; pass the last id shown as ``before_id`` for the next page.
+
+    Ordered by (created_at, id) rather than id alone so that the (status, created_at) and
+    (category_id, created_at) indexes deliver a filtered page without sorting every match.
+    """
+    where, params = _filters(status, category_id, place_id)
+    if before_id is not None:
+        params["before_at"] = scalar(db, "SELECT created_at FROM reports WHERE id = ?", (before_id,))
+        if params["before_at"] is None:
+            return []
+        where.append("(r.created_at, r.id) < (:before_at, :before_id)")
+        params["before_id"] = before_id
+    sql = _LIST_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    params["limit"] = limit
+    sql += " ORDER BY r.created_at DESC, r.id DESC LIMIT :limit"
+    return [_list_row(row) for row in db.query(sql, params)]
+
+
+def wall_counts(db: Database, *, category_id: int | None = None,
+                place_id: int | None = None) -> dict[str, int]:
+    """How many reports are in each status (every status present, 0 if none) for the wall's filters."""
+    where, params = _filters(None, category_id, place_id)
+    sql = "SELECT r.status, count(*) AS n FROM reports r"
+    sql += (" WHERE " + " AND ".join(where) if where else "") + " GROUP BY r.status"
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    counts.update({row["status"]: row["n"] for row in db.query(sql, params)})
+    return counts
+
+
+def my_reports(db: Database, user_id: int, *, limit: int = 50) -> list[dict]:
+    """The reports this user filed, newest first, with their confirmation and rating."""
+    rows = db.query(_LIST_SELECT + " WHERE r.reporter_id = ? ORDER BY r.id DESC LIMIT ?",
+                    (user_id, limit))
+    return [_list_row(row) | {"confirmation": row["confirmation"], "rating": row["rating"]}
+            for row in rows]
+
+
+def _setting(db: Database, key: str, default: float) -> float:
+    try:
+        value = float(scalar(db, "SELECT value FROM settings WHERE key = ?", (key,)))
+    except (TypeError, ValueError):
+        return default
+    return value if value > 0 else default
+
+
+def staff_queue(db: Database, *, now: datetime | None = None, limit: int = 200) -> list[dict]:
+    """Open reports, oldest first, with contact details and overdue flags for staff."""
+    now = now or utc_now()
+    accept_by = now - timedelta(hours=_setting(db, "reports.accept_within_hours", 24))
+    close_by = now - timedelta(days=_setting(db, "reports.close_within_days", 7))
+    rows = db.query("""
+        SELECT r.id, r.status, r.description, r.created_at, r.accepted_at, r.metoo_count,
+               r.reopen_count, r.contact_mobile, r.proxy_by IS NOT NULL AS proxy, r.proxy_for,
+               p.name AS place_name, p.code AS place_code, c.name AS category_name,
+               h.display_name AS handler_name
+        FROM reports r
+        JOIN places p ON p.id = r.place_id
+        JOIN report_categories c ON c.id = r.category_id
+        LEFT JOIN users h ON h.id = r.handler_id
+        WHERE r.status IN ('pending', 'accepted', 'in_progress')
+        ORDER BY r.created_at, r.id LIMIT ?""", (limit,))
+    queue = []
+    for row in rows:
+        created = datetime.fromisoformat(row["created_at"])
+        row.update(status_label=STATUS_LABELS[row["status"]], proxy=bool(row["proxy"]),
+                   overdue_accept=row["status"] == "pending" and created < accept_by,
+                   overdue_close=created < close_by)
+        queue.append(row)
+    return queue
+
+
+def _month_start(moment: datetime, months_back: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 - months_back
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=SHANGHAI)
+
+
+def desk_stats(db: Database, *, since: str | None = None, now: datetime | None = None) -> dict:
+    """Counts by status, category and month (the last 12, Shanghai time), closing time, ratings.
+
+    ``since`` is compared with the stored UTC created_at: an ISO time or date such as '2026-01-01'.
+    """
+    local_now = (now or utc_now()).astimezone(SHANGHAI)
+    where, params = ("WHERE r.created_at >= :since" if since else ""), {"since": since}
+    by_status = dict.fromkeys(STATUS_LABELS, 0)
+    close_hours, rated, rating_sum = None, 0, 0
+    for row in db.query("""
+            SELECT r.status, count(*) AS n, count(r.rating) AS rated, sum(r.rating) AS rating_sum,
+                   avg((julianday(r.closed_at) - julianday(r.created_at)) * 24) AS hours
+            FROM reports r """ + where + " GROUP BY r.status", params):
+        by_status[row["status"]] = row["n"]
+        rated, rating_sum = rated + row["rated"], rating_sum + (row["rating_sum"] or 0)
+        if row["status"] == "resolved" and row["hours"] is not None:
+            close_hours = round(row["hours"], 1)
+    by_category = {row["name"]: row["n"] for row in db.query("""
+        SELECT c.name, count(*) AS n FROM reports r
+        JOIN report_categories c ON c.id = r.category_id """ + where
+        + " GROUP BY c.id ORDER BY c.sort, c.id", params)}
+    months = [_month_start(local_now, back) for back in range(11, -1, -1)]
+    month_params = params | {"start": to_iso(months[0]), "shift": _SHANGHAI_SHIFT}
+    counted = {row["month"]: row["n"] for row in db.query(
+        "SELECT strftime('%Y-%m', r.created_at, :shift) AS month, count(*) AS n FROM reports r"
+        " WHERE r.created_at >= :start" + (" AND r.created_at >= :since" if since else "")
+        + " GROUP BY month", month_params)}
+    by_month = [{"month": m.strftime("%Y-%m"), "count": counted.get(m.strftime("%Y-%m"), 0)}
+                for m in months]
+    return {"total": sum(by_status.values()), "by_status": by_status, "by_category": by_category,
+            "by_month": by_month, "avg_close_hours": close_hours, "rating_count": rated,
+            "avg_rating": round(rating_sum / rated, 2) if rated else None}
+
+
+def _bar(values: list[dict], height: int) -> alt.Chart:
+    return alt.Chart(alt.Data(values=values)).mark_bar(color="#c0392b").properties(
+        width="container", height=height)
+
+
+def status_chart(counts: dict[str, int]) -> alt.Chart:
+    """Horizontal bars of reports per status, in lifecycle order (keys are status codes)."""
+    values = [{"状态": STATUS_LABELS.get(code, code), "数量": n} for code, n in counts.items()]
+    return _bar(values, 32 * len(values) + 40).encode(
+        y=alt.Y("状态:N", sort=[v["状态"] for v in values], title=None),
+        x=alt.X("数量:Q", title="数量", axis=alt.Axis(format="d", tickMinStep=1)),
+        tooltip=["状态:N", "数量:Q"])
+
+
+def category_chart(counts: dict[str, int]) -> alt.Chart:
+    """Horizontal bars of reports per category name, the most frequent on top."""
+    values = [{"类别": name, "数量": n} for name, n in counts.items()]
+    return _bar(values, 32 * len(values) + 40).encode(
+        y=alt.Y("类别:N", sort="-x", title=None),
+        x=alt.X("数量:Q", title="数量", axis=alt.Axis(format="d", tickMinStep=1)),
+        tooltip=["类别:N", "数量:Q"])
+
+
+def month_chart(rows: list[dict]) -> alt.Chart:
+    """Bars of reports per month from desk_stats()['by_month'] rows (month, count)."""
+    values = [{"月份": row["month"], "数量": row["count"]} for row in rows]
+    return _bar(values, 240).encode(
+        x=alt.X("月份:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("数量:Q", title="数量", axis=alt.Axis(format="d", tickMinStep=1)),
+        tooltip=["月份:O", "数量:Q"])
+
+
+def export_rows(db: Database, *, start: date, end: date) -> list[dict]:
+    """Reports created from ``start`` to ``end`` (Shanghai dates, inclusive), with Chinese columns."""
+    low = to_iso(datetime.combine(start, time(), SHANGHAI))
+    high = to_iso(datetime.combine(end + timedelta(days=1), time(), SHANGHAI))
+    rows = db.query("""
+        SELECT r.id, r.created_at, r.status, r.description, r.contact_mobile, r.closed_at,
+               r.rating, r.rating_comment, p.name AS place_name, c.name AS category_name,
+               h.display_name AS handler_name
+        FROM reports r
+        JOIN places p ON p.id = r.place_id
+        JOIN report_categories c ON c.id = r.category_id
+        LEFT JOIN users h ON h.id = r.handler_id
+        WHERE r.created_at >= ? AND r.created_at < ? ORDER BY r.id""", (low, high))
+    return [dict(zip(EXPORT_COLUMNS, (
+        row["id"], local_text(row["created_at"]), row["place_name"], row["category_name"],
+        STATUS_LABELS[row["status"]], row["description"], row["contact_mobile"] or "",
+        row["handler_name"] or "", local_text(row["closed_at"]),
+        row["rating"] if row["rating"] is not None else "", row["rating_comment"]))) for row in rows]
+
+
+def safe_cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula, prefixed with ' so it stays text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_csv(rows: list[dict]) -> bytes:
+    """The rows as CSV in UTF-8 with a BOM, so Excel shows the Chinese correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows([safe_cell(row.get(column, "")) for column in EXPORT_COLUMNS] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def export_xlsx(rows: list[dict]) -> bytes:
+    """The rows as an Excel workbook with a bold, frozen header."""
+    import openpyxl  # imported here: slow to import and only needed for a download
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "随手拍"
+    sheet.append(EXPORT_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        # control characters pasted into a description would make openpyxl refuse the cell
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+                      for value in (safe_cell(row.get(column, "")) for column in EXPORT_COLUMNS)])
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJK", (8, 17, 14, 10, 9, 40, 14, 10, 17, 7, 30)):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,99 @@
+"""AppTest of 随手拍: filing from a QR code, bad input, +1 instead of a duplicate."""
+import io
+
+from PIL import Image
+
+from lib.db import scalar
+from tests.app.conftest import by_label, login, texts
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def fill(at, *, category=1, text="楼道里堆满了纸箱挡路", files=None, mobile=""):
+    if category is not None:
+        at.selectbox(key="report_category").select_index(category).run()
+    if files is not None:
+        at.file_uploader(key="report_photos").set_value(files)
+    at.text_area(key="report_text").input(text)
+    at.text_input(key="report_mobile").input(mobile)
+    by_label(at.button, "提交").click()
+    at.run()
+    return at
+
+
+def open_report(app, code="1-1"):
+    at = app()
+    at.switch_page("pages/report.py")
+    at.query_params["b"] = code
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_a_guest_files_from_the_gate_and_gets_a_number_and_a_follow_link(app, portal_db):
+    at = open_report(app)
+    assert at.selectbox(key="report_place").value.code == "1-1"
+    fill(at, files=[("door.jpg", jpeg(), "image/jpeg")], mobile="13800138000")
+    assert not at.exception
+    assert any("问题编号：1" in message for message in texts(at.success))
+    token = scalar(portal_db, "SELECT follow_token FROM reports WHERE id = 1")
+    assert any(f"reports?n=1&t={token}" in code.value for code in at.code)
+    assert scalar(portal_db, "SELECT COUNT(*) FROM report_photos WHERE report_id = 1") == 1
+
+
+def test_a_non_image_is_refused_and_nothing_is_stored(app, portal_db):
+    at = fill(open_report(app), files=[("fake.jpg", b"not really a photo", "image/jpeg")])
+    assert any("照片" in message for message in texts(at.error))
+    assert scalar(portal_db, "SELECT COUNT(*) FROM reports") == 0
+
+
+def test_short_text_and_a_bad_phone_get_clear_messages(app, portal_db):
+    at = fill(open_report(app), text="脏", mobile="123")
+    errors = " ".join(texts(at.error))
+    assert "问题描述" in errors and "手机号" in errors
+    assert scalar(portal_db, "SELECT COUNT(*) FROM reports") == 0
+
+
+def test_an_unknown_place_code_preselects_nothing(app):
+    at = open_report(app, "zz-99")
+    assert any("没有找到编号为" in message for message in texts(at.warning))
+    assert at.selectbox(key="report_place").value is None
+
+
+def test_an_open_report_of_the_same_place_and_category_is_offered_for_a_plus_one(app, portal_db):
+    fill(open_report(app))
+    at = open_report(app)
+    at.selectbox(key="report_category").select_index(1).run()
+    at.button(key="report_metoo_1").click()
+    at.run()
+    assert scalar(portal_db, "SELECT metoo_count FROM reports WHERE id = 1") == 1
+    at.button(key="report_metoo_1").click()
+    at.run()  # the same browser session counts once
+    assert scalar(portal_db, "SELECT metoo_count FROM reports WHERE id = 1") == 1
+
+
+def test_a_logged_in_resident_files_as_themself(app, portal_db):
+    at = login(app(), "resident")
+    at.switch_page("pages/report.py").run()
+    at.selectbox(key="report_place").select_index(0)
+    at.selectbox(key="report_category").select_index(1).run()
+    at.checkbox(key="report_hide_name").check()
+    fill(at, category=None)
+    row = next(portal_db.query("SELECT reporter_id, hide_name FROM reports"))
+    assert row["hide_name"] == 1 and row["reporter_id"] == scalar(
+        portal_db, "SELECT id FROM users WHERE username = 'resident'")
+
+
+def test_staff_can_file_for_a_resident_who_phoned(app, portal_db):
+    at = login(app(), "staff")
+    at.switch_page("pages/report.py").run()
+    at.selectbox(key="report_place").select_index(0)
+    at.toggle(key="report_is_proxy").set_value(True).run()
+    at.selectbox(key="report_category").select_index(1).run()
+    at.text_input(key="report_proxy_for").input("王大爷 电话")
+    fill(at, category=None)
+    assert scalar(portal_db, "SELECT proxy_for FROM reports") == "王大爷 电话"
