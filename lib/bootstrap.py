@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlite_utils import Database
 
-from lib import org
+from lib import org, photos
 from lib.accounts import hash_password
 from lib.clock import now_iso, to_iso, utc_now
 from lib.config import DEMO_SEED_DIR, Settings, load_settings
@@ -96,6 +96,12 @@ def create_first_admin(db: Database) -> str | None:
             "role": "admin", "created_at": now_iso(), "password_changed_at": now_iso(),
         })
     return password
+
+
+def sweep_orphan_photos(db: Database, settings: Settings) -> list[str]:
+    """Remove photo files whose report never committed (the server died between the two)."""
+    referenced = {row[0] for row in db.execute("SELECT name FROM report_photos")}
+    return photos.sweep_orphans(settings.data_dir, referenced)
 
 
 def prepare(settings: Settings, *, announce=print) -> Database:

@@ -47,7 +47,9 @@ class Portal:
 @st.cache_resource(show_spinner=False)
 def _prepare(settings: Settings) -> str:
     """Migrate and seed once per server process; returns the cookie key."""
-    bootstrap.prepare(settings).conn.close()
+    db = bootstrap.prepare(settings)
+    bootstrap.sweep_orphan_photos(db, settings)
+    db.conn.close()
     return bootstrap.cookie_key(settings)
 
 

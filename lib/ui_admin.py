@@ -5,6 +5,7 @@ import streamlit as st
 from sqlite_utils import Database
 
 from lib import accounts, audit, grids, org, qr, roster, ui
+from lib import report_categories as categories
 from lib.clock import local_text
 from lib.errors import NotFound, PermissionDenied, ValidationError
 from lib.roles import ACCOUNT_ROLES, ADMIN, ROLE_LABELS, STAFF, User
@@ -234,6 +235,32 @@ def qr_codes(db: Database, actor: User) -> None:
                            key="admin_qr_sheet_download", on_click="ignore", type="primary")
 
 
+def report_categories(db: Database, actor: User) -> None:
+    """The 随手拍 categories residents choose from."""
+    rows = categories.all_categories(db)
+    st.dataframe([{"类别": c["name"], "状态": "使用中" if c["active"] else "已停用"} for c in rows],
+                 hide_index=True, width="stretch")
+    with st.form("admin_category_add", clear_on_submit=True):
+        name = st.text_input("新增类别", key="admin_category_name", placeholder="例如：电梯故障")
+        if st.form_submit_button("新增类别"):
+            _attempt(lambda: categories.add_category(db, actor, name=name), "已新增。")
+    with st.form("admin_category_edit"):
+        chosen = st.selectbox("选择类别", rows, index=None, placeholder="请选择",
+                              key="admin_category_pick",
+                              format_func=lambda c: c["name"] + ("" if c["active"] else "（已停用）"))
+        new_name = st.text_input("新名称（不改名可留空）", key="admin_category_rename")
+        active = st.toggle("在随手拍中可选", value=True, key="admin_category_active")
+        if st.form_submit_button("保存类别"):
+            if chosen is None:
+                st.error("请选择类别。")
+            else:
+                def save() -> None:
+                    if new_name.strip():
+                        categories.rename_category(db, actor, category_id=chosen["id"], name=new_name)
+                    categories.set_category_active(db, actor, category_id=chosen["id"], active=active)
+                _attempt(save, "已保存。")
+
+
 def audit_log(db: Database, actor: User) -> None:
     """The newest 200 recorded actions."""
     rows = audit.recent(db, limit=200)
@@ -248,7 +275,7 @@ def sections_for(actor: User) -> list[tuple[str, object]]:
     if actor.at_least(STAFF):
         sections += [("用户", users), ("二维码", qr_codes)]
     if actor.at_least(ADMIN):
-        sections += [("楼栋与地点", places), ("审计日志", audit_log)]
+        sections += [("楼栋与地点", places), ("问题类别", report_categories), ("审计日志", audit_log)]
     return sections
 
 

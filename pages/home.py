@@ -15,6 +15,11 @@ st.caption("微网实格 · 社区自助服务平台")
 if place is not None:
     st.success(f"您所在的位置：**{ui.esc(place.name)}**（{ui.esc(place.code)}）", icon=":material/location_on:")
 
+st.page_link(ui.PAGE_FILES["report"], label="随手拍 · 反映问题", icon=":material/photo_camera:",
+             query_params=query, width="stretch")
+st.page_link(ui.PAGE_FILES["reports"], label="问题墙 · 看处理进度", icon=":material/forum:",
+             query_params=query, width="stretch")
+
 if user.is_guest:
     st.write("登录后可查看积分、绑定住户；微网格长和社区工作人员登录后可进入管理。")
     st.page_link(ui.PAGE_FILES["account"], label="登录 / 注册", icon=":material/person:",

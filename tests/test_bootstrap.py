@@ -61,3 +61,33 @@ def test_cookie_key_is_generated_once_and_private(tmp_path):
     mode = (config.data_dir / bootstrap.COOKIE_KEY_FILE).stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
     assert bootstrap.cookie_key(settings(tmp_path / "other", "demo")) != key
+
+
+def test_start_up_sweeps_photo_files_whose_report_never_committed(tmp_path):
+    import io
+    import os
+    import time
+
+    from PIL import Image
+
+    from lib import photos
+
+    config = settings(tmp_path, "demo")
+    db = bootstrap.prepare(config)
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(buffer, "JPEG")
+    kept = photos.store(config.data_dir, photos.process_photo(buffer.getvalue()))
+    orphan = photos.store(config.data_dir, photos.process_photo(buffer.getvalue()))
+    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('x-1', 'x', 'common', 't')")
+    db.execute("INSERT INTO reports (place_id, category_id, description, submission_key, follow_token,"
+               " created_at, updated_at) VALUES (last_insert_rowid(), 1, '楼道堆物很多', 'k', 't', 't', 't')")
+    db.execute("INSERT INTO report_photos (report_id, name, stage, created_at)"
+               " VALUES (last_insert_rowid(), ?, 'before', 't')", (kept,))
+    db.conn.commit()
+    old = time.time() - 7200
+    for name in (kept, orphan):
+        for thumb in (False, True):
+            os.utime(photos.path_for(config.data_dir, name, thumb=thumb), (old, old))
+    assert bootstrap.sweep_orphan_photos(db, config) == [orphan]
+    assert photos.path_for(config.data_dir, kept).exists()
+    assert not photos.path_for(config.data_dir, orphan).exists()

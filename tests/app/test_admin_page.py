@@ -31,7 +31,7 @@ def test_tabs_follow_the_role(app):
     assert [t.label for t in open_admin(login(app(), "leader")).tabs] == ["住户核实"]
     assert [t.label for t in open_admin(login(app(), "staff")).tabs] == ["住户核实", "用户", "二维码"]
     assert [t.label for t in open_admin(login(app(), "admin")).tabs] == [
-        "住户核实", "用户", "二维码", "楼栋与地点", "审计日志"]
+        "住户核实", "用户", "二维码", "楼栋与地点", "问题类别", "审计日志"]
 
 
 def test_leader_approves_the_pending_newcomer(app, portal_db):
@@ -135,3 +135,13 @@ def test_admin_adds_a_microgrid_to_a_grid(app, portal_db):
     at.run()
     assert "已新增微网格。" in texts(at.success)
     assert scalar(portal_db, "SELECT COUNT(*) FROM microgrids WHERE name = '第六微网格'") == 1
+
+
+def test_admin_adds_a_report_category_that_the_report_form_then_offers(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    at.text_input(key="admin_category_name").input("电梯故障")
+    by_label(at.button, "新增类别").click()
+    at.run()
+    assert "已新增。" in texts(at.success)
+    at.switch_page("pages/report.py").run()
+    assert "电梯故障" in at.selectbox(key="report_category").options
