@@ -68,7 +68,7 @@ def detail(db: Database, user: User, report_id: int, token: str | None) -> None:
                f"{report['metoo_count']} 人也遇到")
     for photo in report["photos"]:
         st.caption("处理前" if photo["stage"] == "before" else "处理后")
-        _image(photo["name"], thumb=False)
+        _image(photo["name"], thumb=False, width=320)
     st.markdown("**处理进度**")
     for event in report["timeline"]:
         note = f"：{event['note']}" if event["note"] else ""
