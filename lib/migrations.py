@@ -174,6 +174,9 @@ def m004_create_reports(db: Database) -> None:
         CREATE INDEX reports_category_created ON reports(category_id, created_at);
         CREATE INDEX reports_reporter ON reports(reporter_id, id);
         CREATE INDEX reports_mobile_created ON reports(contact_mobile, created_at);
+        -- fixes waiting for the reporter's answer: the auto-confirm sweep reads only these
+        CREATE INDEX reports_awaiting_confirmation ON reports(closed_at)
+            WHERE status = 'resolved' AND confirmation IS NULL;
         CREATE TABLE report_photos (
             id INTEGER PRIMARY KEY,
             report_id INTEGER NOT NULL REFERENCES reports(id),

@@ -189,6 +189,20 @@ def staff_queue(db: Database, *, now: datetime | None = None, limit: int = 200) 
     return queue
 
 
+def queue_summary(db: Database, *, now: datetime | None = None) -> dict[str, int]:
+    """How many reports are open and how many of them are overdue, for the desk's headline."""
+    now = now or utc_now()
+    accept_by = to_iso(now - timedelta(hours=_setting(db, "reports.accept_within_hours", 24)))
+    close_by = to_iso(now - timedelta(days=_setting(db, "reports.close_within_days", 7)))
+    row = one(db, """
+        SELECT COUNT(*) AS open,
+               SUM(status = 'pending' AND created_at < :accept_by) AS overdue_accept,
+               SUM(created_at < :close_by) AS overdue_close
+        FROM reports WHERE status IN ('pending', 'accepted', 'in_progress')""",
+              {"accept_by": accept_by, "close_by": close_by})
+    return {key: int(value or 0) for key, value in row.items()}
+
+
 def _month_start(moment: datetime, months_back: int) -> datetime:
     index = moment.year * 12 + moment.month - 1 - months_back
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=SHANGHAI)

@@ -167,12 +167,20 @@ def mine(db: Database, user: User) -> None:
                          query_params={"n": str(row["id"])})
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _desk_stats(database_path: str) -> dict:
+    """Statistics read every 50,000 reports: a minute old is fresh enough for the desk."""
+    return report_views.desk_stats(ui.portal_db())
+
+
 def desk(db: Database, user: User) -> None:
     """Staff: the queue oldest first with overdue reports marked, charts, and export."""
     reports.auto_confirm(db)
-    queue = report_views.staff_queue(db)
-    overdue = sum(1 for row in queue if row["overdue_accept"] or row["overdue_close"])
-    st.caption(f"待办 {len(queue)} 件，其中超时 {overdue} 件")
+    summary = report_views.queue_summary(db)
+    st.caption(f"待办 {summary['open']} 件，其中超时未受理 {summary['overdue_accept']} 件、"
+               f"超时未办结 {summary['overdue_close']} 件（最早的排在前面）")
+    shown = st.session_state.get("reports_queue_shown", PAGE_SIZE)
+    queue = report_views.staff_queue(db, limit=shown)
     for row in queue:
         flag = "⚠ 超时未受理 " if row["overdue_accept"] else ("⚠ 超时未办结 " if row["overdue_close"] else "")
         with st.container(border=True, key=f"reports_queue_{row['id']}"):
@@ -184,7 +192,10 @@ def desk(db: Database, user: User) -> None:
             st.caption(f"{local_text(row['created_at'])}" +
                        (f" · 处理人 {row['handler_name']}" if row["handler_name"] else ""))
             st.page_link(ui.PAGE_FILES["reports"], label="处理", query_params={"n": str(row["id"])})
-    stats = report_views.desk_stats(db)
+    if summary["open"] > shown and st.button("显示更多待办", key="reports_queue_more"):
+        st.session_state["reports_queue_shown"] = shown + PAGE_SIZE
+        st.rerun()
+    stats = _desk_stats(str(ui.portal().settings.database_path))
     st.subheader("统计")
     left, right = st.columns(2)
     left.metric("平均办结用时", f"{stats['avg_close_hours']:.0f} 小时"

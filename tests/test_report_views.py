@@ -361,3 +361,21 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_both_exports(db, place
     assert [cell.value for cell in cells] == ["'" + text for text in attacks]
     assert all(cell.data_type == "s" for cell in cells)
     assert views.safe_cell("普通文字") == "普通文字" and views.safe_cell(-5) == -5
+
+
+def test_queue_summary_counts_open_and_overdue_reports(db):
+    from datetime import datetime, timezone
+
+    from lib import report_views
+
+    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('q-1', 'q', 'common', 't')")
+    rows = [("pending", "2026-01-01T00:00:00+00:00"), ("pending", "2026-01-10T11:00:00+00:00"),
+            ("accepted", "2026-01-01T00:00:00+00:00"), ("resolved", "2025-01-01T00:00:00+00:00")]
+    for number, (status, created) in enumerate(rows):
+        db.execute("INSERT INTO reports (place_id, category_id, description, status, submission_key,"
+                   " follow_token, created_at, updated_at) VALUES (last_insert_rowid() * 0 + 1, 1,"
+                   " '描述五个字', ?, ?, 't', ?, ?)", (status, f"q{number}", created, created))
+    db.conn.commit()
+    now = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
+    assert report_views.queue_summary(db, now=now) == {
+        "open": 3, "overdue_accept": 1, "overdue_close": 2}
