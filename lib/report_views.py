@@ -9,6 +9,7 @@ import altair as alt
 from sqlite_utils import Database
 
 from lib.clock import SHANGHAI, local_text, to_iso, utc_now
+from lib import rules
 from lib.db import one, scalar
 from lib.roles import ROLE_LABELS
 
@@ -155,19 +156,11 @@ def my_reports(db: Database, user_id: int, *, limit: int = 50) -> list[dict]:
             for row in rows]
 
 
-def _setting(db: Database, key: str, default: float) -> float:
-    try:
-        value = float(scalar(db, "SELECT value FROM settings WHERE key = ?", (key,)))
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
-
-
 def staff_queue(db: Database, *, now: datetime | None = None, limit: int = 200) -> list[dict]:
     """Open reports, oldest first, with contact details and overdue flags for staff."""
     now = now or utc_now()
-    accept_by = now - timedelta(hours=_setting(db, "reports.accept_within_hours", 24))
-    close_by = now - timedelta(days=_setting(db, "reports.close_within_days", 7))
+    accept_by = now - timedelta(hours=rules.get(db, "reports.accept_within_hours"))
+    close_by = now - timedelta(days=rules.get(db, "reports.close_within_days"))
     rows = db.query("""
         SELECT r.id, r.status, r.description, r.created_at, r.accepted_at, r.metoo_count,
                r.reopen_count, r.contact_mobile, r.proxy_by IS NOT NULL AS proxy, r.proxy_for,
@@ -192,8 +185,8 @@ def staff_queue(db: Database, *, now: datetime | None = None, limit: int = 200) 
 def queue_summary(db: Database, *, now: datetime | None = None) -> dict[str, int]:
     """How many reports are open and how many of them are overdue, for the desk's headline."""
     now = now or utc_now()
-    accept_by = to_iso(now - timedelta(hours=_setting(db, "reports.accept_within_hours", 24)))
-    close_by = to_iso(now - timedelta(days=_setting(db, "reports.close_within_days", 7)))
+    accept_by = to_iso(now - timedelta(hours=rules.get(db, "reports.accept_within_hours")))
+    close_by = to_iso(now - timedelta(days=rules.get(db, "reports.close_within_days")))
     row = one(db, """
         SELECT COUNT(*) AS open,
                SUM(status = 'pending' AND created_at < :accept_by) AS overdue_accept,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from lib import audit, photos, points
+from lib import audit, photos, points, rules
 from lib.accounts import validate_mobile
 from lib.clock import SHANGHAI, now_iso, to_iso, utc_now
 from lib.db import immediate, one, scalar
@@ -51,14 +51,6 @@ def is_open(report: dict) -> bool:
 
 def can_move(report: dict, to_status: str) -> bool:
     return to_status in TRANSITIONS[report["status"]]
-
-
-def _setting(db: Database, key: str, default: int) -> int:
-    value = scalar(db, "SELECT value FROM settings WHERE key = ?", (key,))
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
 
 
 def _event(db: Database, report_id: int, actor: User | None, kind: str, from_status: str | None,
@@ -229,8 +221,8 @@ def accept(db: Database, actor: User, *, report_id: int, handler_id: int | None 
 
 def _award_reporter(db: Database, report: dict) -> None:
     """The rule's points, within the monthly cap; the key makes a second acceptance earn nothing."""
-    amount = _setting(db, "points.report_accepted", 5)
-    cap = _setting(db, "points.report_monthly_cap", 30)
+    amount = rules.get(db, "points.report_accepted")
+    cap = rules.get(db, "points.report_monthly_cap")
     month_start = datetime.now(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     earned = scalar(db, "SELECT COALESCE(SUM(amount), 0) FROM points_ledger WHERE user_id = ?"
                         " AND kind = ? AND created_at >= ?",
@@ -340,7 +332,7 @@ def confirm(db: Database, actor: User, *, report_id: int, token: str | None, sol
 
 def auto_confirm(db: Database, *, now: datetime | None = None) -> int:
     """Count unanswered fixes as confirmed once the reporter's days to answer have passed."""
-    days = _setting(db, "reports.confirm_within_days", 7)
+    days = rules.get(db, "reports.confirm_within_days")
     cutoff = to_iso((now or utc_now()) - timedelta(days=days))
     due = [row[0] for row in db.execute(
         "SELECT id FROM reports WHERE status = 'resolved' AND confirmation IS NULL"

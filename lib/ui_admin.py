@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlite_utils import Database
 
-from lib import accounts, audit, grids, org, qr, roster, ui
+from lib import accounts, audit, grids, org, qr, roster, rules, ui
 from lib import report_categories as categories
 from lib.clock import local_text
 from lib.errors import NotFound, PermissionDenied, ValidationError
@@ -261,6 +261,21 @@ def report_categories(db: Database, actor: User) -> None:
                 _attempt(save, "已保存。")
 
 
+def community_rules(db: Database, actor: User) -> None:
+    """Time limits and points that each community sets for itself."""
+    with st.form("admin_rules"):
+        values = {key: st.number_input(f"{rule.label}（{rule.unit}）", min_value=rule.low,
+                                       max_value=rule.high, step=1, value=rules.get(db, key),
+                                       key=f"admin_rule_{key}")
+                  for key, rule in rules.RULES.items()}
+        if st.form_submit_button("保存规则"):
+            def save() -> None:
+                for key, value in values.items():
+                    if value != rules.get(db, key):
+                        rules.set_rule(db, actor, key=key, value=int(value))
+            _attempt(save, "规则已保存。")
+
+
 def audit_log(db: Database, actor: User) -> None:
     """The newest 200 recorded actions."""
     rows = audit.recent(db, limit=200)
@@ -275,7 +290,8 @@ def sections_for(actor: User) -> list[tuple[str, object]]:
     if actor.at_least(STAFF):
         sections += [("用户", users), ("二维码", qr_codes)]
     if actor.at_least(ADMIN):
-        sections += [("楼栋与地点", places), ("问题类别", report_categories), ("审计日志", audit_log)]
+        sections += [("楼栋与地点", places), ("问题类别", report_categories),
+                     ("规则", community_rules), ("审计日志", audit_log)]
     return sections
 
 

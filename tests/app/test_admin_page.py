@@ -31,7 +31,7 @@ def test_tabs_follow_the_role(app):
     assert [t.label for t in open_admin(login(app(), "leader")).tabs] == ["住户核实"]
     assert [t.label for t in open_admin(login(app(), "staff")).tabs] == ["住户核实", "用户", "二维码"]
     assert [t.label for t in open_admin(login(app(), "admin")).tabs] == [
-        "住户核实", "用户", "二维码", "楼栋与地点", "问题类别", "审计日志"]
+        "住户核实", "用户", "二维码", "楼栋与地点", "问题类别", "规则", "审计日志"]
 
 
 def test_leader_approves_the_pending_newcomer(app, portal_db):
@@ -145,3 +145,12 @@ def test_admin_adds_a_report_category_that_the_report_form_then_offers(app, port
     assert "已新增。" in texts(at.success)
     at.switch_page("pages/report.py").run()
     assert "电梯故障" in at.selectbox(key="report_category").options
+
+
+def test_admin_changes_the_acceptance_deadline(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    at.number_input(key="admin_rule_reports.accept_within_hours").set_value(48)
+    by_label(at.button, "保存规则").click()
+    at.run()
+    assert "规则已保存。" in texts(at.success)
+    assert scalar(portal_db, "SELECT value FROM settings WHERE key = 'reports.accept_within_hours'") == "48"
