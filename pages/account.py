@@ -1,7 +1,7 @@
 """登录 / 注册 and 我的账户: log in, register, bind a household, change password, log out."""
 import streamlit as st
 
-from lib import accounts, org, ui
+from lib import accounts, ui
 from lib.errors import ValidationError
 
 db = ui.portal_db()

@@ -6,11 +6,10 @@ import json
 import pytest
 
 from lib import audit, org
-from lib.clock import now_iso
 from lib.config import DEMO_SEED_DIR
 from lib.db import open_db
 from lib.errors import NotFound, PermissionDenied, ValidationError
-from lib.roles import ADMIN, RESIDENT, User
+from lib.roles import ADMIN, RESIDENT
 
 SPEC = {
     "community": {"name": "测试小区", "address": "测试路1号"},
@@ -36,30 +35,21 @@ SPEC = {
 }
 
 
-def make_user(db, username: str, role: str) -> User:
-    user_id = db.execute(
-        "INSERT INTO users (username, display_name, password_hash, role, created_at,"
-        " password_changed_at) VALUES (?, ?, 'x', ?, ?, ?)",
-        (username, username, role, now_iso(), now_iso()),
-    ).lastrowid
-    return User(id=user_id, username=username, display_name=username, role=role)
+@pytest.fixture
+def db(db):
+    """The shared temporary database, with this module's small community seeded."""
+    org.seed_organisation(db, SPEC)
+    return db
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    org.seed_organisation(database, SPEC)
-    return database
+def admin(make_user):
+    return make_user(ADMIN, username="admin")
 
 
 @pytest.fixture
-def admin(db):
-    return make_user(db, "admin", ADMIN)
-
-
-@pytest.fixture
-def resident(db):
-    return make_user(db, "resident", RESIDENT)
+def resident(make_user):
+    return make_user(RESIDENT, username="resident")
 
 
 def counts(db) -> dict[str, int]:

@@ -10,10 +10,8 @@ import openpyxl
 import pytest
 
 from lib import audit, org, roster
-from lib.clock import now_iso
-from lib.db import open_db
 from lib.errors import PermissionDenied, ValidationError
-from lib.roles import ADMIN, RESIDENT, User
+from lib.roles import ADMIN, RESIDENT
 
 SPEC = {
     "community": {"name": "测试小区"},
@@ -27,25 +25,16 @@ SPEC = {
 GOOD_CSV = "楼栋编号,房号,户主,人数\n1-1,201,赵一,3\n1-2,101,钱二,\n1-2,102,,5\n"
 
 
-def make_user(db, username: str, role: str) -> User:
-    user_id = db.execute(
-        "INSERT INTO users (username, display_name, password_hash, role, created_at,"
-        " password_changed_at) VALUES (?, ?, 'x', ?, ?, ?)",
-        (username, username, role, now_iso(), now_iso()),
-    ).lastrowid
-    return User(id=user_id, username=username, display_name=username, role=role)
+@pytest.fixture
+def db(db):
+    """The shared temporary database, with this module's small community seeded."""
+    org.seed_organisation(db, SPEC)
+    return db
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    org.seed_organisation(database, SPEC)
-    return database
-
-
-@pytest.fixture
-def admin(db):
-    return make_user(db, "admin", ADMIN)
+def admin(make_user):
+    return make_user(ADMIN, username="admin")
 
 
 def households(db) -> dict[tuple[str, str], tuple[str, int]]:
@@ -154,8 +143,8 @@ def test_a_large_roster_imports_in_chunks_with_progress_and_one_audit_entry(db, 
     assert json.loads(entries[0]["detail"])["imported"] == 1200
 
 
-def test_a_resident_cannot_import_and_nothing_is_stored(db):
-    resident = make_user(db, "resident", RESIDENT)
+def test_a_resident_cannot_import_and_nothing_is_stored(db, make_user):
+    resident = make_user(RESIDENT, username="resident")
     before = households(db)
     with pytest.raises(PermissionDenied):
         roster.import_roster(db, resident, filename="名单.csv", data=GOOD_CSV.encode())
