@@ -7,7 +7,7 @@ PORT ?= 8501
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test venv test-deps system-fonts system-browser clean
+.PHONY: run test bench venv system-fonts system-browser clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: venv system-fonts
 
 test: $(VENV)/.installed-dev system-fonts system-browser
 	$(PY) -m pytest -q
+
+# The scale benchmark: builds the large community once (bench-results/data), then times it.
+bench: $(VENV)/.installed-dev system-fonts system-browser
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV)

@@ -25,7 +25,8 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None):
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None,
+                 script: Path = ROOT / "app.py"):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -33,7 +34,7 @@ class Server:
         environment = {**os.environ, "PORTAL_DATA_DIR": str(data_dir),
                        "PORTAL_BASE_URL": self.url, **(env or {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(script),
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--server.headless", "true"],
             cwd=ROOT, env=environment, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)

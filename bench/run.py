@@ -1,0 +1,245 @@
+"""`make bench`: build (or reuse) the large community, time what users wait for, print a table.
+
+Each figure is a median of repeated runs, with the 95th percentile where it has a target. The
+table is printed and written to bench-results/bench.json.
+"""
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results"
+DATA_DIR = RESULTS / "data"
+GENERATOR_VERSION = "1"  # bump when bench/generate.py changes what it builds
+ROLES = ("guest", "resident", "leader", "staff", "admin")
+# (url label, page file, query params, lowest role)
+PAGES = [
+    ("首页 /", "pages/home.py", {}, "guest"),
+    ("随手拍 /report", "pages/report.py", {"b": "1-1"}, "guest"),
+    ("问题墙 /reports", "pages/reports.py", {}, "guest"),
+    ("跟踪 /reports?n=", "pages/reports.py", {"n": "4242"}, "guest"),
+    ("账户 /account", "pages/account.py", {}, "guest"),
+    ("管理 /admin", "pages/admin.py", {}, "leader"),
+]
+rows: list[dict] = []
+
+
+def record(group: str, name: str, samples: list[float], target_ms: float | None = None,
+           unit: str = "ms") -> None:
+    samples = sorted(samples)
+    median = statistics.median(samples)
+    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    ok = None if target_ms is None else (p95 if group == "page" else median) <= target_ms
+    rows.append({"group": group, "name": name, "median": round(median, 3), "p95": round(p95, 3),
+                 "unit": unit, "target": target_ms, "ok": ok, "runs": len(samples)})
+    flag = "" if ok is None else ("  ok" if ok else "  MISSED")
+    print(f"{group:8} {name:42} median {median:9.3f} {unit}  p95 {p95:9.3f}"
+          + (f"  target {target_ms}" if target_ms is not None else "") + flag, flush=True)
+
+
+def timed(fn, runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def ensure_data() -> None:
+    from bench.generate import build
+
+    marker = DATA_DIR / "generator-version"
+    if marker.exists() and marker.read_text() == GENERATOR_VERSION:
+        print(f"reusing {DATA_DIR / 'portal.db'}")
+        return
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    print("building the large community …")
+    started = time.perf_counter()
+    build(DATA_DIR / "portal.db")
+    print(f"built in {time.perf_counter() - started:.0f} s")
+    marker.write_text(GENERATOR_VERSION)
+
+
+def bench_queries() -> None:
+    from lib import points, report_views
+    from lib.db import open_db
+
+    db = open_db(DATA_DIR / "portal.db", migrate=False)
+    rnd = random.Random(1)
+    users = db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+    record("query", "balance (1M ledger entries)",
+           timed(lambda: points.balance(db, rnd.randint(1, users)), 2000), 1)
+    record("query", "points history, first page",
+           timed(lambda: points.history(db, rnd.randint(1, users)), 500), 20)
+    record("query", "reports wall, first page", timed(lambda: report_views.wall(db), 200), 20)
+    record("query", "reports wall, one category",
+           timed(lambda: report_views.wall(db, category_id=rnd.randint(1, 9)), 200), 20)
+    record("query", "reports wall counts", timed(lambda: report_views.wall_counts(db), 100), 20)
+    record("query", "staff queue, first 20", timed(lambda: report_views.staff_queue(db, limit=20), 100), 20)
+    record("query", "staff queue summary", timed(lambda: report_views.queue_summary(db), 100), 20)
+    record("query", "one report's follow view",
+           timed(lambda: report_views.public_report(db, rnd.randint(1, 50_000)), 500), 20)
+    record("query", "desk statistics (5 years; cached 60 s)",
+           timed(lambda: report_views.desk_stats(db), 10))
+    # Later features add theirs here: leaderboards, a month's ranking, a project's ledger.
+    db.conn.close()
+
+
+def bench_pages() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import login
+
+    os.environ["PORTAL_DATA_DIR"] = str(DATA_DIR)
+    os.environ["PORTAL_MODE"] = "demo"
+    floor = AppTest.from_file(str(ROOT / "bench" / "empty_page.py"), default_timeout=60)
+    floor.run()
+    record("page", "empty Streamlit page (the floor)", timed(floor.run, 15))
+    for role in ROLES:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        if role != "guest":
+            login(at, role)
+            at.run()
+        for label, script, params, lowest in PAGES:
+            if ROLES.index(role) < ROLES.index(lowest):
+                continue
+            at.query_params.clear()
+            at.switch_page(script)
+            for key, value in params.items():
+                at.query_params[key] = value
+            at.run()
+            assert not at.exception, (role, label, at.exception)
+            record("page", f"{label} as {role}", timed(at.run, 15), 300)
+
+
+def bench_photo() -> None:
+    from PIL import Image, ImageFilter
+
+    from lib import photos
+
+    noise = Image.effect_noise((1000, 750), 90).convert("RGB").resize((4000, 3000), Image.BICUBIC)
+    image = Image.blend(noise, Image.linear_gradient("L").resize((4000, 3000)).convert("RGB"), 0.5)
+    buffer = io.BytesIO()
+    image.filter(ImageFilter.DETAIL).save(buffer, "JPEG", quality=92)
+    data = buffer.getvalue()
+
+    def plain() -> None:
+        img = Image.open(io.BytesIO(data))
+        img.thumbnail((1600, 1600))
+        img.save(io.BytesIO(), "JPEG")
+
+    record("photo", f"12 MP photo ({len(data) // 1024} KB) processed",
+           timed(lambda: photos.process_photo(data), 7), 500)
+    record("photo", "Pillow's plain thumbnail + save, same file", timed(plain, 7))
+
+
+def _spender(path: str, user_id: int, count: int, start, results) -> None:
+    from lib import points
+    from lib.db import open_db
+
+    db = open_db(path, migrate=False)
+    start.wait()  # all eight begin together, after their interpreters have started
+    began = time.perf_counter()
+    for n in range(count):
+        points.spend(db, None, user_id=user_id, amount=1, kind=points.KIND_REDEEM, reason="bench",
+                     key=f"bench-spend:{os.getpid()}:{time.time_ns()}:{n}")
+    results.put((count, time.perf_counter() - began))
+
+
+def bench_spends() -> None:
+    from lib import points
+    from lib.db import open_db
+
+    path = str(DATA_DIR / "portal.db")
+    db = open_db(path, migrate=False)
+    rich = [row[0] for row in db.execute(
+        "SELECT user_id FROM points_ledger GROUP BY user_id HAVING SUM(amount) > 500 LIMIT 9")]
+    record("write", "one points spend (BEGIN IMMEDIATE, fsync)", timed(
+        lambda: points.spend(db, None, user_id=rich[0], amount=1, kind=points.KIND_REDEEM,
+                             reason="bench", key=f"bench-one:{time.time_ns()}"), 100))
+    db.conn.close()
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(8), context.Queue()
+    each = 100
+    workers = [context.Process(target=_spender, args=(path, rich[n + 1], each, start, results))
+               for n in range(8)]
+    for worker in workers:
+        worker.start()
+    finished = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join()
+    spends = sum(count for count, _ in finished)
+    record("write", "spends/s, 8 processes spending at once", [spends / max(t for _, t in finished)],
+           unit="/s")
+
+
+def bench_browser() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, Server, wait_ready
+
+    def rss_mb(pid: int) -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for label, script, path in (("empty Streamlit page", ROOT / "bench" / "empty_page.py", "/"),
+                                    ("首页 with place, guest", ROOT / "app.py", "/?b=1-1"),
+                                    ("问题墙, guest", ROOT / "app.py", "/reports")):
+            server = Server(DATA_DIR, script=script)
+            try:
+                def ready() -> None:
+                    context = browser.new_context(viewport=PHONE)
+                    page = context.new_page()
+                    page.goto(server.url + path)
+                    wait_ready(page)
+                    context.close()
+
+                ready()  # the first visit warms the server's caches
+                record("browser", f"{label}: ready in Chromium", timed(ready, 5))
+                if script.name == "app.py" and path == "/?b=1-1":
+                    contexts = []
+                    for count in range(20):
+                        context = browser.new_context(viewport=PHONE)
+                        page = context.new_page()
+                        page.goto(server.url + path)
+                        wait_ready(page)
+                        contexts.append(context)
+                        if count == 0:
+                            record("memory", "server RSS, 1 browser session", [rss_mb(server.process.pid)], unit="MB")
+                    record("memory", "server RSS, 20 browser sessions", [rss_mb(server.process.pid)], unit="MB")
+                    for context in contexts:
+                        context.close()
+            finally:
+                server.stop()
+        browser.close()
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    ensure_data()
+    main_module = sys.modules["__main__"]
+    for part in (bench_queries, bench_pages, bench_photo, bench_spends, bench_browser):
+        part()
+        sys.modules["__main__"] = main_module  # AppTest replaces it; spawned workers need ours
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+    missed = [row for row in rows if row["ok"] is False]
+    print(f"\n{len(rows)} figures, {len(missed)} targets missed; written to {RESULTS / 'bench.json'}")
+
+
+if __name__ == "__main__":
+    main()
