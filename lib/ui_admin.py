@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlite_utils import Database
 
-from lib import accounts, audit, grids, org, qr, roster, rules, ui
+from lib import accounts, audit, backup, grids, org, qr, roster, rules, ui
 from lib import report_categories as categories
 from lib.clock import local_text
 from lib.errors import NotFound, PermissionDenied, ValidationError
@@ -276,6 +276,26 @@ def community_rules(db: Database, actor: User) -> None:
             _attempt(save, "规则已保存。")
 
 
+def backups(db: Database, actor: User) -> None:
+    """A consistent copy of the database and photos, taken while the portal keeps running."""
+    settings = ui.portal().settings
+    folder = settings.data_dir / "backups"
+    st.caption(f"备份包含数据库和全部照片，保存在服务器的 {folder}；"
+               "恢复请停止平台后运行 python -m lib.backup restore 备份文件。")
+    if st.button("立即备份", key="admin_backup", type="primary"):
+        with st.spinner("正在备份…"):
+            archive = backup.create(settings, actor=actor)
+        size_mb = archive.stat().st_size / 1024 / 1024
+        st.success(f"已备份：{archive.name}（{size_mb:.1f} MB）")
+        if size_mb <= 200:
+            st.download_button("下载备份", archive.read_bytes(), file_name=archive.name,
+                               mime="application/zip", key="admin_backup_download", on_click="ignore")
+    existing = sorted(folder.glob("portal-backup-*.zip"), reverse=True) if folder.is_dir() else []
+    if existing:
+        st.dataframe([{"备份文件": path.name, "大小 (MB)": round(path.stat().st_size / 1024 / 1024, 1)}
+                      for path in existing[:20]], hide_index=True, width="stretch")
+
+
 def audit_log(db: Database, actor: User) -> None:
     """The newest 200 recorded actions."""
     rows = audit.recent(db, limit=200)
@@ -291,7 +311,7 @@ def sections_for(actor: User) -> list[tuple[str, object]]:
         sections += [("用户", users), ("二维码", qr_codes)]
     if actor.at_least(ADMIN):
         sections += [("楼栋与地点", places), ("问题类别", report_categories),
-                     ("规则", community_rules), ("审计日志", audit_log)]
+                     ("规则", community_rules), ("备份", backups), ("审计日志", audit_log)]
     return sections
 
 

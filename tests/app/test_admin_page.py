@@ -31,7 +31,7 @@ def test_tabs_follow_the_role(app):
     assert [t.label for t in open_admin(login(app(), "leader")).tabs] == ["住户核实"]
     assert [t.label for t in open_admin(login(app(), "staff")).tabs] == ["住户核实", "用户", "二维码"]
     assert [t.label for t in open_admin(login(app(), "admin")).tabs] == [
-        "住户核实", "用户", "二维码", "楼栋与地点", "问题类别", "规则", "审计日志"]
+        "住户核实", "用户", "二维码", "楼栋与地点", "问题类别", "规则", "备份", "审计日志"]
 
 
 def test_leader_approves_the_pending_newcomer(app, portal_db):
@@ -154,3 +154,12 @@ def test_admin_changes_the_acceptance_deadline(app, portal_db):
     at.run()
     assert "规则已保存。" in texts(at.success)
     assert scalar(portal_db, "SELECT value FROM settings WHERE key = 'reports.accept_within_hours'") == "48"
+
+
+def test_admin_takes_a_backup_while_the_portal_runs(app, tmp_path):
+    at = open_admin(login(app(), "admin"))
+    at.button(key="admin_backup").click()
+    at.run()
+    assert not at.exception
+    assert any("已备份" in message for message in texts(at.success))
+    assert list((tmp_path / "backups").glob("portal-backup-*.zip"))
