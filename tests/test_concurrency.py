@@ -1,0 +1,76 @@
+"""Writers racing from separate processes keep the invariants: one award per key, one report
+per submission, whatever the timing."""
+import multiprocessing
+from pathlib import Path
+
+from lib import points, reports
+from lib.db import open_db, scalar
+from lib.roles import GUEST_USER
+
+WORKERS = 8
+
+
+def _award(path: str, user_id: int, broken: bool, start, results) -> None:
+    db = open_db(path, migrate=False)
+    start.wait()
+    try:
+        if broken:  # forgets to look the key up first: the database refuses the second insert
+            db.execute("INSERT INTO points_ledger (user_id, amount, kind, reason, idempotency_key,"
+                       " created_at) VALUES (?, 10, 'special', 'x', 'same-key', 'now')", (user_id,))
+            db.conn.commit()
+            results.put(("ok", None))
+        else:
+            entry = points.award(db, None, user_id=user_id, amount=10, kind=points.KIND_REPORT,
+                                 reason="同一次受理", key="same-key")
+            results.put(("ok", entry.id))
+    except Exception as error:  # reported to the parent, which asserts on it
+        results.put(("error", type(error).__name__))
+
+
+def _file(path: str, data_dir: str, start, results) -> None:
+    db = open_db(path, migrate=False)
+    start.wait()
+    report = reports.file_report(db, GUEST_USER, data_dir=Path(data_dir), place_id=1, category_id=1,
+                                 description="同一次提交被点了很多下", photo_files=[],
+                                 submission_key="double-tap")
+    results.put(report["id"])
+
+
+def race(target, *args) -> list:
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(WORKERS), context.Queue()
+    workers = [context.Process(target=target, args=(*args, start, results)) for _ in range(WORKERS)]
+    for worker in workers:
+        worker.start()
+    try:
+        return [results.get(timeout=60) for _ in workers]
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+
+
+def test_eight_processes_awarding_one_key_award_once(db, make_user, tmp_path):
+    user = make_user("resident")
+    path = str(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
+    outcomes = race(_award, path, user.id, False)
+    assert {outcome for outcome, _ in outcomes} == {"ok"}
+    assert len({entry_id for _, entry_id in outcomes}) == 1
+    assert points.balance(db, user.id) == 10
+
+
+def test_the_race_check_sees_a_writer_that_skips_the_key_lookup(db, make_user):
+    user = make_user("resident")
+    path = str(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
+    outcomes = race(_award, path, user.id, True)
+    assert [outcome for outcome, _ in outcomes].count("error") == WORKERS - 1
+
+
+def test_eight_taps_on_submit_file_one_report(db, tmp_path):
+    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('1-1', 'x', 'building', 't')")
+    db.conn.commit()
+    path = str(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
+    ids = race(_file, path, str(tmp_path))
+    assert len(set(ids)) == 1
+    assert scalar(db, "SELECT COUNT(*) FROM reports") == 1
