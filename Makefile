@@ -7,7 +7,7 @@ PORT ?= 8501
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench venv system-fonts system-browser clean
+.PHONY: run test soak bench venv system-fonts system-browser clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ run: venv system-fonts
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.installed-dev system-fonts system-browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --ignore=tests/soak
+
+# Longer robustness runs (the real server killed 30 times mid-submission); CI runs it too.
+soak: $(VENV)/.installed-dev system-fonts system-browser
+	$(PY) -m pytest -q tests/soak
 
 # The scale benchmark: builds the large community once (bench-results/data), then times it.
 bench: $(VENV)/.installed-dev system-fonts system-browser

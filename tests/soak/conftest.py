@@ -1,0 +1,2 @@
+"""The soak tests reuse the browser fixtures."""
+from tests.browser.conftest import browser  # noqa: F401
