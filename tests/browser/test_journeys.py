@@ -175,3 +175,19 @@ def test_a_cookie_copied_before_logout_no_longer_logs_anyone_in(server, browser,
     assert "我的账户" in account_title_with(copied)  # the control: the copy works while logged in
     logout(page)
     assert "登录 / 注册" in account_title_with(copied)
+
+
+def test_admin_takes_a_backup_and_downloads_it(server, phone):
+    import zipfile
+
+    page = phone.new_page()
+    login(page, server.url, "admin")
+    open_page(page, f"{server.url}/admin")
+    page.get_by_role("tab", name="备份").click()
+    page.get_by_role("button", name="立即备份").click()
+    page.get_by_text("已备份").wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载备份").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert "portal.db" in archive.namelist()
+    assert_fits_phone(page)
