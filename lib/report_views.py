@@ -11,11 +11,9 @@ from sqlite_utils import Database
 from lib.clock import SHANGHAI, local_text, to_iso, utc_now
 from lib import rules
 from lib.db import one, scalar
+from lib.reports import STATUS_LABELS
 from lib.roles import ROLE_LABELS
 
-STATUS_LABELS = {"pending": "待受理", "accepted": "已受理", "in_progress": "处理中",
-                 "resolved": "已办结", "rejected": "不予受理", "transferred": "已转交"}
-OPEN_STATUSES = ("pending", "accepted", "in_progress")
 CONFIRMATION_LABELS = {"solved": "已解决", "unsolved": "未解决", "auto": "逾期未确认，视为已解决"}
 # What each timeline entry says; a kind not listed here (rejected) shows the status it moved to.
 EVENT_LABELS = {"filed": "提交", "proxy": "代录", "accepted": "受理", "started": "开始处理",
