@@ -4,7 +4,6 @@ The worker runs the same domain code the server runs for a submission. After eve
 report its filer was told about is in the database, the file passes integrity_check, no photo
 lies without its report once the start-up sweep has run, and the portal starts again.
 """
-import os
 import random
 import signal
 import subprocess
