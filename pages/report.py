@@ -20,7 +20,7 @@ settings = ui.portal().settings
 st.title("随手拍")
 st.caption("看到问题，拍下来告诉社区。不登录也可以提交。")
 
-filed_id = st.session_state.get("report_filed_id")
+filed_id = st.session_state.pop("report_filed_id", None)  # shown once; the next visit is a new form
 if filed_id is not None:
     filed = reports.get(db, filed_id)
     follow_path = f"reports?n={filed['id']}&t={filed['follow_token']}"
@@ -30,9 +30,7 @@ if filed_id is not None:
     st.image(qr.qr_png(f"{settings.base_url}/{follow_path}", box_size=6), width=180)
     st.page_link(ui.PAGE_FILES["reports"], label="查看处理进度", icon=":material/visibility:",
                  query_params={"n": str(filed["id"]), "t": filed["follow_token"]}, width="stretch")
-    if st.button("再报一个问题", key="report_again"):
-        st.session_state.pop("report_filed_id", None)
-        st.rerun()
+    st.button("再报一个问题", key="report_again")
     st.stop()
 
 chosen_place = ui.place_select(db, key="report_place", label="问题在哪里", place=place)
