@@ -358,29 +358,23 @@ def record_login_failure(db: Database, username: str) -> int:
     return max(0, MAX_LOGIN_FAILURES - recent_login_failures(db, username))
 
 
-def recent_failures_by_user(db: Database) -> dict[str, int]:
-    """Wrong-password counts in the lock-out window, for the users that have any."""
-    since = to_iso(utc_now() - LOGIN_FAILURE_WINDOW)
-    return {row["username"]: row["n"] for row in db.query(
-        "SELECT username, COUNT(*) AS n FROM login_failures WHERE at >= ? GROUP BY username",
-        (since,))}
-
-
 def clear_login_failures(db: Database, username: str) -> None:
     with immediate(db):
         db.execute("DELETE FROM login_failures WHERE username = ?", ((username or "").lower(),))
 
 
-def authenticator_credentials(db: Database) -> dict:
-    """The credentials dict streamlit-authenticator expects, built from the users table."""
-    users = {}
-    for row in db.query("SELECT username, display_name, password_hash, role FROM users"
-                        " WHERE disabled = 0"):
-        users[row["username"]] = {
-            "first_name": row["display_name"], "last_name": "", "email": "",
-            "password": row["password_hash"], "roles": [row["role"]],
-        }
-    return {"usernames": users}
+def authenticator_record(db: Database, username: str) -> dict | None:
+    """One active account as streamlit-authenticator expects it, with recent wrong passwords."""
+    row = one(db, "SELECT username, display_name, password_hash, role FROM users"
+                  " WHERE username = ? AND disabled = 0", ((username or "").strip().lower()[:40],))
+    if row is None:
+        return None
+    record = {"first_name": row["display_name"], "last_name": "", "email": "",
+              "password": row["password_hash"], "roles": [row["role"]]}
+    failures = recent_login_failures(db, row["username"])
+    if failures:
+        record["failed_login_attempts"] = failures
+    return record
 
 
 # --- server-side sessions ---------------------------------------------------------------

@@ -200,20 +200,52 @@ def navigation_pages(user: User) -> list:
 LOGIN_FIELDS = {"Form name": "登录", "Username": "用户名", "Password": "密码", "Login": "登录"}
 
 
-def authenticator(db: Database):
-    """streamlit-authenticator over our users table; build it once per run, on the account page.
+class _AccountsOnDemand(dict):
+    """streamlit-authenticator's credentials, read from the users table one username at a time.
 
-    Recent wrong-password counts are loaded into it so its own limit applies across browsers.
+    The library only ever looks up the username typed into the form, so a community's 15,000
+    accounts need not be loaded on every run of the login page.
     """
+
+    def __init__(self, db: Database):
+        super().__init__()
+        self._db = db
+
+    def _load(self, username: object) -> bool:
+        if not isinstance(username, str):
+            return False
+        if not dict.__contains__(self, username):
+            record = accounts.authenticator_record(self._db, username)
+            if record is None:
+                return False
+            dict.__setitem__(self, username, record)
+        return True
+
+    def __contains__(self, username: object) -> bool:
+        return self._load(username)
+
+    def __getitem__(self, username: str) -> dict:
+        if not self._load(username):
+            raise KeyError(username)
+        return dict.__getitem__(self, username)
+
+    def get(self, username: str, default=None):
+        return self[username] if self._load(username) else default
+
+
+def authenticator(db: Database):
+    """streamlit-authenticator over our users table; build it once per run, on the account page."""
     import streamlit_authenticator as stauth
 
-    credentials = accounts.authenticator_credentials(db)
-    for username, count in accounts.recent_failures_by_user(db).items():
-        if username in credentials["usernames"]:
-            credentials["usernames"][username]["failed_login_attempts"] = count
-    return stauth.Authenticate(credentials, cookie_name=COOKIE_NAME, cookie_key=portal().cookie_key,
+    auth = stauth.Authenticate({"usernames": {}}, cookie_name=COOKIE_NAME,
+                               cookie_key=portal().cookie_key,
                                cookie_expiry_days=accounts.SESSION_DAYS, auto_hash=False,
                                login_sleep_time=0)
+    # The library keeps this dict by reference; wrong-password counts come with each record,
+    # so its own lock-out applies across browsers.
+    auth.authentication_controller.authentication_model.credentials["usernames"] = \
+        _AccountsOnDemand(db)
+    return auth
 
 
 def login_form(db: Database, auth) -> User | None:
@@ -225,8 +257,7 @@ def login_form(db: Database, auth) -> User | None:
     from streamlit_authenticator.utilities import LoginError
 
     credentials = auth.authentication_controller.authentication_model.credentials["usernames"]
-    before = {name: record.get("failed_login_attempts", 0) for name, record in credentials.items()
-              if record.get("failed_login_attempts")}
+    before = {name: record.get("failed_login_attempts", 0) for name, record in credentials.items()}
     # Our session record, not the library's cookie, decides who is logged in.
     st.session_state["logout"] = True
     st.session_state["authentication_status"] = None

@@ -185,18 +185,22 @@ def test_wrong_passwords_lock_the_username_for_a_while(db, place):
         assert not accounts.login_locked(db, "wang_ayi")
     assert accounts.record_login_failure(db, "WANG_AYI") == 0
     assert accounts.login_locked(db, "wang_ayi")
-    assert accounts.recent_failures_by_user(db) == {"wang_ayi": accounts.MAX_LOGIN_FAILURES}
+    assert accounts.recent_login_failures(db, "Wang_Ayi") == accounts.MAX_LOGIN_FAILURES
     accounts.start_session(db, "wang_ayi", "token")  # a successful login clears the count
     assert not accounts.login_locked(db, "wang_ayi")
 
 
-def test_credentials_for_the_authenticator_exclude_disabled_users(db, place, make_user):
+def test_authenticator_records_carry_role_and_failures_and_exclude_disabled_users(db, place,
+                                                                                   make_user):
     admin = make_user("admin")
     user = register(db)
-    credentials = accounts.authenticator_credentials(db)["usernames"]
-    assert credentials["wang_ayi"]["roles"] == ["resident"]
+    assert accounts.authenticator_record(db, "WANG_AYI")["roles"] == ["resident"]
+    assert "failed_login_attempts" not in accounts.authenticator_record(db, "wang_ayi")
+    accounts.record_login_failure(db, "wang_ayi")
+    assert accounts.authenticator_record(db, "wang_ayi")["failed_login_attempts"] == 1
+    assert accounts.authenticator_record(db, "nobody") is None
     accounts.set_disabled(db, admin, user_id=user.id, disabled=True)
-    assert "wang_ayi" not in accounts.authenticator_credentials(db)["usernames"]
+    assert accounts.authenticator_record(db, "wang_ayi") is None
 
 
 def test_household_request_after_registration_without_one(db, place):
