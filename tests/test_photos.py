@@ -1,111 +1,393 @@
-"""The photo pipeline: judged by content, bomb-safe, upright, stripped of metadata, stored safely."""
+"""Photo pipeline: refuse what is not a usable photo, strip metadata, resize, store and sweep."""
 import io
 import os
+import re
+import struct
 import time
+import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from lib import photos
-from lib.photos import PhotoRejected
+from lib.errors import ValidationError
+from lib.photos import PhotoRejected, process_photo
+
+RED = (255, 0, 0)
 
 
-def encoded(img: Image.Image, fmt: str = "JPEG", **options) -> bytes:
-    buffer = io.BytesIO()
-    img.save(buffer, fmt, **options)
-    return buffer.getvalue()
+def jpeg(size=(400, 300), color=(40, 120, 200), **save) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", quality=92, **save)
+    return out.getvalue()
 
 
-def reason(data: bytes) -> str:
-    with pytest.raises(PhotoRejected) as refused:
-        photos.process_photo(data)
-    assert refused.value.fields["photo"]  # a Chinese message for the page
-    return refused.value.reason
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height, with no pixel data at all."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) \
+        + chunk(b"IEND", b"")
 
 
-def test_a_text_file_renamed_jpg_is_refused_by_content():
-    assert reason(b"Just some notes, saved as photo.jpg\n" * 10) == "not_an_image"
+def swapped_primaries_profile() -> bytes:
+    """A minimal ICC v2 RGB profile whose red primary is sRGB's green and vice versa."""
+    def fixed(*values: float) -> bytes:
+        return b"".join(struct.pack(">i", round(v * 65536)) for v in values)
+
+    xyz = {b"rXYZ": (0.3851, 0.7169, 0.0971), b"gXYZ": (0.4361, 0.2225, 0.0139),
+           b"bXYZ": (0.1431, 0.0606, 0.7141), b"wtpt": (0.9642, 1.0, 0.8249)}
+    tags = {sig: b"XYZ \0\0\0\0" + fixed(*v) for sig, v in xyz.items()}
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    tags.update({sig: curve for sig in (b"rTRC", b"gTRC", b"bTRC")})
+    offset, table, body = 128 + 4 + 12 * len(tags), b"", b""
+    for sig, data in tags.items():
+        table += sig + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    size = offset + len(body)
+    header = (struct.pack(">I", size) + b"\0" * 4 + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ "
+              + b"\0" * 12 + b"acsp" + b"\0" * 28 + fixed(0.9642, 1.0, 0.8249) + b"\0" * 48)
+    return header + struct.pack(">I", len(tags)) + table + body
 
 
-def test_empty_and_oversized_uploads_are_refused_before_decoding():
-    assert reason(b"") == "empty"
+def opened(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def rejected(data: bytes) -> PhotoRejected:
+    with pytest.raises(PhotoRejected) as caught:
+        process_photo(data)
+    return caught.value
+
+
+def close_to(pixel, expected, tolerance=12):
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected))
+
+
+def test_a_text_file_renamed_jpg_is_refused_by_its_content(tmp_path):
+    renamed = tmp_path / "photo.jpg"
+    renamed.write_text("这不是照片，只是改了扩展名的文本文件。\n" * 20, encoding="utf-8")
+    error = rejected(renamed.read_bytes())
+    assert error.reason == "not_an_image"
+    assert error.fields == {"photo": "文件不是照片，请上传 JPG、PNG 或 WEBP 格式的图片"}
+    assert isinstance(error, ValidationError)
+
+
+def test_an_image_in_a_format_we_do_not_accept_is_refused_as_not_a_photo():
+    out = io.BytesIO()
+    Image.new("RGB", (50, 50)).save(out, "GIF")
+    assert rejected(out.getvalue()).reason == "not_an_image"
+
+
+def test_an_iphone_heic_photo_is_refused_with_advice_to_use_a_compatible_format():
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+    error = rejected(heic)
+    assert error.reason == "heic"
+    assert "兼容" in error.fields["photo"] and "截图" in error.fields["photo"]
+    assert "JPG" in error.fields["photo"]
+
+
+def test_an_empty_file_is_refused():
+    error = rejected(b"")
+    assert error.reason == "empty" and set(error.fields) == {"photo"}
+
+
+def test_eleven_megabytes_are_refused_before_anything_is_decoded(monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("a file over the limit must not reach Pillow")
+
+    monkeypatch.setattr(photos.Image, "open", never)
+    error = rejected(b"\xff\xd8\xff\xe0" + b"\x00" * (11 * 1024 * 1024))
+    assert error.reason == "too_large"
+    assert error.fields == {"photo": "照片不能超过 10 MB"}
+
+
+def test_exactly_ten_megabytes_is_not_refused_for_its_size():
+    padded = jpeg() + b"\x00" * (photos.MAX_UPLOAD_BYTES - len(jpeg()))
+    assert len(padded) == photos.MAX_UPLOAD_BYTES
+    assert process_photo(padded).width == 400
+
+
+@pytest.mark.parametrize("width, height, reason", [
+    (8000, 8000, "too_many_pixels"),  # over our cap, under Pillow's warning threshold
+    (10000, 10000, "bomb"),  # Pillow warns; the warning is turned into a refusal
+    (20000, 20000, "bomb"),  # Pillow raises DecompressionBombError itself
+])
+def test_a_header_claiming_too_many_pixels_is_refused_quickly_without_decoding(
+        width, height, reason):
+    data = png_header_only(width, height)
+    assert len(data) < 100
     started = time.perf_counter()
-    assert reason(b"\xff\xd8\xff" + b"\0" * (photos.MAX_UPLOAD_BYTES + 1)) == "too_large"
-    assert time.perf_counter() - started < 0.5
+    error = rejected(data)
+    assert time.perf_counter() - started < 1
+    assert error.reason == reason and set(error.fields) == {"photo"}
 
 
-def test_a_huge_canvas_is_refused_without_decoding_its_pixels():
-    bomb = encoded(Image.new("1", (20_000, 20_000)), "PNG")
-    assert len(bomb) < photos.MAX_UPLOAD_BYTES
+def test_a_bilevel_20000_square_png_is_refused_quickly():
+    out = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(out, "PNG")
     started = time.perf_counter()
-    assert reason(bomb) in ("too_many_pixels", "bomb")
+    assert rejected(out.getvalue()).reason == "bomb"
     assert time.perf_counter() - started < 1
 
 
-def test_a_truncated_jpeg_is_refused():
-    whole = encoded(Image.effect_noise((400, 300), 60).convert("RGB"), quality=90)
-    assert reason(whole[: len(whole) // 2]) == "corrupt"
+def test_a_48_megapixel_phone_photo_passes_and_is_decoded_at_reduced_scale_quickly():
+    data = jpeg((8000, 6000))
+    started = time.perf_counter()
+    photo = process_photo(data)
+    assert time.perf_counter() - started < 1
+    assert (photo.width, photo.height) == (1600, 1200)
 
 
-def test_heic_gets_its_own_advice():
-    assert reason(b"\0\0\0\x18ftypheic" + b"\0" * 100) == "heic"
+@pytest.mark.parametrize("whole", [jpeg((2000, 1500)), jpeg((300, 200))], ids=["big", "small"])
+def test_a_truncated_jpeg_is_refused_as_corrupt(whole):
+    error = rejected(whole[: len(whole) // 2])
+    assert error.reason == "corrupt"
+    assert "损坏" in error.fields["photo"]
 
 
-def test_exif_and_gps_are_removed_and_the_orientation_is_applied():
+def test_a_truncated_png_is_refused_as_corrupt():
+    out = io.BytesIO()
+    Image.effect_noise((300, 300), 50).save(out, "PNG")
+    assert rejected(out.getvalue()[:2000]).reason == "corrupt"
+
+
+@pytest.mark.parametrize("stub", [
+    jpeg()[:3], jpeg()[:12], b"\x89PNG\r\n\x1a\n\x00\x00", b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+], ids=["jpeg-3", "jpeg-12", "png", "webp"])
+def test_a_photo_cut_inside_its_header_is_called_corrupt_not_a_non_photo(stub):
+    assert rejected(stub).reason == "corrupt"
+
+
+def test_gps_and_all_exif_are_gone_and_orientation_6_is_applied():
+    stored = Image.new("RGB", (400, 200), (0, 0, 255))
+    stored.paste(RED, (0, 0, 50, 50))  # top-left as stored; top-right once rotated upright
     exif = Image.Exif()
-    exif[0x0112] = 6  # rotate 90° clockwise to display
-    exif.get_ifd(0x8825)[2] = (30.0, 40.0, 12.0)  # GPS latitude
-    exif[0x010F] = "PhoneMaker"
-    original = encoded(Image.new("RGB", (400, 200), "red"), exif=exif.tobytes())
-    assert b"PhoneMaker" in original
+    exif[0x0112] = 6
+    exif[0x010F] = "Apple"
+    exif[0x8825] = {1: "N", 2: (31.0, 14.0, 5.5), 3: "E", 4: (121.0, 28.0, 1.2)}
+    out = io.BytesIO()
+    stored.save(out, "JPEG", exif=exif.tobytes(), comment=b"taken at home")
+    data = out.getvalue()
+    assert opened(data).getexif().get_ifd(0x8825)[2] == (31.0, 14.0, 5.5)
 
-    result = photos.process_photo(original)
-    out = Image.open(io.BytesIO(result.image))
-    assert out.size == (200, 400) and (result.width, result.height) == (200, 400)
-    assert not out.getexif() and b"Exif" not in result.image and b"PhoneMaker" not in result.image
-    assert "icc_profile" not in out.info
-    assert b"Exif" not in result.thumbnail
+    photo = process_photo(data)
+
+    for result in (photo.image, photo.thumbnail):
+        assert b"Exif" not in result and b"GPS" not in result
+        assert b"taken at home" not in result
+        image = opened(result)
+        assert image.format == "JPEG"
+        assert dict(image.getexif()) == {}
+        assert "exif" not in image.info and "icc_profile" not in image.info
+    assert (photo.width, photo.height) == (200, 400) == opened(photo.image).size
+    upright = opened(photo.image).convert("RGB")
+    assert close_to(upright.getpixel((190, 10)), RED, 40)
+    assert close_to(upright.getpixel((10, 10)), (0, 0, 255), 40)
 
 
 def test_a_transparent_png_becomes_an_rgb_jpeg_on_white():
-    png = encoded(Image.new("RGBA", (100, 80), (0, 0, 0, 0)), "PNG")
-    out = Image.open(io.BytesIO(photos.process_photo(png).image))
-    assert out.format == "JPEG" and out.mode == "RGB"
-    assert out.getpixel((50, 40))[0] > 240
+    image = Image.new("RGBA", (200, 100), (0, 0, 0, 0))
+    image.paste((0, 0, 255, 255), (100, 0, 200, 100))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+
+    photo = process_photo(out.getvalue())
+
+    result = opened(photo.image)
+    assert result.format == "JPEG" and result.mode == "RGB"
+    assert close_to(result.getpixel((20, 50)), (255, 255, 255))
+    assert close_to(result.getpixel((180, 50)), (0, 0, 255))
 
 
-def test_big_photos_are_downscaled_and_small_ones_are_not_upscaled():
-    big = photos.process_photo(encoded(Image.new("RGB", (4000, 3000), "blue"), quality=90))
-    assert (big.width, big.height) == (1600, 1200)
-    assert max(Image.open(io.BytesIO(big.thumbnail)).size) == photos.THUMB_SIDE
-    small = photos.process_photo(encoded(Image.new("RGB", (320, 240), "blue")))
-    assert (small.width, small.height) == (320, 240)
+def test_a_palette_png_with_a_transparent_colour_is_flattened_on_white():
+    image = Image.new("P", (100, 100), 0)
+    image.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    image.paste(1, (50, 0, 100, 100))
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=0)
+    result = opened(process_photo(out.getvalue()).image)
+    assert close_to(result.getpixel((10, 50)), (255, 255, 255))
+    assert close_to(result.getpixel((90, 50)), RED)
 
 
-def test_store_writes_both_files_under_a_random_name(tmp_path):
-    result = photos.process_photo(encoded(Image.new("RGB", (64, 48), "green")))
-    first, second = photos.store(tmp_path, result), photos.store(tmp_path, result)
-    assert first != second and len(first) == 32 and int(first, 16) >= 0
-    assert photos.path_for(tmp_path, first).read_bytes() == result.image
-    assert photos.path_for(tmp_path, first, thumb=True).read_bytes() == result.thumbnail
-    photos.delete(tmp_path, first)
-    assert not photos.path_for(tmp_path, first).exists()
-    assert photos.path_for(tmp_path, second).exists()
+def test_a_16_bit_grey_png_keeps_its_tones_instead_of_clipping_to_white():
+    out = io.BytesIO()
+    Image.new("I;16", (64, 64), 32768).save(out, "PNG")
+    assert close_to(opened(process_photo(out.getvalue()).image).getpixel((5, 5)), (128,) * 3, 4)
 
 
-@pytest.mark.parametrize("name", ["../etc/passwd", "g" * 32, "0" * 31, "0" * 33, "", "../" + "0" * 29])
-def test_crafted_names_cannot_reach_outside_the_uploads_folder(tmp_path, name):
+def test_a_cmyk_jpeg_comes_out_as_rgb():
+    out = io.BytesIO()
+    Image.new("CMYK", (120, 80), (0, 255, 255, 0)).save(out, "JPEG")
+    result = opened(process_photo(out.getvalue()).image)
+    assert result.mode == "RGB" and close_to(result.getpixel((60, 40)), RED, 30)
+
+
+def test_an_embedded_colour_profile_is_applied_and_then_dropped():
+    photo = process_photo(jpeg((300, 200), RED, icc_profile=swapped_primaries_profile()))
+    result = opened(photo.image)
+    assert "icc_profile" not in result.info and b"ICC_PROFILE" not in photo.image
+    assert close_to(result.getpixel((150, 100)), (0, 255, 0), 40)
+    assert close_to(opened(photo.thumbnail).getpixel((50, 50)), (0, 255, 0), 40)
+
+
+def test_an_embedded_srgb_profile_leaves_colours_as_they_were():
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    photo = process_photo(jpeg((300, 200), (200, 80, 40), icc_profile=srgb))
+    assert "icc_profile" not in opened(photo.image).info
+    assert close_to(opened(photo.image).getpixel((150, 100)), (200, 80, 40), 6)
+
+
+def test_a_profile_that_is_not_rgb_is_dropped_without_being_applied():
+    lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    photo = process_photo(jpeg((300, 200), (200, 80, 40), icc_profile=lab))
+    result = opened(photo.image)
+    assert "icc_profile" not in result.info
+    assert close_to(result.getpixel((150, 100)), (200, 80, 40), 6)
+
+
+def test_a_webp_upload_is_accepted():
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (10, 200, 10)).save(out, "WEBP")
+    photo = process_photo(out.getvalue())
+    assert (photo.width, photo.height) == (640, 480)
+    assert opened(photo.image).format == "JPEG"
+
+
+@pytest.mark.parametrize("size, expected, thumb", [
+    ((4000, 3000), (1600, 1200), (360, 270)),
+    ((3000, 4000), (1200, 1600), (270, 360)),
+    ((3264, 2448), (1600, 1200), (360, 270)),
+    ((6000, 1000), (1600, 267), (360, 60)),
+])
+def test_a_big_jpeg_is_downscaled_to_the_long_side_and_the_thumbnail_to_360(
+        size, expected, thumb):
+    photo = process_photo(jpeg(size))
+    assert (photo.width, photo.height) == expected == opened(photo.image).size
+    assert opened(photo.thumbnail).size == thumb
+    assert close_to(opened(photo.image).getpixel((10, 10)), (40, 120, 200))
+
+
+def test_a_big_png_is_downscaled_too():
+    out = io.BytesIO()
+    Image.new("RGB", (2400, 1800), "gray").save(out, "PNG")
+    photo = process_photo(out.getvalue())
+    assert opened(photo.image).size == (1600, 1200)
+
+
+def test_a_small_image_is_not_upscaled():
+    photo = process_photo(jpeg((800, 600)))
+    assert (photo.width, photo.height) == (800, 600) == opened(photo.image).size
+    assert opened(photo.thumbnail).size == (360, 270)
+    tiny = process_photo(jpeg((100, 50)))
+    assert opened(tiny.image).size == opened(tiny.thumbnail).size == (100, 50)
+
+
+def test_processed_photo_cannot_be_changed_after_the_fact():
+    photo = process_photo(jpeg())
+    with pytest.raises(AttributeError):
+        photo.width = 1  # type: ignore[misc]
+
+
+def test_store_writes_image_and_thumbnail_under_a_random_32_hex_name(tmp_path):
+    photo = process_photo(jpeg())
+
+    name = photos.store(tmp_path, photo)
+    other = photos.store(tmp_path, photo)
+
+    assert re.fullmatch(r"[0-9a-f]{32}", name) and name != other
+    assert photos.path_for(tmp_path, name) == tmp_path / "uploads" / f"{name}.jpg"
+    assert photos.path_for(tmp_path, name).read_bytes() == photo.image
+    assert photos.path_for(tmp_path, name, thumb=True) == tmp_path / "uploads" / f"{name}.thumb.jpg"
+    assert photos.path_for(tmp_path, name, thumb=True).read_bytes() == photo.thumbnail
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == sorted(
+        f"{n}{suffix}" for n in (name, other) for suffix in (".jpg", ".thumb.jpg"))
+
+
+@pytest.mark.parametrize("name", [
+    "../etc/passwd", "", "abc", "a" * 31, "a" * 33, "A" * 32, "g" * 32,
+    "../" + "a" * 29, "a" * 32 + "\n", "/" + "a" * 31, None,
+])
+def test_path_for_refuses_anything_but_32_lowercase_hex(tmp_path, name):
     with pytest.raises(ValueError):
         photos.path_for(tmp_path, name)
+    with pytest.raises(ValueError):
+        photos.delete(tmp_path, name)
 
 
-def test_sweep_removes_only_old_unreferenced_photos(tmp_path):
-    result = photos.process_photo(encoded(Image.new("RGB", (64, 48), "green")))
-    kept, orphan, fresh = (photos.store(tmp_path, result) for _ in range(3))
-    old = time.time() - 7200
-    for name in (kept, orphan):
-        for thumb in (False, True):
-            os.utime(photos.path_for(tmp_path, name, thumb=thumb), (old, old))
-    assert photos.sweep_orphans(tmp_path, {kept}) == [orphan]
-    assert photos.path_for(tmp_path, kept).exists() and photos.path_for(tmp_path, fresh).exists()
-    assert not photos.path_for(tmp_path, orphan, thumb=True).exists()
+def test_delete_removes_both_files_and_repeating_it_is_harmless(tmp_path):
+    name = photos.store(tmp_path, process_photo(jpeg()))
+    keep = photos.store(tmp_path, process_photo(jpeg()))
+
+    photos.delete(tmp_path, name)
+    photos.delete(tmp_path, name)
+
+    assert not photos.path_for(tmp_path, name).exists()
+    assert not photos.path_for(tmp_path, name, thumb=True).exists()
+    assert photos.path_for(tmp_path, keep).exists()
+
+
+def age(data_dir, name, seconds):
+    then = time.time() - seconds
+    for thumb in (False, True):
+        os.utime(photos.path_for(data_dir, name, thumb=thumb), (then, then))
+
+
+def test_sweep_removes_only_unreferenced_photos_older_than_the_threshold(tmp_path):
+    photo = process_photo(jpeg())
+    old_orphan, old_used, fresh_orphan = (photos.store(tmp_path, photo) for _ in range(3))
+    age(tmp_path, old_orphan, 7200)
+    age(tmp_path, old_used, 7200)
+
+    removed = photos.sweep_orphans(tmp_path, {old_used})
+
+    assert removed == [old_orphan]
+    assert not photos.path_for(tmp_path, old_orphan).exists()
+    assert not photos.path_for(tmp_path, old_orphan, thumb=True).exists()
+    for kept in (old_used, fresh_orphan):
+        assert photos.path_for(tmp_path, kept).exists()
+        assert photos.path_for(tmp_path, kept, thumb=True).exists()
+    assert photos.sweep_orphans(tmp_path, {old_used}) == []
+
+
+def test_sweep_honours_a_custom_threshold_and_a_lone_thumbnail(tmp_path):
+    name = photos.store(tmp_path, process_photo(jpeg()))
+    photos.path_for(tmp_path, name).unlink()  # as if a crash came between the two writes
+    then = time.time() - 120
+    os.utime(photos.path_for(tmp_path, name, thumb=True), (then, then))
+
+    assert photos.sweep_orphans(tmp_path, set()) == []
+    assert photos.sweep_orphans(tmp_path, set(), older_than_seconds=60) == [name]
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_sweep_keeps_a_photo_while_either_of_its_files_is_recent(tmp_path):
+    name = photos.store(tmp_path, process_photo(jpeg()))
+    then = time.time() - 7200
+    os.utime(photos.path_for(tmp_path, name), (then, then))
+
+    assert photos.sweep_orphans(tmp_path, set()) == []
+    assert photos.path_for(tmp_path, name).exists()
+
+
+def test_sweep_clears_stale_temporary_files_and_leaves_other_files_alone(tmp_path):
+    photos.store(tmp_path, process_photo(jpeg()))
+    folder = tmp_path / "uploads"
+    stale, fresh, stranger = folder / ".partial-abc", folder / ".partial-def", folder / "notes.txt"
+    for path in (stale, fresh, stranger):
+        path.write_bytes(b"x")
+    then = time.time() - 7200
+    for path in (stale, stranger):
+        os.utime(path, (then, then))
+
+    photos.sweep_orphans(tmp_path, set())
+
+    assert not stale.exists() and fresh.exists() and stranger.exists()
+
+
+def test_sweep_of_a_data_dir_without_uploads_removes_nothing(tmp_path):
+    assert photos.sweep_orphans(tmp_path, set()) == []
