@@ -47,31 +47,38 @@ def place_url(base_url: str, code: str) -> str:
     return page_url(base_url, "", code)
 
 
-def _qr_image(url: str, box_size: int) -> Image.Image:
-    """A black-on-white QR (error correction M tolerates a smudged or creased print)."""
-    qr = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=4
-    )
+def _qr_modules(url: str) -> Image.Image:
+    """The QR at one pixel per module (error correction M tolerates a smudged or creased print).
+
+    Built once and scaled, because choosing the best mask is most of the cost of a poster.
+    """
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
     qr.add_data(url)
     qr.make(fit=True)
     return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
 
 
+def _scaled(modules: Image.Image, box_size: int) -> Image.Image:
+    """Blow modules up to ``box_size`` pixels each; NEAREST keeps their edges sharp."""
+    side = modules.width * box_size
+    return modules.resize((side, side), Image.Resampling.NEAREST)
+
+
 def qr_png(url: str, box_size: int = 10) -> bytes:
-    """PNG bytes of a QR code for ``url``, for showing on screen or downloading."""
+    """PNG bytes of a black-on-white QR code for ``url``, for showing on screen or downloading."""
     buf = io.BytesIO()
-    _qr_image(url, box_size).save(buf, "PNG")
+    _scaled(_qr_modules(url), box_size).save(buf, "PNG")
     return buf.getvalue()
 
 
 def _fitted_qr(url: str, side: int) -> Image.Image:
-    """The largest QR with whole-pixel modules that fits a ``side`` square (blurry modules scan worse)."""
-    modules = _qr_image(url, 1).size[0]
-    return _qr_image(url, max(1, side // modules))
+    """The largest QR that fits a ``side`` square with whole-pixel modules, which scan best."""
+    modules = _qr_modules(url)
+    return _scaled(modules, max(1, side // modules.width))
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Break text into lines no wider than ``width``; Latin words and numbers stay whole if they fit."""
+    """Break text into lines no wider than ``width``; Latin words and numbers stay whole."""
     lines: list[str] = []
     line = ""
     for token in _TOKEN.findall(text):
@@ -133,13 +140,15 @@ def _render_poster(community_name: str, code: str, name: str, base_url: str) -> 
     draw = ImageDraw.Draw(poster)
     header = 96
     draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=18, outline=BRAND, width=4)
-    draw.rounded_rectangle((0, 0, w - 1, header), radius=18, fill=BRAND, corners=(True, True, False, False))
+    draw.rounded_rectangle(
+        (0, 0, w - 1, header), radius=18, fill=BRAND, corners=(True, True, False, False)
+    )
     inner = (PADDING, w - PADDING)
     _draw_text_box(draw, community_name, (inner[0], 10, inner[1], header - 6), (40, 22), 1,
                    bold=True, fill=(255, 255, 255))
-    _draw_text_box(draw, name, (inner[0], header + 14, inner[1], header + 144), (56, 26), 2,
+    _draw_text_box(draw, name, (inner[0], header + 12, inner[1], header + 138), (56, 26), 2,
                    bold=True)
-    _draw_text_box(draw, f"编号 {code}", (inner[0], header + 148, inner[1], header + 190),
+    _draw_text_box(draw, f"编号 {code}", (inner[0], header + 150, inner[1], header + 190),
                    (28, 18), 1, fill=MUTED)
     slogan_top = h - 96
     qr_top = header + 196

@@ -69,3 +69,17 @@ def test_long_place_names_stay_inside_the_poster():
     assert Image.open(io.BytesIO(png)).size == qr.POSTER_SIZE
     # the name is wrapped and shortened, never drawn over the code: it still scans
     assert decode(png) == [qr.place_url(BASE, "P-1")]
+
+
+def test_the_poster_shows_the_community_and_place_names_as_text():
+    poster = Image.open(io.BytesIO(qr.poster_png("幸福里小区", "3-2", "3栋2单元", BASE))).convert("L")
+    width = poster.width
+    title = poster.crop((qr.PADDING, 10, width - qr.PADDING, 90))
+    name = poster.crop((qr.PADDING, 108, width - qr.PADDING, 234))
+    # white glyphs on the blue title band, dark glyphs on the white name area
+    assert sum(title.histogram()[240:]) > 500
+    assert sum(name.histogram()[:100]) > 500
+    blank = qr.poster_png("幸福里小区", "3-2", " ", BASE)
+    blank_name = Image.open(io.BytesIO(blank)).convert("L").crop(
+        (qr.PADDING, 108, width - qr.PADDING, 234))
+    assert sum(blank_name.histogram()[:100]) == 0
