@@ -166,7 +166,7 @@ def show_errors(error: ValidationError, labels: dict[str, str] | None = None) ->
 
 # Static CSS only (never user text): big touch targets on phones, no gap from hidden iframes.
 _STYLE = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
 [data-testid="stElementContainer"]:has(iframe[height="0"]) { display: none; }
 [data-testid="stPageLink"] a { border: 1px solid #e3ddd3; border-radius: 0.8rem;
   padding: 0.9rem 1rem; background: #f6f3ee; min-height: 3.2rem; }

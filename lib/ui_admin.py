@@ -210,7 +210,7 @@ def qr_codes(db: Database, actor: User) -> None:
     settings = ui.portal().settings
     community = org.community_name(db)
     all_places = org.list_places(db)
-    st.caption(f"二维码指向：{settings.base_url}（可通过 PORTAL_BASE_URL 配置）")
+    st.caption(f"二维码指向：`{settings.base_url}`（可通过 PORTAL_BASE_URL 配置）")
     place = ui.place_select(db, key="admin_qr_place", label="楼栋或地点", place=ui.current_place(db))
     if place is not None:
         url = qr.place_url(settings.base_url, place.code)

@@ -1,4 +1,6 @@
 """登录 / 注册 and 我的账户: log in, register, bind a household, change password, log out."""
+import time
+
 import streamlit as st
 
 from lib import accounts, ui
@@ -12,6 +14,7 @@ if st.session_state.pop("account_logout_requested", False):
     st.success("您已退出登录。")
 user = ui.current_user(db)
 place = ui.current_place(db)
+CONTINUE_WINDOW_SECONDS = 5
 FIELD_LABELS = {"username": "用户名", "display_name": "称呼", "password": "密码",
                 "password_repeat": "确认密码", "mobile": "手机号", "place": "楼栋", "room": "房号",
                 "old_password": "原密码"}
@@ -26,7 +29,9 @@ if user.is_guest:
         if ui.login_form(db, auth or ui.authenticator(db)) is not None:
             # Rerunning now would drop the cookie the library is about to set in the browser;
             # the browser reruns the page itself once the cookie is stored.
-            st.session_state["account_continue"] = True
+            target = st.session_state.pop(ui.AFTER_LOGIN, None)
+            if target in ui.PAGE_FILES and target != "account":
+                st.session_state["account_continue"] = (target, time.time())
             st.success("登录成功！")
             st.button("继续", type="primary", key="account_continue_button")
         if ui.portal().settings.is_demo:
@@ -65,10 +70,14 @@ if user.is_guest:
                 st.success("注册成功！请在“登录”页用新账号登录。")
     st.stop()
 
-if st.session_state.pop("account_continue", False):
-    target = st.session_state.pop(ui.AFTER_LOGIN, None)
-    if target in ui.PAGE_FILES and target != "account":
+# The cookie component reruns this page once or twice after login, and a late rerun can arrive
+# after we have already moved on: every run in the next few seconds goes to the target again.
+pending = st.session_state.get("account_continue")
+if pending is not None:
+    target, since = pending
+    if time.time() - since < CONTINUE_WINDOW_SECONDS:
         ui.go_to(target)
+    st.session_state.pop("account_continue", None)
 
 st.title("我的账户")
 st.write(f"**{ui.esc(user.display_name)}**（{user.username}） · {user.role_label}")
