@@ -80,13 +80,49 @@ def browser():
         launched.close()
 
 
+# Notes the time of the page's last WebSocket frame, sent or received, so a test can wait until
+# the app has gone quiet (see settle) instead of sleeping for a guessed time.
+_SOCKET_WATCH = """(() => {
+  if (window.__portalSocketWatch) return;
+  window.__portalSocketWatch = true;
+  window.__portalLastFrame = performance.now();
+  const mark = () => { window.__portalLastFrame = performance.now(); };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); this.addEventListener("message", mark); }
+    send(data) { mark(); return super.send(data); }
+  };
+})();"""
+
+
+def new_phone_context(browser):
+    """A phone-sized browser context with its own cookies (390x844, touch, zh-CN)."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN", accept_downloads=True)
+    context.add_init_script(_SOCKET_WATCH)
+    return context
+
+
 @pytest.fixture
 def phone(browser):
     """A fresh phone-sized browser context (its own cookies) per test."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN", accept_downloads=True)
+    context = new_phone_context(browser)
     yield context
     context.close()
+
+
+@pytest.fixture
+def phones(browser):
+    """Make more phone contexts (other people, other browsers); all closed after the test."""
+    made = []
+
+    def make():
+        made.append(new_phone_context(browser))
+        return made[-1]
+
+    yield make
+    for context in made:
+        context.close()
 
 
 def wait_ready(page, timeout: float = 30_000) -> None:
@@ -106,9 +142,28 @@ def submit_login(page, username: str, password: str) -> None:
     form.get_by_role("button", name="登录").click()
 
 
+def settle(page, quiet_ms: int = 800, timeout: float = 30_000) -> None:
+    """Wait until the script is not running and no WebSocket frame has passed for ``quiet_ms``.
+
+    After a login or logout the browser's cookie component reports back and reruns the page on
+    its own; wait_ready alone can return in the gap before that rerun starts. In a context made
+    without new_phone_context this is wait_ready.
+    """
+    wait_ready(page, timeout)
+    page.wait_for_function(
+        """(quiet) => {
+          const app = document.querySelector("[data-testid='stApp']");
+          if (!app || app.dataset.testScriptState !== "notRunning") return false;
+          const last = window.__portalLastFrame;
+          return last === undefined || performance.now() - last >= quiet;
+        }""", arg=quiet_ms, timeout=timeout)
+
+
 def login(page, base_url: str, username: str, password: str = "Demo@2026") -> None:
+    """Log in on the account page; return once 我的账户 shows and the cookie is stored."""
     page.goto(f"{base_url}/account")
     wait_ready(page)
     submit_login(page, username, password)
-    page.get_by_text("我的账户").first.wait_for(timeout=20_000)
-    wait_ready(page)
+    page.get_by_test_id("stMain").get_by_role("heading", name="我的账户").wait_for(timeout=20_000)
+    page.wait_for_function("document.cookie.includes('wwsg_session=')", timeout=20_000)
+    settle(page)
