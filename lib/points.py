@@ -1,4 +1,27 @@
-"""The points ledger: every award, spend and correction is a new, never-edited entry."""
+"""The points ledger: every award, spend and correction is a new, never-edited entry.
+
+Who may grant what (checked here, under the write lock, before anything is written):
+
+====================  =============================================================
+actor                 may grant
+====================  =============================================================
+system (``None``)     any award kind: lib applies a rule after a recorded event
+                      (report accepted, volunteer hours approved, labour, pledge,
+                      refund of a redemption). Never a correction.
+guest, resident       nothing.
+leader                only ``volunteer``, with a reason, only to a user whose
+                      *verified* household is in the micro-grid they lead, never to
+                      themself. A leader vouches for neighbours they know, nothing more.
+staff, admin          ``volunteer`` and ``special`` to anyone, with a reason, never to
+                      themself. ``report``, ``labour``, ``pledge`` and ``refund``
+                      stand for an event that lib records; granting them by hand would
+                      forge that event, so they are the system's alone.
+admin                 corrections (up or down), with a reason, never on their own
+                      balance, never taking a balance below zero.
+====================  =============================================================
+
+Spends are the owner's own act (or staff's 代办); see :func:`spend`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,6 +56,9 @@ KIND_LABELS = {
 # correction has its own function; redeem is the only way points leave by spend()
 AWARD_KINDS = frozenset(KIND_LABELS) - {KIND_REDEEM, KIND_CORRECTION}
 SPEND_KINDS = frozenset({KIND_REDEEM})
+# what a person (not the system) may grant by hand, by role; see the module docstring
+LEADER_AWARD_KINDS = frozenset({KIND_VOLUNTEER})
+STAFF_AWARD_KINDS = frozenset({KIND_VOLUNTEER, KIND_SPECIAL})
 
 # a typo guard: no rule or reward in a community comes near this
 MAX_AMOUNT = 1_000_000
@@ -99,15 +125,40 @@ def award(db: Database, actor: User | None, *, user_id: int, amount: int, kind: 
     if kind not in AWARD_KINDS:
         raise ValidationError({"kind": f"未知的积分类型：{kind}。"})
     if actor is not None:
-        # residents never award; leaders approve volunteer hours; a special award is staff's call
-        require_role(actor, STAFF if kind == KIND_SPECIAL else LEADER)
+        _check_granter(actor, kind, user_id)
     errors = _check_amount(amount, positive=True) | _check_key(key) | _check_reason(reason)
-    if kind == KIND_SPECIAL and not reason:
-        errors["reason"] = "特别奖励必须填写理由。"
+    if actor is not None and not reason:
+        # a person granting points always says why; the system's rules carry their own reason
+        errors["reason"] = "发放积分必须填写理由。"
     if errors:
         raise ValidationError(errors)
     return _append(db, actor, user_id=user_id, amount=amount, kind=kind, reason=reason, key=key,
                    action="points.award")
+
+
+def _check_granter(actor: User, kind: str, user_id: int) -> None:
+    """The role part of the matrix; the micro-grid part needs the database (see _append)."""
+    require_role(actor, LEADER)
+    allowed = STAFF_AWARD_KINDS if actor.at_least(STAFF) else LEADER_AWARD_KINDS
+    if kind not in allowed:
+        raise PermissionDenied(f"您不能发放“{KIND_LABELS[kind]}”积分。")
+    if actor.id == user_id:
+        raise PermissionDenied("不能给自己发放积分。")
+
+
+def _check_target_in_microgrid(db: Database, actor: User, user_id: int) -> None:
+    """A leader grants only to a user whose verified household is in the micro-grid they lead."""
+    if actor.at_least(STAFF):
+        return
+    microgrid_id = db.execute(
+        "SELECT places.microgrid_id FROM users"
+        " JOIN households ON households.id = users.household_id"
+        " JOIN places ON places.id = households.place_id"
+        " WHERE users.id = ? AND users.household_status = 'verified'", (user_id,)
+    ).fetchone()
+    if microgrid_id is None or actor.leads_microgrid_id is None \
+            or microgrid_id[0] != actor.leads_microgrid_id:
+        raise PermissionDenied("只能给本微网格内已核实住户发放积分。")
 
 
 def spend(db: Database, actor: User | None, *, user_id: int, amount: int, kind: str,
@@ -140,6 +191,8 @@ def correct(db: Database, actor: User, *, user_id: int, amount: int, reason: str
     cannot take the balance below zero); repeating the same key returns the first entry.
     """
     require_role(actor, ADMIN)
+    if actor.id == user_id:
+        raise PermissionDenied("不能更正自己的积分，请由其他管理员操作。")
     reason = (reason or "").strip()
     errors = _check_amount(amount, positive=False) | _check_key(key) | _check_reason(reason)
     if not reason:
@@ -154,6 +207,9 @@ def _append(db: Database, actor: User | None, *, user_id: int, amount: int, kind
             reason: str, key: str, action: str) -> Entry:
     """Insert one entry under the write lock, unless its key is already in the ledger."""
     with immediate(db):
+        if actor is not None and kind in AWARD_KINDS:
+            # read under the lock: a household moved out meanwhile cannot slip through
+            _check_target_in_microgrid(db, actor, user_id)
         existing = _by_key(db, key)
         if existing is not None:
             if (existing.user_id, existing.amount, existing.kind) != (user_id, amount, kind):

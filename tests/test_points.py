@@ -14,7 +14,7 @@ from lib.clock import now_iso
 from lib.db import immediate, open_db
 from lib.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
 from lib.points import KIND_REDEEM, KIND_REPORT, KIND_SPECIAL, KIND_VOLUNTEER
-from lib.roles import ADMIN, LEADER, RESIDENT, STAFF, User
+from lib.roles import ADMIN, GUEST_USER, LEADER, RESIDENT, STAFF, User
 
 SPENDERS = 8
 SPENDS_EACH = 20
@@ -152,12 +152,175 @@ def test_a_special_award_needs_staff_and_a_reason(db):
     assert points.balance(db, alice.id) == 20
 
 
-def test_a_leader_can_award_volunteer_hours(db):
-    alice = add_user(db, "alice")
-    leader = add_user(db, "leader", LEADER)
-    points.award(db, leader, user_id=alice.id, amount=10, kind=KIND_VOLUNTEER,
-                 reason="志愿服务 2 小时", key="hours:1")
-    assert points.balance(db, alice.id) == 10
+def test_a_leader_can_award_volunteer_hours_to_a_neighbour(db):
+    grid = build_grids(db)
+    alice = placed_user(db, "alice", RESIDENT, grid["place_a"])
+    leader = placed_user(db, "leader", LEADER, grid["place_a"], leads=grid["mg_a"])
+    entry = points.award(db, leader, user_id=alice.id, amount=10, kind=KIND_VOLUNTEER,
+                         reason="志愿服务 2 小时", key="hours:1")
+    assert points.balance(db, alice.id) == 10 and entry.actor_id == leader.id
+
+
+# --- who may grant what: every cell of the matrix in lib/points.py ----------------------------
+
+def build_grids(db) -> dict:
+    """Two micro-grids (A and B), one building in each."""
+    db.execute("INSERT INTO community (name) VALUES ('测试社区')")
+    db.execute("INSERT INTO grids (community_id, name) VALUES (1, '一网格')")
+    mg_a = db.execute("INSERT INTO microgrids (grid_id, name) VALUES (1, 'A')").lastrowid
+    mg_b = db.execute("INSERT INTO microgrids (grid_id, name) VALUES (1, 'B')").lastrowid
+    place_a = db.execute("INSERT INTO places (code, name, kind, microgrid_id, created_at)"
+                         " VALUES ('1-1', '1栋', 'building', ?, 'now')", (mg_a,)).lastrowid
+    place_b = db.execute("INSERT INTO places (code, name, kind, microgrid_id, created_at)"
+                         " VALUES ('2-1', '2栋', 'building', ?, 'now')", (mg_b,)).lastrowid
+    db.conn.commit()
+    return {"mg_a": mg_a, "mg_b": mg_b, "place_a": place_a, "place_b": place_b}
+
+
+def placed_user(db, username: str, role: str, place_id: int, *, leads: int | None = None,
+                status: str = "verified") -> User:
+    """A user living in a new room of ``place_id``; ``status`` is their household check."""
+    room = str(100 + db.execute("SELECT COUNT(*) FROM households").fetchone()[0])
+    household_id = db.execute("INSERT INTO households (place_id, room, created_at)"
+                              " VALUES (?, ?, 'now')", (place_id, room)).lastrowid
+    user_id = db["users"].insert({
+        "username": username, "display_name": username, "password_hash": "x", "role": role,
+        "leads_microgrid_id": leads, "created_at": now_iso(), "password_changed_at": now_iso(),
+        "household_id": household_id if status == "verified" else None,
+        "household_status": status, "requested_place_id": place_id, "requested_room": room,
+    }).last_pk
+    return User(id=user_id, username=username, display_name=username, role=role,
+                leads_microgrid_id=leads, household_id=household_id,
+                household_status=status)
+
+
+ROLES = ["system", "guest", RESIDENT, LEADER, STAFF, ADMIN]
+TARGETS = ["in", "out", "self"]
+# The matrix, written out by hand (not derived from lib): (role, kind, target) that may award.
+ALLOWED_AWARDS = (
+    {("system", kind, target) for kind in points.AWARD_KINDS for target in ("in", "out")}
+    | {(LEADER, KIND_VOLUNTEER, "in")}
+    | {(role, kind, target) for role in (STAFF, ADMIN) for kind in (KIND_VOLUNTEER, KIND_SPECIAL)
+       for target in ("in", "out")}
+)
+
+
+@pytest.fixture
+def cast(db):
+    """Everyone of the matrix: each actor lives in micro-grid A, which the leader leads."""
+    grid = build_grids(db)
+    people = {
+        "in": placed_user(db, "neighbour", RESIDENT, grid["place_a"]),
+        "out": placed_user(db, "stranger", RESIDENT, grid["place_b"]),
+        RESIDENT: placed_user(db, "resident", RESIDENT, grid["place_a"]),
+        LEADER: placed_user(db, "leader", LEADER, grid["place_a"], leads=grid["mg_a"]),
+        STAFF: placed_user(db, "staff", STAFF, grid["place_a"]),
+        ADMIN: placed_user(db, "admin", ADMIN, grid["place_a"]),
+        "system": None,
+        "guest": GUEST_USER,
+    }
+    people["grid"] = grid
+    return people
+
+
+def _target(cast, role: str, target: str) -> int:
+    if target != "self":
+        return cast[target].id
+    return cast[role].id if cast[role] is not None else None
+
+
+def _cells(kinds):
+    for role in ROLES:
+        for kind in sorted(kinds):
+            for target in TARGETS:
+                if target == "self" and role in ("system", "guest"):
+                    continue  # neither has a balance of its own
+                yield role, kind, target
+
+
+@pytest.mark.parametrize("role, kind, target", list(_cells(points.AWARD_KINDS)))
+def test_every_cell_of_the_award_matrix(db, cast, role, kind, target):
+    user_id = _target(cast, role, target)
+    before, audits = ledger_rows(db), audit_count(db)
+    call = dict(user_id=user_id, amount=7, kind=kind, reason="参加楼道清理", key="cell")
+    if (role, kind, target) in ALLOWED_AWARDS:
+        entry = points.award(db, cast[role], **call)
+        assert points.balance(db, user_id) == 7
+        assert entry.actor_id == (cast[role].id if cast[role] else None)
+        assert len(ledger_rows(db)) == len(before) + 1
+    else:
+        with pytest.raises(PermissionDenied):
+            points.award(db, cast[role], **call)
+        assert ledger_rows(db) == before and audit_count(db) == audits
+        assert not db.conn.in_transaction
+
+
+@pytest.mark.parametrize("role, target, amount", [
+    (role, target, amount) for role, _, target in _cells({KIND_SPECIAL}) for amount in (15, -5)])
+def test_every_cell_of_the_correction_matrix(db, cast, role, target, amount):
+    user_id = _target(cast, role, target)
+    give(db, User(id=user_id, username="", display_name="", role=RESIDENT), 10)
+    before = ledger_rows(db)
+    call = dict(user_id=user_id, amount=amount, reason="录入错误", key="fix")
+    if role == ADMIN and target != "self":
+        points.correct(db, cast[role], **call)
+        assert points.balance(db, user_id) == 10 + amount
+    else:
+        with pytest.raises(PermissionDenied):
+            points.correct(db, cast[role], **call)
+        assert ledger_rows(db) == before and points.balance(db, user_id) == 10
+
+
+def test_a_leader_gives_nothing_to_a_neighbour_whose_household_is_not_verified(db, cast):
+    pending = placed_user(db, "newcomer", RESIDENT, cast["grid"]["place_a"], status="pending")
+    with pytest.raises(PermissionDenied):
+        points.award(db, cast[LEADER], user_id=pending.id, amount=5, kind=KIND_VOLUNTEER,
+                     reason="帮忙搬东西", key="k")
+    assert ledger_rows(db) == []
+
+
+def test_a_leader_without_a_micro_grid_gives_nothing(db, cast):
+    lost = placed_user(db, "lost", LEADER, cast["grid"]["place_a"], leads=None)
+    with pytest.raises(PermissionDenied):
+        points.award(db, lost, user_id=cast["in"].id, amount=5, kind=KIND_VOLUNTEER,
+                     reason="帮忙搬东西", key="k")
+    assert ledger_rows(db) == []
+
+
+def test_a_leader_cannot_give_themself_a_million_points(db, cast):
+    for kind in points.AWARD_KINDS:
+        with pytest.raises(PermissionDenied):
+            points.award(db, cast[LEADER], user_id=cast[LEADER].id, amount=points.MAX_AMOUNT,
+                         kind=kind, reason="辛苦了", key=f"me:{kind}")
+    assert points.balance(db, cast[LEADER].id) == 0
+
+
+@pytest.mark.parametrize("role, kind", [(LEADER, KIND_VOLUNTEER), (STAFF, KIND_VOLUNTEER),
+                                        (STAFF, KIND_SPECIAL), (ADMIN, KIND_SPECIAL)])
+def test_a_person_granting_points_must_say_why(db, cast, role, kind):
+    with pytest.raises(ValidationError) as caught:
+        points.award(db, cast[role], user_id=cast["in"].id, amount=5, kind=kind, reason="  ",
+                     key="k")
+    assert "理由" in caught.value.fields["reason"]
+    assert ledger_rows(db) == []
+
+
+def test_the_system_applies_a_rule_without_a_written_reason(db, cast):
+    entry = points.award(db, None, user_id=cast["out"].id, amount=5, kind=KIND_REPORT,
+                         reason="", key="k")
+    assert entry.reason == "" and points.balance(db, cast["out"].id) == 5
+
+
+def test_a_granted_key_replayed_after_the_neighbour_moved_away_is_refused(db, cast):
+    leader, alice = cast[LEADER], cast["in"]
+    call = dict(user_id=alice.id, amount=5, kind=KIND_VOLUNTEER, reason="值班", key="k")
+    points.award(db, leader, **call)
+    db.execute("UPDATE users SET household_id = NULL, household_status = 'none' WHERE id = ?",
+               (alice.id,))
+    db.conn.commit()
+    with pytest.raises(PermissionDenied):
+        points.award(db, leader, **call)
+    assert points.balance(db, alice.id) == 5
 
 
 # --- spends ----------------------------------------------------------------------------------
