@@ -4,14 +4,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SEED_DIR = PROJECT_ROOT / "data" / "demo"
 
 
+FALLBACK_BASE_URL = "http://localhost:8501"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "0.0.0.0")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
+    # PORTAL_BASE_URL, or "" when not configured: then the address the person is using counts.
     base_url: str
     mode: str  # "demo" or "production"
 
@@ -27,8 +33,26 @@ class Settings:
 def load_settings() -> Settings:
     """Read PORTAL_DATA_DIR, PORTAL_BASE_URL and PORTAL_MODE; defaults suit a local demo."""
     data_dir = Path(os.environ.get("PORTAL_DATA_DIR") or PROJECT_ROOT / "data" / "live")
-    base_url = (os.environ.get("PORTAL_BASE_URL") or "http://localhost:8501").rstrip("/")
+    base_url = (os.environ.get("PORTAL_BASE_URL") or "").strip().rstrip("/")
     mode = (os.environ.get("PORTAL_MODE") or "demo").strip().lower()
     if mode not in ("demo", "production"):
         raise ValueError(f"PORTAL_MODE must be 'demo' or 'production', not {mode!r}")
     return Settings(data_dir=data_dir, base_url=base_url, mode=mode)
+
+
+def origin_of(url: str | None) -> str:
+    """Scheme, host and port of ``url`` (no path, query or user info); the fallback if unusable.
+
+    QR codes printed from the browser's address must not carry the page the admin was on.
+    """
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return FALLBACK_BASE_URL
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def is_local(base_url: str) -> bool:
+    """True for an address only this machine can open (a QR code with it works nowhere else)."""
+    host = urlsplit(base_url).netloc.rpartition("@")[2].lower()
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return host in LOCAL_HOSTS

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlite_utils import Database
 
-from lib import accounts, bootstrap, org
-from lib.config import Settings, load_settings
+from lib import accounts, bootstrap, org, sweeper
+from lib.config import Settings, load_settings, origin_of
 from lib.db import open_db
 from lib.errors import ValidationError
 from lib.roles import GUEST_USER, ROLE_LABELS, User
@@ -50,12 +50,24 @@ def _prepare(settings: Settings) -> str:
     db = bootstrap.prepare(settings)
     bootstrap.sweep_orphan_photos(db, settings)
     db.conn.close()
+    sweeper.start(settings.database_path)  # auto-confirm off the read path, one thread per process
     return bootstrap.cookie_key(settings)
 
 
 def portal() -> Portal:
     settings = load_settings()
     return Portal(settings=settings, cookie_key=_prepare(settings))
+
+
+def public_base_url() -> str:
+    """The address QR codes, follow links and posters print.
+
+    PORTAL_BASE_URL wins when set; otherwise the address this person is using (scheme, host
+    and port of ``st.context.url``), so a portal served on another port or host prints codes
+    that open it instead of ``localhost:8501``.
+    """
+    configured = portal().settings.base_url
+    return configured or origin_of(st.context.url)
 
 
 def portal_db() -> Database:
@@ -139,7 +151,17 @@ def current_place(db: Database) -> org.Place | None:
 
 def place_select(db: Database, *, key: str, label: str = "楼栋 / 地点",
                  kind: str | None = None, place: org.Place | None = None) -> org.Place | None:
-    """A place chooser that starts on the scanned place, if any."""
+    """A place chooser that starts on the scanned place, if any.
+
+    When the scanned place changes (another QR code, or an unknown ``?b=``), the chooser
+    starts again from it: a widget keeps its value across runs, so it would otherwise go on
+    showing the previously remembered place.
+    """
+    wanted = place.code if place is not None else None
+    marker = f"{key}_preselected"
+    if marker in st.session_state and st.session_state[marker] != wanted:
+        st.session_state.pop(key, None)
+    st.session_state[marker] = wanted
     places = org.list_places(db, kind=kind)
     codes = [p.code for p in places]
     index = codes.index(place.code) if place is not None and place.code in codes else None
@@ -171,6 +193,12 @@ _STYLE = """<style>
 [data-testid="stPageLink"] a { border: 1px solid #e3ddd3; border-radius: 0.8rem;
   padding: 0.9rem 1rem; background: #f6f3ee; min-height: 3.2rem; }
 [data-testid="stPageLink"] a p { font-size: 1.15rem; font-weight: 600; }
+/* "Press Enter to submit form" is English and drawn over the typed text on a phone. */
+[data-testid="InputInstructions"] { display: none; }
+/* Touch targets for elderly fingers: every button at least 44 px tall. */
+[data-testid="stButton"] button, [data-testid="stFormSubmitButton"] button,
+[data-testid="stDownloadButton"] button, [data-testid="stLinkButton"] a,
+[data-testid="stPopover"] button { min-height: 44px; }
 </style>"""
 
 

@@ -7,6 +7,7 @@ from sqlite_utils import Database
 from lib import accounts, audit, backup, grids, org, qr, roster, rules, ui
 from lib import report_categories as categories
 from lib.clock import local_text
+from lib.config import is_local
 from lib.errors import NotFound, PermissionDenied, ValidationError
 from lib.roles import ACCOUNT_ROLES, ADMIN, ROLE_LABELS, STAFF, User
 
@@ -207,20 +208,27 @@ def _roster_import(db: Database, actor: User) -> None:
 
 def qr_codes(db: Database, actor: User) -> None:
     """QR codes for every place, singly as PNG or all as a printable A4 sheet of posters."""
-    settings = ui.portal().settings
+    base_url = ui.public_base_url()
     community = org.community_name(db)
     all_places = org.list_places(db)
-    st.caption(f"二维码指向：`{settings.base_url}`（可通过 PORTAL_BASE_URL 配置）")
+    st.text("二维码将指向：")
+    st.code(base_url, language=None)
+    if is_local(base_url):
+        st.warning("这个地址只有本机能打开，居民扫码会打不开。请用大家能访问的地址打开本页，"
+                   "或设置环境变量 PORTAL_BASE_URL（例如 https://portal.example.org）后重启平台。",
+                   icon="⚠️")
+    elif not ui.portal().settings.base_url:
+        st.caption("这是您现在打开本页用的地址。若居民访问的地址不同，请设置环境变量 PORTAL_BASE_URL。")
     place = ui.place_select(db, key="admin_qr_place", label="楼栋或地点", place=ui.current_place(db))
     if place is not None:
-        url = qr.place_url(settings.base_url, place.code)
+        url = qr.place_url(base_url, place.code)
         png = qr.qr_png(url)
         st.image(png, caption=url, width=220)
         left, right = st.columns(2)
         left.download_button("下载二维码 PNG", png, file_name=f"qr-{place.code}.png",
                              mime="image/png", key="admin_qr_png", on_click="ignore")
         right.download_button("下载单张海报 PNG",
-                              qr.poster_png(community, place.code, place.name, settings.base_url),
+                              qr.poster_png(community, place.code, place.name, base_url),
                               file_name=f"poster-{place.code}.png", mime="image/png",
                               key="admin_qr_poster", on_click="ignore")
     st.subheader("全部海报（A4，可打印）")
@@ -228,7 +236,7 @@ def qr_codes(db: Database, actor: User) -> None:
     if st.button("生成海报 PDF", key="admin_qr_sheet", type="primary"):
         bar = st.progress(0.0, text="正在生成…")
         pdf = qr.poster_sheet_pdf(
-            community, [(p.code, p.name) for p in all_places], settings.base_url,
+            community, [(p.code, p.name) for p in all_places], base_url,
             progress=lambda done, total: bar.progress(done / total, text=f"正在生成… {done}/{total}"))
         bar.progress(1.0, text="已生成")
         st.download_button("下载海报 PDF", pdf, file_name="qr-posters.pdf", mime="application/pdf",

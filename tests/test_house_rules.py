@@ -31,3 +31,23 @@ def test_every_page_file_is_registered_with_a_stable_url():
 
     assert sorted(PAGE_FILES.values()) == sorted(f"pages/{p.name}" for p in python_files("pages"))
     assert set(PAGE_FILES) == {"", "report", "reports", "account", "admin"}
+
+
+def test_resident_screens_carry_no_streamlit_english_chrome():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    # "minimal" drops the ⋮ menu (Record screen, Made with Streamlit); "viewer" keeps it.
+    assert config["client"]["toolbarMode"] == "minimal"
+    from lib.ui import _STYLE
+
+    assert re.search(r'\[data-testid="InputInstructions"\]\s*\{\s*display:\s*none', _STYLE)
+
+
+def test_every_kind_of_button_is_at_least_44_px_tall():
+    from lib.ui import _STYLE
+
+    rule = re.search(r"([^{}]*)\{\s*min-height:\s*44px", _STYLE)
+    assert rule is not None
+    for widget in ("stButton", "stFormSubmitButton", "stDownloadButton"):
+        assert f'[data-testid="{widget}"] button' in rule.group(1)

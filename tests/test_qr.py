@@ -83,3 +83,38 @@ def test_the_poster_shows_the_community_and_place_names_as_text():
     blank_name = Image.open(io.BytesIO(blank)).convert("L").crop(
         (qr.PADDING, 108, width - qr.PADDING, 234))
     assert sum(blank_name.histogram()[:100]) == 0
+
+
+@pytest.mark.parametrize("url, origin", [
+    ("http://192.168.1.20:8600/admin", "http://192.168.1.20:8600"),
+    ("https://portal.example.cn/reports?n=3&t=abc#x", "https://portal.example.cn"),
+    ("http://user:secret@host.example:8080/p", "http://host.example:8080"),
+    ("http://[::1]:8501/", "http://[::1]:8501"),
+    ("javascript:alert(1)", "http://localhost:8501"),
+    ("", "http://localhost:8501"),
+    (None, "http://localhost:8501"),
+])
+def test_the_public_address_keeps_only_scheme_host_and_port(url, origin):
+    from lib.config import origin_of
+
+    assert origin_of(url) == origin
+
+
+@pytest.mark.parametrize("base, local", [
+    ("http://localhost:8501", True), ("http://127.0.0.1:8600", True), ("http://[::1]:8501", True),
+    ("http://192.168.1.20:8600", False), ("https://portal.example.cn", False),
+    ("https://localhost.example.cn", False),
+])
+def test_only_this_machine_addresses_count_as_local(base, local):
+    from lib.config import is_local
+
+    assert is_local(base) is local
+
+
+def test_portal_base_url_is_optional_and_wins_when_set(monkeypatch):
+    from lib.config import load_settings
+
+    monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    assert load_settings().base_url == ""
+    monkeypatch.setenv("PORTAL_BASE_URL", " https://portal.example.cn/ ")
+    assert load_settings().base_url == "https://portal.example.cn"

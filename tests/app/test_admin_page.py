@@ -163,3 +163,16 @@ def test_admin_takes_a_backup_while_the_portal_runs(app, tmp_path):
     assert not at.exception
     assert any("已备份" in message for message in texts(at.success))
     assert list((tmp_path / "backups").glob("portal-backup-*.zip"))
+
+
+def test_an_unknown_code_does_not_keep_the_previous_qr_place(app):
+    at = login(app(), "staff")
+    at.switch_page("pages/admin.py")
+    at.query_params["b"] = "2-1"
+    at.run()
+    assert at.selectbox(key="admin_qr_place").value.code == "2-1"
+    at.query_params["b"] = "nope"
+    at.run()
+    assert any("没有找到编号为" in message for message in texts(at.warning))
+    assert at.selectbox(key="admin_qr_place").value is None
+    assert not at.get("image")

@@ -37,3 +37,40 @@ def test_resident_sees_their_points_balance(app, portal_db):
                                  " ON users.id = user_id WHERE username = 'resident'")
     assert expected > 0
     assert texts(at.metric) == [str(expected)]
+
+
+def test_an_unknown_code_after_a_known_one_does_not_keep_the_old_place(app):
+    at = app()
+    at.query_params["b"] = "1-1"
+    at.run()
+    assert any("1栋1单元" in message for message in texts(at.success))
+    at.query_params["b"] = "nope"
+    at.run()
+    assert not at.exception
+    assert any("没有找到编号为“nope”" in message for message in texts(at.warning))
+    assert not at.success
+    at.switch_page("pages/report.py").run()  # moving on does not bring the old place back
+    assert at.selectbox(key="report_place").value is None
+
+
+def test_an_unknown_code_clears_the_place_chooser_that_the_old_code_filled(app):
+    at = app()
+    at.switch_page("pages/report.py")
+    at.query_params["b"] = "1-1"
+    at.run()
+    assert at.selectbox(key="report_place").value.code == "1-1"
+    at.query_params["b"] = "nope"
+    at.run()
+    assert any("没有找到编号为" in message for message in texts(at.warning))
+    assert at.selectbox(key="report_place").value is None
+
+
+def test_a_place_the_person_chose_is_kept_while_the_scanned_code_stays(app):
+    at = app()
+    at.switch_page("pages/report.py")
+    at.query_params["b"] = "1-1"
+    at.run()
+    at.selectbox(key="report_place").set_value(
+        next(p for p in at.selectbox(key="report_place").options if "2-1" in p)).run()
+    at.run()
+    assert at.selectbox(key="report_place").value.code == "2-1"
