@@ -23,15 +23,17 @@ RESOLVED, REJECTED, TRANSFERRED = "resolved", "rejected", "transferred"
 STATUS_LABELS = {PENDING: "待受理", ACCEPTED: "已受理", IN_PROGRESS: "处理中",
                  RESOLVED: "已办结", REJECTED: "不予受理", TRANSFERRED: "已转交"}
 OPEN_STATUSES = (PENDING, ACCEPTED, IN_PROGRESS)
-# The one table of allowed moves; the reporter's "未解决" is the only way back from RESOLVED.
+# The one table of moves staff may make. A resolved report is closed for staff: only the
+# reporter's "未解决" (confirm(solved=False), once) reopens it, through REOPEN below.
 TRANSITIONS = {
     PENDING: {ACCEPTED, REJECTED, TRANSFERRED},
     ACCEPTED: {IN_PROGRESS, RESOLVED, REJECTED, TRANSFERRED},
     IN_PROGRESS: {RESOLVED},
-    RESOLVED: {IN_PROGRESS},
+    RESOLVED: set(),
     REJECTED: set(),
     TRANSFERRED: set(),
 }
+REOPEN = (RESOLVED, IN_PROGRESS)
 REJECT_REASONS = {"duplicate": "重复", "insufficient": "信息不足", "not_ours": "不属于社区职责"}
 DESCRIPTION_MIN, DESCRIPTION_MAX, MAX_PHOTOS = 5, 500, 3
 RATE_LIMIT, RATE_WINDOW = 5, timedelta(minutes=10)
@@ -189,9 +191,13 @@ def me_too(db: Database, *, report_id: int, voter: str) -> int:
     return get(db, report_id)["metoo_count"]
 
 
-def _move(db: Database, actor: User, report: dict, to_status: str, kind: str, note: str) -> None:
-    """Change the status if the table of transitions allows it, with a timeline entry."""
-    if not can_move(report, to_status):
+def _move(db: Database, actor: User, report: dict, to_status: str, kind: str, note: str,
+          *, reopen: bool = False) -> None:
+    """Change the status if the table of transitions allows it, with a timeline entry.
+
+    ``reopen`` is the reporter's 未解决 only: it alone may take RESOLVED back to IN_PROGRESS.
+    """
+    if not (can_move(report, to_status) or (reopen and (report["status"], to_status) == REOPEN)):
         raise InvalidTransition(f"当前状态为“{STATUS_LABELS[report['status']]}”，"
                                 f"不能改为“{STATUS_LABELS[to_status]}”。")
     db.execute("UPDATE reports SET status = ?, updated_at = ? WHERE id = ?",
@@ -317,7 +323,8 @@ def confirm(db: Database, actor: User, *, report_id: int, token: str | None, sol
         comment = (comment or "").strip()[:200]
         reopen = not solved and report["reopen_count"] == 0
         if reopen:
-            _move(db, actor, report, IN_PROGRESS, "reopened", comment or "反映人表示未解决")
+            _move(db, actor, report, IN_PROGRESS, "reopened", comment or "反映人表示未解决",
+                  reopen=True)
         else:
             _event(db, report_id, None if actor.is_guest else actor,
                    "confirmed" if solved else "unsolved", RESOLVED, RESOLVED, comment)
@@ -331,21 +338,31 @@ def confirm(db: Database, actor: User, *, report_id: int, token: str | None, sol
 
 
 def auto_confirm(db: Database, *, now: datetime | None = None) -> int:
-    """Count unanswered fixes as confirmed once the reporter's days to answer have passed."""
+    """Count unanswered fixes as confirmed once the reporter's days to answer have passed.
+
+    A background sweep (never a page view) calls this; several server processes may run it at
+    once. Each UPDATE is conditional and the timeline event is written only when that UPDATE
+    changed the row, all under one write lock, so a report gets exactly one auto_confirmed
+    event. Returns how many reports this call confirmed.
+    """
     days = rules.get(db, "reports.confirm_within_days")
     cutoff = to_iso((now or utc_now()) - timedelta(days=days))
-    due = [row[0] for row in db.execute(
-        "SELECT id FROM reports WHERE status = 'resolved' AND confirmation IS NULL"
-        " AND closed_at < ?", (cutoff,))]
-    if not due:
-        return 0
+    due_sql = ("SELECT id FROM reports WHERE status = 'resolved' AND confirmation IS NULL"
+               " AND closed_at < ?")
+    if db.execute(due_sql + " LIMIT 1", (cutoff,)).fetchone() is None:
+        return 0  # the usual case: no write lock taken
+    confirmed = 0
     with immediate(db):
-        for report_id in due:
-            db.execute("UPDATE reports SET confirmation = 'auto' WHERE id = ?"
-                       " AND confirmation IS NULL", (report_id,))
-            _event(db, report_id, None, "auto_confirmed", RESOLVED, RESOLVED,
-                   f"{days} 天内未答复，视为已解决")
-    return len(due)
+        for (report_id,) in db.execute(due_sql, (cutoff,)).fetchall():
+            changed = db.execute(
+                "UPDATE reports SET confirmation = 'auto', updated_at = ? WHERE id = ?"
+                " AND confirmation IS NULL AND status = 'resolved'",
+                (now_iso(), report_id)).rowcount
+            if changed:
+                _event(db, report_id, None, "auto_confirmed", RESOLVED, RESOLVED,
+                       f"{days} 天内未答复，视为已解决")
+                confirmed += 1
+    return confirmed
 
 
 def staff_members(db: Database) -> list[dict]:

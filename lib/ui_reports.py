@@ -56,7 +56,6 @@ def wall(db: Database, user: User) -> None:
 
 def detail(db: Database, user: User, report_id: int, token: str | None) -> None:
     """One report as anyone may follow it; its reporter confirms here; staff handle it here."""
-    reports.auto_confirm(db)
     report = report_views.public_report(db, report_id)
     if report is None:
         st.error(f"找不到编号为 {report_id} 的问题，请检查链接。")
@@ -175,7 +174,6 @@ def _desk_stats(database_path: str) -> dict:
 
 def desk(db: Database, user: User) -> None:
     """Staff: the queue oldest first with overdue reports marked, charts, and export."""
-    reports.auto_confirm(db)
     summary = report_views.queue_summary(db)
     st.caption(f"待办 {summary['open']} 件，其中超时未受理 {summary['overdue_accept']} 件、"
                f"超时未办结 {summary['overdue_close']} 件（最早的排在前面）")

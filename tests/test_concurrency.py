@@ -1,13 +1,20 @@
 """Writers racing from separate processes keep the invariants: one award per key, one report
 per submission, whatever the timing."""
 import multiprocessing
+import time
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from lib import points, reports
-from lib.db import open_db, scalar
+from lib.clock import to_iso, utc_now
+from lib.db import immediate, open_db, scalar
 from lib.roles import GUEST_USER
 
 WORKERS = 8
+# The multi-process tests are slow (each spawns 8 interpreters): `make mutate` skips them.
+pytestmark = pytest.mark.slow
 
 
 def _award(path: str, user_id: int, broken: bool, start, results) -> None:
@@ -74,3 +81,58 @@ def test_eight_taps_on_submit_file_one_report(db, tmp_path):
     ids = race(_file, path, str(tmp_path))
     assert len(set(ids)) == 1
     assert scalar(db, "SELECT COUNT(*) FROM reports") == 1
+
+
+DUE_REPORTS = 20
+
+
+def _sweep(path: str, broken: bool, start, results) -> None:
+    db = open_db(path, migrate=False)
+    start.wait()
+    if broken:  # the old sweep: reads outside the lock, then writes every event it read
+        due = [row[0] for row in db.execute(
+            "SELECT id FROM reports WHERE status = 'resolved' AND confirmation IS NULL")]
+        time.sleep(0.05)  # the gap between reading and writing, made visible
+        with immediate(db):
+            for report_id in due:
+                db.execute("UPDATE reports SET confirmation = 'auto' WHERE id = ?", (report_id,))
+                db.execute("INSERT INTO report_events (report_id, at, kind) VALUES (?, 'now',"
+                           " 'auto_confirmed')", (report_id,))
+        results.put(len(due))
+    else:
+        results.put(reports.auto_confirm(db))
+    db.close()
+
+
+def _resolved_long_ago(db, count: int) -> None:
+    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('1-1', 'x', 'building', 't')")
+    long_ago = to_iso(utc_now() - timedelta(days=30))
+    for n in range(count):
+        db.execute("INSERT INTO reports (place_id, category_id, description, status, closed_at,"
+                   " submission_key, follow_token, created_at, updated_at)"
+                   " VALUES (1, 1, '路灯坏了很久', 'resolved', ?, ?, 'x', ?, ?)",
+                   (long_ago, f"k{n}", long_ago, long_ago))
+    db.conn.commit()
+
+
+def _auto_events_per_report(db) -> list[int]:
+    return [row[0] for row in db.execute(
+        "SELECT COUNT(report_events.id) FROM reports LEFT JOIN report_events"
+        " ON report_events.report_id = reports.id AND report_events.kind = 'auto_confirmed'"
+        " GROUP BY reports.id ORDER BY reports.id")]
+
+
+def test_eight_processes_sweeping_at_once_confirm_each_report_once(db):
+    _resolved_long_ago(db, DUE_REPORTS)
+    path = str(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
+    confirmed = race(_sweep, path, False)
+    assert sum(confirmed) == DUE_REPORTS
+    assert _auto_events_per_report(db) == [1] * DUE_REPORTS
+    assert scalar(db, "SELECT COUNT(*) FROM reports WHERE confirmation = 'auto'") == DUE_REPORTS
+
+
+def test_the_sweep_race_check_sees_an_unconditional_sweep(db):
+    _resolved_long_ago(db, DUE_REPORTS)
+    path = str(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
+    race(_sweep, path, True)
+    assert max(_auto_events_per_report(db)) > 1

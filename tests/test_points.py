@@ -549,6 +549,7 @@ def ledger_violations(path: Path, user_id: int, succeeded: int) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_eight_processes_spending_at_once_never_oversell(tmp_path):
     started = time.monotonic()
     user_id, succeeded = _race(tmp_path / "race.db", broken=False)
@@ -557,6 +558,7 @@ def test_eight_processes_spending_at_once_never_oversell(tmp_path):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.slow
 def test_the_oversell_check_catches_a_spend_that_reads_outside_a_transaction(tmp_path):
     user_id, succeeded = _race(tmp_path / "race.db", broken=True)
     problems = ledger_violations(tmp_path / "race.db", user_id, succeeded)

@@ -8,7 +8,7 @@ from PIL import Image
 
 from lib import points, reports
 from lib.clock import utc_now
-from lib.db import scalar
+from lib.db import open_db, scalar
 from lib.errors import PermissionDenied, ValidationError
 from lib.photos import PhotoRejected
 from lib.roles import GUEST_USER
@@ -39,6 +39,7 @@ def file(db, place, tmp_path):
         fields.update(overrides)
         return reports.file_report(db, actor, **fields)
 
+    file_report.data_dir = tmp_path
     return file_report
 
 
@@ -220,11 +221,190 @@ def test_unsolved_reopens_once_then_stays_closed(db, file, make_user, tmp_path):
     assert (final["status"], final["confirmation"]) == (reports.RESOLVED, "unsolved")
 
 
-def test_reacceptance_after_reopening_does_not_award_twice(db, file, make_user, tmp_path):
+def test_a_reopened_report_cannot_be_accepted_again_and_earns_its_points_once(
+        db, file, make_user, tmp_path):
     resident = make_user("resident")
-    resolved(db, file, make_user, tmp_path, resident)
+    staff, report = resolved(db, file, make_user, tmp_path, resident)
+    assert points.balance(db, resident.id) == 5
+    reopened = reports.confirm(db, resident, report_id=report["id"], token=None, solved=False)
+    assert reopened["status"] == reports.IN_PROGRESS and reopened["reopen_count"] == 1
+    with pytest.raises(reports.InvalidTransition):  # the lifecycle never re-accepts
+        reports.accept(db, staff, report_id=report["id"])
+    reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                    result_note="二次处理完毕", after_photo=jpeg())
+    reports.confirm(db, resident, report_id=report["id"], token=None, solved=True, rating=4)
     assert points.balance(db, resident.id) == 5
     assert scalar(db, "SELECT COUNT(*) FROM points_ledger") == 1
+    kinds = [row[0] for row in db.execute("SELECT kind FROM report_events ORDER BY id")]
+    assert kinds == ["filed", "accepted", "resolved", "reopened", "resolved", "confirmed"]
+
+
+def test_awarding_a_reports_points_twice_pays_once(db, file, make_user):
+    """The ledger key is what stops a second acceptance paying: call the award twice."""
+    resident, staff = make_user("resident"), make_user("staff")
+    report = reports.accept(db, staff, report_id=file(resident)["id"])
+    reports._award_reporter(db, report)
+    assert points.balance(db, resident.id) == 5
+    assert scalar(db, "SELECT COUNT(*) FROM points_ledger") == 1
+
+
+def test_a_disabled_reporter_earns_nothing_when_accepted(db, file, make_user):
+    resident, staff = make_user("resident"), make_user("staff")
+    report = file(resident)
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (resident.id,))
+    db.conn.commit()
+    reports.accept(db, staff, report_id=report["id"])
+    assert scalar(db, "SELECT COUNT(*) FROM points_ledger") == 0
+
+
+def test_the_award_reason_names_the_report(db, file, make_user):
+    resident, staff = make_user("resident"), make_user("staff")
+    report = file(resident)
+    reports.accept(db, staff, report_id=report["id"])
+    row = db.execute("SELECT reason, idempotency_key, kind, actor_id FROM points_ledger").fetchone()
+    assert row == (f"随手拍第 {report['id']} 号被受理", f"report:{report['id']}:accepted",
+                   points.KIND_REPORT, None)
+
+
+# --- who may move a report: every transition, every role --------------------------------------
+
+def snapshot(db):
+    """Everything a refused step must leave as it was."""
+    return (db.execute("SELECT * FROM reports ORDER BY id").fetchall(),
+            db.execute("SELECT * FROM report_events ORDER BY id").fetchall(),
+            db.execute("SELECT * FROM report_photos ORDER BY id").fetchall(),
+            db.execute("SELECT * FROM points_ledger ORDER BY id").fetchall())
+
+
+def at_stage(db, file, make_user, stage, reporter=GUEST_USER):
+    """A report filed by ``reporter`` and moved by a staff member up to ``stage``."""
+    staff = make_user("staff")
+    report = file(reporter)
+    if stage in ("accepted", "resolved"):
+        reports.accept(db, staff, report_id=report["id"])
+    if stage == "resolved":
+        reports.resolve(db, staff, data_dir=file.data_dir, report_id=report["id"],
+                        result_note="已经处理好了", after_photo=jpeg())
+    return reports.get(db, report["id"])
+
+
+STEPS = {
+    # step: (stage it starts from, status it ends in)
+    "accept": ("pending", reports.ACCEPTED),
+    "start": ("accepted", reports.IN_PROGRESS),
+    "resolve": ("accepted", reports.RESOLVED),
+    "reject": ("pending", reports.REJECTED),
+    "transfer": ("pending", reports.TRANSFERRED),
+}
+
+
+def do_step(db, actor, step, report_id, data_dir):
+    if step == "accept":
+        return reports.accept(db, actor, report_id=report_id)
+    if step == "start":
+        return reports.start(db, actor, report_id=report_id)
+    if step == "resolve":
+        return reports.resolve(db, actor, data_dir=data_dir, report_id=report_id,
+                               result_note="纸箱已清理，通道畅通", after_photo=jpeg())
+    if step == "reject":
+        return reports.reject(db, actor, report_id=report_id, reason="insufficient")
+    return reports.reject(db, actor, report_id=report_id, reason="not_ours",
+                          transferred_to="街道城管科")
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+@pytest.mark.parametrize("role", ["guest", "resident", "leader"])
+def test_only_staff_move_a_report_and_a_refusal_changes_nothing(
+        db, file, make_user, tmp_path, step, role):
+    report = at_stage(db, file, make_user, STEPS[step][0])
+    actor = GUEST_USER if role == "guest" else make_user(role)
+    before, files = snapshot(db), uploads(tmp_path)
+    with pytest.raises(PermissionDenied):
+        do_step(db, actor, step, report["id"], tmp_path)
+    assert snapshot(db) == before and uploads(tmp_path) == files
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_staff_and_admins_move_a_report(db, file, make_user, tmp_path, step, role):
+    report = at_stage(db, file, make_user, STEPS[step][0])
+    actor = make_user(role)
+    moved = do_step(db, actor, step, report["id"], tmp_path)
+    assert moved["status"] == STEPS[step][1]
+    event = db.execute("SELECT actor_id, from_status, to_status FROM report_events"
+                       " ORDER BY id DESC").fetchone()
+    assert event == (actor.id, report["status"], STEPS[step][1])
+    audit = db.execute("SELECT actor_id, action, target_id FROM audit_log ORDER BY id DESC"
+                       ).fetchone()
+    assert audit[0] == actor.id and audit[2] == str(report["id"])
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_staff_cannot_reopen_or_move_a_resolved_report(db, file, make_user, tmp_path, step):
+    report = at_stage(db, file, make_user, "resolved", reporter=make_user("resident"))
+    before, files = snapshot(db), uploads(tmp_path)
+    with pytest.raises(reports.InvalidTransition):
+        do_step(db, make_user("admin"), step, report["id"], tmp_path)
+    assert snapshot(db) == before and uploads(tmp_path) == files
+
+
+def test_only_the_reporters_unsolved_reopens_and_only_once(db, file, make_user, tmp_path):
+    resident = make_user("resident")
+    report = at_stage(db, file, make_user, "resolved", reporter=resident)
+    reports.confirm(db, resident, report_id=report["id"], token=None, solved=False)
+    staff = make_user("staff")
+    reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                    result_note="再次处理完毕", after_photo=jpeg())
+    with pytest.raises(reports.InvalidTransition):
+        reports.start(db, staff, report_id=report["id"])
+    final = reports.confirm(db, resident, report_id=report["id"], token=None, solved=False)
+    assert (final["status"], final["confirmation"], final["reopen_count"]) == (
+        reports.RESOLVED, "unsolved", 1)
+    assert final["closed_at"] is not None
+
+
+@pytest.mark.parametrize("role", ["staff", "admin", "leader", "resident"])
+@pytest.mark.parametrize("solved", [True, False])
+def test_nobody_but_the_reporter_confirms(db, file, make_user, tmp_path, role, solved):
+    report = at_stage(db, file, make_user, "resolved", reporter=make_user("resident"))
+    before = snapshot(db)
+    with pytest.raises(PermissionDenied):
+        reports.confirm(db, make_user(role), report_id=report["id"], token=None, solved=solved,
+                        rating=5)
+    assert snapshot(db) == before
+
+
+def test_a_follow_token_from_another_report_is_refused(db, file, make_user, tmp_path):
+    mine = at_stage(db, file, make_user, "resolved")
+    other = at_stage(db, file, make_user, "resolved")
+    before = snapshot(db)
+    for token in (other["follow_token"], "", None, mine["follow_token"][:-1]):
+        with pytest.raises(PermissionDenied):
+            reports.confirm(db, GUEST_USER, report_id=mine["id"], token=token, solved=True)
+    assert snapshot(db) == before
+    done = reports.confirm(db, GUEST_USER, report_id=mine["id"], token=mine["follow_token"],
+                           solved=True, rating=1)
+    assert (done["confirmation"], done["rating"]) == ("solved", 1)
+
+
+@pytest.mark.parametrize("rating", [0, 6, -1, 2.5, "5", 100])
+def test_a_rating_outside_one_to_five_is_refused(db, file, make_user, tmp_path, rating):
+    resident = make_user("resident")
+    report = at_stage(db, file, make_user, "resolved", reporter=resident)
+    before = snapshot(db)
+    with pytest.raises(ValidationError) as refused:
+        reports.confirm(db, resident, report_id=report["id"], token=None, solved=True,
+                        rating=rating)
+    assert "rating" in refused.value.fields
+    assert snapshot(db) == before
+
+
+def test_a_report_not_yet_resolved_needs_no_confirmation(db, file, make_user):
+    resident = make_user("resident")
+    report = at_stage(db, file, make_user, "accepted", reporter=resident)
+    with pytest.raises(reports.InvalidTransition):
+        reports.confirm(db, resident, report_id=report["id"], token=None, solved=True)
+    assert reports.get(db, report["id"])["confirmation"] is None
 
 
 def test_monthly_cap_limits_report_points(db, file, make_user):
@@ -242,3 +422,46 @@ def test_unanswered_fixes_count_as_confirmed_after_seven_days(db, file, make_use
     assert reports.auto_confirm(db, now=utc_now() + timedelta(days=8)) == 1
     assert reports.get(db, report["id"])["confirmation"] == "auto"
     assert reports.auto_confirm(db, now=utc_now() + timedelta(days=9)) == 0
+
+
+def test_auto_confirm_leaves_answered_reopened_and_fresh_fixes_alone(db, file, make_user, tmp_path):
+    answered = at_stage(db, file, make_user, "resolved")
+    reopened = at_stage(db, file, make_user, "resolved")
+    fresh = at_stage(db, file, make_user, "resolved")
+    reports.confirm(db, GUEST_USER, report_id=answered["id"], token=answered["follow_token"],
+                    solved=True, rating=5)
+    reports.confirm(db, GUEST_USER, report_id=reopened["id"], token=reopened["follow_token"],
+                    solved=False)
+    db.execute("UPDATE reports SET closed_at = ? WHERE id = ?",
+               (reports.to_iso(utc_now() - timedelta(days=2)), fresh["id"]))
+    db.conn.commit()
+    before = snapshot(db)
+    assert reports.auto_confirm(db, now=utc_now() + timedelta(days=4)) == 0
+    assert snapshot(db) == before
+    assert reports.auto_confirm(db, now=utc_now() + timedelta(days=5, hours=1)) == 1
+    assert reports.get(db, fresh["id"])["confirmation"] == "auto"
+    assert reports.get(db, answered["id"])["confirmation"] == "solved"
+    assert reports.get(db, reopened["id"])["status"] == reports.IN_PROGRESS
+
+
+def test_auto_confirm_takes_its_days_from_the_rules_table_and_says_so(db, file, make_user, tmp_path):
+    report = at_stage(db, file, make_user, "resolved")
+    db.execute("UPDATE settings SET value = '3' WHERE key = 'reports.confirm_within_days'")
+    db.conn.commit()
+    assert reports.auto_confirm(db, now=utc_now() + timedelta(days=2, hours=23)) == 0
+    assert reports.auto_confirm(db, now=utc_now() + timedelta(days=3, minutes=1)) == 1
+    event = db.execute("SELECT actor_id, kind, from_status, to_status, note FROM report_events"
+                       " WHERE report_id = ? ORDER BY id DESC", (report["id"],)).fetchone()
+    assert event == (None, "auto_confirmed", "resolved", "resolved", "3 天内未答复，视为已解决")
+
+
+def test_auto_confirm_with_nothing_due_takes_no_write_lock(db, file, make_user, tmp_path):
+    at_stage(db, file, make_user, "resolved")
+    other = open_db(db.conn.execute("PRAGMA database_list").fetchone()[2], migrate=False)
+    db.execute("PRAGMA busy_timeout = 50")
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock: a read-only sweep still runs
+    try:
+        assert reports.auto_confirm(db) == 0
+    finally:
+        other.conn.rollback()
+        other.conn.close()
