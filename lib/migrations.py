@@ -211,6 +211,17 @@ def m004_create_reports(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_report_device_key(db: Database) -> None:
+    """Guests' reports remember the browser that filed them (a random cookie), so the guest
+    finds them again under 我的反映 and the rate limit can count them."""
+    columns = {column.name for column in db["reports"].columns}
+    if "device_key" not in columns:
+        db.execute("ALTER TABLE reports ADD COLUMN device_key TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS reports_device_created"
+               " ON reports(device_key, created_at) WHERE device_key IS NOT NULL")
+
+
 def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, all under one write lock.
 

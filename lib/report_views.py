@@ -23,6 +23,10 @@ EVENT_LABELS = {"filed": "提交", "proxy": "代录", "accepted": "受理", "sta
 # link) except these, which the system writes on its own.
 SYSTEM_EVENT_KINDS = frozenset({"auto_confirmed"})
 PUBLIC_RESIDENT = "居民"
+# The reporter's own timeline entries say only this: a role (one 微网格长 per micro-grid)
+# would name the person behind a hidden-name report.
+REPORTER_LABEL = "反映人"
+EXPORT_DAYS = 30
 WALL_TEXT = 60
 EXPORT_COLUMNS = ("编号", "提交时间", "地点", "类别", "状态", "描述", "联系电话", "处理人",
                   "办结时间", "满意度", "评价")
@@ -87,17 +91,22 @@ def public_report(db: Database, report_id: int) -> dict | None:
     row["photos"] = list(db.query(
         "SELECT name, stage FROM report_photos WHERE report_id = ? ORDER BY id", (report_id,)))
     row["timeline"] = [_event_row(event) for event in db.query(
-        "SELECT e.at, e.kind, e.to_status, e.note, u.role FROM report_events e"
+        "SELECT e.at, e.kind, e.to_status, e.note, u.role,"
+        " e.actor_id IS NOT NULL AND e.actor_id IS r.reporter_id AS by_reporter"
+        " FROM report_events e JOIN reports r ON r.id = e.report_id"
         " LEFT JOIN users u ON u.id = e.actor_id WHERE e.report_id = ? ORDER BY e.id", (report_id,))]
     return row
 
 
 def _event_row(event: dict) -> dict:
-    """A timeline entry that names the actor's role, never the person."""
+    """A timeline entry that names the actor's role, never the person; the reporter's own
+    entries (by account, or without an actor: a guest or the follow link) say only 反映人."""
     status_label = STATUS_LABELS.get(event["to_status"] or "", "")
-    role = event.pop("role")
-    if role is None:
-        actor = "系统" if event["kind"] in SYSTEM_EVENT_KINDS else PUBLIC_RESIDENT
+    role, by_reporter = event.pop("role"), event.pop("by_reporter")
+    if by_reporter:
+        actor = REPORTER_LABEL
+    elif role is None:
+        actor = "系统" if event["kind"] in SYSTEM_EVENT_KINDS else REPORTER_LABEL
     else:
         actor = ROLE_LABELS.get(role, PUBLIC_RESIDENT)
     return event | {"label": EVENT_LABELS.get(event["kind"]) or status_label or event["kind"],
@@ -152,6 +161,39 @@ def my_reports(db: Database, user_id: int, *, limit: int = 50) -> list[dict]:
                     (user_id, limit))
     return [_list_row(row) | {"confirmation": row["confirmation"], "rating": row["rating"]}
             for row in rows]
+
+
+def device_reports(db: Database, device_key: str, *, limit: int = 50) -> list[dict]:
+    """The reports a guest filed from this browser (its device key), newest first, with their
+    follow tokens: the browser that filed a report may follow and confirm it."""
+    if not device_key:
+        return []
+    rows = db.query(_LIST_SELECT.replace("SELECT r.id,", "SELECT r.follow_token, r.id,", 1)
+                    + " WHERE r.device_key = ? ORDER BY r.id DESC LIMIT ?", (device_key, limit))
+    return [_list_row(row) | {"follow_token": row["follow_token"]} for row in rows]
+
+
+def similar_open(db: Database, *, place_id: int, category_id: int, voter: str,
+                 limit: int = 5) -> list[dict]:
+    """Open reports of the same place and category with their first photo, and whether this
+    voter has already said 我也遇到, for the +1 offered instead of a duplicate."""
+    return [dict(row) | {"voted": bool(row["voted"])} for row in db.query("""
+        SELECT r.id, r.description, r.status, r.metoo_count, r.created_at,
+               (SELECT ph.name FROM report_photos ph WHERE ph.report_id = r.id
+                AND ph.stage = 'before' ORDER BY ph.id LIMIT 1) AS thumbnail,
+               EXISTS (SELECT 1 FROM report_metoo m WHERE m.report_id = r.id AND m.voter = ?)
+                   AS voted
+        FROM reports r
+        WHERE r.place_id = ? AND r.category_id = ? AND r.status IN ('pending', 'accepted',
+              'in_progress')
+        ORDER BY r.id DESC LIMIT ?""", (voter[:80], place_id, category_id, limit))]
+
+
+def export_default_range(now: datetime | None = None) -> tuple[date, date]:
+    """The export's default first and last day: the last 30 days by the Shanghai calendar
+    (a UTC date would drop the day's reports from 00:00 to 08:00 Shanghai time)."""
+    today = (now or utc_now()).astimezone(SHANGHAI).date()
+    return today - timedelta(days=EXPORT_DAYS), today
 
 
 def staff_queue(db: Database, *, now: datetime | None = None, limit: int = 200) -> list[dict]:

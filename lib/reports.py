@@ -111,8 +111,14 @@ def _check_filing(db: Database, actor: User, *, place_id, category_id, descripti
     return description, contact_mobile
 
 
-def _check_rate(db: Database, actor: User, contact_mobile: str | None) -> None:
+def _check_rate(db: Database, actor: User, contact_mobile: str | None,
+                device_key: str | None = None) -> None:
+    """The one report rate limit: per phone number, per account and, for guests, per browser."""
     since = to_iso(utc_now() - RATE_WINDOW)
+    if actor.is_guest and device_key and scalar(
+            db, "SELECT COUNT(*) FROM reports WHERE device_key = ? AND created_at >= ?",
+            (device_key, since)) >= RATE_LIMIT:
+        raise RateLimited("提交太频繁，请 10 分钟后再试。")
     if contact_mobile and scalar(db, "SELECT COUNT(*) FROM reports WHERE contact_mobile = ?"
                                  " AND created_at >= ?", (contact_mobile, since)) >= RATE_LIMIT:
         raise RateLimited("该手机号提交太频繁，请 10 分钟后再试。")
@@ -125,7 +131,7 @@ def _check_rate(db: Database, actor: User, contact_mobile: str | None) -> None:
 def file_report(db: Database, actor: User, *, data_dir: Path, place_id: int | None,
                 category_id: int | None, description: str, photo_files: list[bytes],
                 submission_key: str, contact_mobile: str | None = None, hide_name: bool = False,
-                proxy_for: str | None = None) -> dict:
+                proxy_for: str | None = None, device_key: str | None = None) -> dict:
     """File a report; guests may too. Staff filing for a resident pass ``proxy_for`` (代录).
 
     All photos are checked before anything is stored, and stored photos are removed again if
@@ -138,7 +144,10 @@ def file_report(db: Database, actor: User, *, data_dir: Path, place_id: int | No
     description, contact_mobile = _check_filing(
         db, actor, place_id=place_id, category_id=category_id, description=description,
         photo_count=len(photo_files), contact_mobile=contact_mobile, proxy_for=proxy_for)
-    _check_rate(db, actor, contact_mobile)
+    # Only a guest's report is tied to the browser: on a shared device, an account's reports
+    # must not show to the next guest.
+    device_key = ((device_key or "")[:64] or None) if actor.is_guest else None
+    _check_rate(db, actor, contact_mobile, device_key)
     processed = [photos.process_photo(data) for data in photo_files]
     names = [photos.store(data_dir, photo) for photo in processed]
     now = now_iso()
@@ -150,12 +159,12 @@ def file_report(db: Database, actor: User, *, data_dir: Path, place_id: int | No
             report_id = db.execute(
                 "INSERT INTO reports (place_id, category_id, description, contact_mobile,"
                 " reporter_id, hide_name, proxy_by, proxy_for, submission_key, follow_token,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, device_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (place_id, category_id, description, contact_mobile,
                  None if actor.is_guest or proxy_for is not None else actor.id,
                  int(bool(hide_name) and not actor.is_guest),
                  actor.id if proxy_for is not None else None, (proxy_for or "").strip()[:40],
-                 submission_key, secrets.token_hex(8), now, now)).lastrowid
+                 submission_key, secrets.token_hex(8), now, now, device_key)).lastrowid
             for name in names:
                 db.execute("INSERT INTO report_photos (report_id, name, stage, created_at)"
                            " VALUES (?, ?, 'before', ?)", (report_id, name, now))

@@ -1,17 +1,89 @@
 """The 问题墙 page's parts: the public wall, one report's follow view, my reports, the staff desk."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+import uuid
 
 import streamlit as st
 from sqlite_utils import Database
 
-from lib import photos, report_views, reports, ui
+from lib import photos, report_views, reports, rules, ui
 from lib.clock import local_text
 from lib.errors import NotFound, PermissionDenied, ValidationError
 from lib.roles import STAFF, User
 
 PAGE_SIZE = 20
+# A long-lived random id of this browser: a guest's +1 vote and the reports it filed hang on it.
+DEVICE_COOKIE = "wwsg_device"
+DEVICE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
+_DEVICE_KEY = re.compile(r"[0-9a-f]{32}")
+_REPORT_NUMBER = re.compile(r"[0-9]{1,11}")  # ASCII only: "²".isdigit() is True
+_TOKEN = re.compile(r"[0-9a-f]{1,64}")
+LAST_TAB = "reports_last_tab"
+
+
+def report_number(text: str | None) -> int | None:
+    """The report number of ``?n=`` if it is 1-11 ASCII digits, else None."""
+    if text is None or not _REPORT_NUMBER.fullmatch(text):
+        return None
+    return int(text)
+
+
+def open_report(report_id: int, token: str | None = None, tab: str | None = None) -> None:
+    """Button callback: show one report. Setting the query in a callback changes the address
+    bar, so later reruns keep ``?n=`` and the browser's Back returns to the wall."""
+    st.query_params["n"] = str(report_id)
+    if token:
+        st.query_params["t"] = token
+    elif "t" in st.query_params:
+        del st.query_params["t"]
+    if tab:
+        st.session_state[LAST_TAB] = tab
+
+
+def close_report() -> None:
+    """Button callback: back to the wall (the tab the report was opened from)."""
+    for name in ("n", "t"):
+        if name in st.query_params:
+            del st.query_params[name]
+
+
+def _open_button(label: str, report_id: int, *, key: str, token: str | None = None,
+                 tab: str | None = None) -> None:
+    st.button(label, key=key, on_click=open_report, args=(report_id, token, tab),
+              icon=":material/arrow_forward:", width="stretch")
+
+
+def device_key() -> str:
+    """This browser's long-lived random key, read from its cookie or made and stored now.
+
+    The cookie is written by a tiny script holding only the random hex key (no user text).
+    st.context.cookies is what the browser sent when the page was opened, so a key made now is
+    written again on each run of this session until the browser reopens the site with it.
+    """
+    sent = st.context.cookies.get(DEVICE_COOKIE)
+    sent = sent if isinstance(sent, str) and _DEVICE_KEY.fullmatch(sent) else None
+    key = st.session_state.get("portal_device_key")
+    if key is None:
+        key = sent or uuid.uuid4().hex
+        st.session_state["portal_device_key"] = key
+    if sent != key:
+        st.sidebar.html(f"<script>document.cookie = '{DEVICE_COOKIE}={key}; path=/; "
+                f"max-age={DEVICE_DAYS * 86400}; SameSite=Lax';</script>",
+                        unsafe_allow_javascript=True)
+    return key
+
+
+def voter(user: User) -> str:
+    """Who casts a 我也遇到 vote: the account, or for a guest this browser's device key."""
+    return f"user:{user.id}" if not user.is_guest else f"device:{device_key()}"
+
+
+def confirmation_text(db: Database, confirmation: str) -> str:
+    """The reporter's answer as the follow view says it; the period comes from the rules table."""
+    return {"solved": "反映人确认已解决", "unsolved": "反映人表示仍未解决",
+            "auto": f"反映人 {rules.get(db, 'reports.confirm_within_days')} 天内未答复，视为已解决"
+            }[confirmation]
 
 
 def _image(name: str | None, *, thumb: bool, width: int | str = "stretch") -> None:
@@ -20,6 +92,11 @@ def _image(name: str | None, *, thumb: bool, width: int | str = "stretch") -> No
     path = photos.path_for(ui.portal().settings.data_dir, name, thumb=thumb)
     if path.exists():
         st.image(str(path), width=width)
+
+
+def thumbnail(name: str | None) -> None:
+    """A report's small photo (nothing when it has none)."""
+    _image(name, thumb=True, width=140)
 
 
 def wall(db: Database, user: User) -> None:
@@ -47,8 +124,7 @@ def wall(db: Database, user: User) -> None:
             _image(row["thumbnail"], thumb=True, width=140)
             st.text(f"{row['place_name']}：{row['description']}")
             st.caption(f"{local_text(row['created_at'])} · {row['metoo_count']} 人也遇到")
-            st.page_link(ui.PAGE_FILES["reports"], label="查看详情",
-                         query_params={"n": str(row["id"])})
+            _open_button("查看详情", row["id"], key=f"reports_open_{row['id']}", tab="全部问题")
     if len(rows) > shown and st.button("加载更多", key="reports_more"):
         st.session_state["reports_shown"] = shown + PAGE_SIZE
         st.rerun()
@@ -60,10 +136,14 @@ def detail(db: Database, user: User, report_id: int, token: str | None) -> None:
     if report is None:
         st.error(f"找不到编号为 {report_id} 的问题，请检查链接。")
         return
+    token = token if token and _TOKEN.fullmatch(token) else None
+    done = st.session_state.pop("reports_done", None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
     st.subheader(f"第 {report['id']} 号 · {report['status_label']}")
     st.text(f"{report['place_name']}（{report['place_code']}） · {report['category_name']}")
     st.text(report["description"])
-    st.caption(f"反映人：{report['reporter_label']} · {local_text(report['created_at'])} · "
+    st.caption(f"反映人：{ui.esc(report['reporter_label'])} · {local_text(report['created_at'])} · "
                f"{report['metoo_count']} 人也遇到")
     for photo in report["photos"]:
         st.caption("处理前" if photo["stage"] == "before" else "处理后")
@@ -73,8 +153,7 @@ def detail(db: Database, user: User, report_id: int, token: str | None) -> None:
         note = f"：{event['note']}" if event["note"] else ""
         st.text(f"{local_text(event['at'])}  {event['label']}（{event['actor_label']}）{note}")
     if report["confirmation"]:
-        st.caption({"solved": "反映人确认已解决", "unsolved": "反映人表示仍未解决",
-                    "auto": "反映人 7 天内未答复，视为已解决"}[report["confirmation"]]
+        st.caption(ui.esc(confirmation_text(db, report["confirmation"]))
                    + (f" · 满意度 {'★' * report['rating']}" if report["rating"] else ""))
     full = reports.get(db, report_id)
     if full["status"] == reports.RESOLVED and full["confirmation"] is None and \
@@ -98,25 +177,39 @@ def _confirm_form(db: Database, user: User, report_id: int, token: str | None) -
             except (ValidationError, PermissionDenied, reports.InvalidTransition) as error:
                 st.error(str(error))
             else:
+                st.session_state["reports_done"] = "已提交确认，谢谢您的评价！"
                 st.rerun()
+
+
+def _field_errors(error: ValidationError, places: dict, labels: dict[str, str]) -> None:
+    """Each refused field's message in the placeholder beside that field, the rest at the end."""
+    for field, message in error.fields.items():
+        target = places.get(field) or places.get("*")
+        target.error(f"{labels[field]}：{message}" if field in labels else message)
 
 
 def _staff_actions(db: Database, user: User, report: dict) -> None:
     st.divider()
     st.markdown("**工作人员处理**")
     if report["contact_mobile"]:
-        st.caption(f"联系电话：{report['contact_mobile']}")
+        st.text(f"联系电话：{report['contact_mobile']}")
     if report["proxy_by"]:
-        st.caption(f"代录：{report['proxy_for']}")
+        st.text(f"代录：{report['proxy_for']}")
     settings = ui.portal().settings
     report_id = report["id"]
 
-    def attempt(action) -> None:
+    def attempt(action, done: str, places: dict | None = None) -> None:
         try:
             action()
-        except (ValidationError, PermissionDenied, reports.InvalidTransition, NotFound) as error:
-            ui.show_errors(error) if isinstance(error, ValidationError) else st.error(str(error))
+        except ValidationError as error:
+            if places:
+                _field_errors(error, places, {})
+            else:
+                ui.show_errors(error)
+        except (PermissionDenied, reports.InvalidTransition, NotFound) as error:
+            st.error(str(error))
         else:
+            st.session_state["reports_done"] = done
             st.rerun()
 
     if reports.can_move(report, reports.ACCEPTED):
@@ -126,20 +219,29 @@ def _staff_actions(db: Database, user: User, report: dict) -> None:
                                format_func=lambda s: s["display_name"])
         if st.button("受理", type="primary", key="reports_accept"):
             attempt(lambda: reports.accept(db, user, report_id=report_id,
-                                           handler_id=handler["id"] if handler else None))
+                                           handler_id=handler["id"] if handler else None),
+                    "已受理。")
     if reports.can_move(report, reports.IN_PROGRESS) and report["status"] != reports.RESOLVED:
         if st.button("开始处理", key="reports_start"):
-            attempt(lambda: reports.start(db, user, report_id=report_id))
+            attempt(lambda: reports.start(db, user, report_id=report_id), "已开始处理。")
     if reports.can_move(report, reports.RESOLVED):
         with st.form("reports_resolve"):
-            note = st.text_area("处理结果", max_chars=reports.DESCRIPTION_MAX, key="reports_result")
-            st.caption("处理后照片：点击 “Upload” 按钮拍照或选择。")
-            after = st.file_uploader("处理后照片", type=["jpg", "jpeg", "png", "webp"],
-                                     key="reports_after_photo")
+            note = st.text_area("处理结果（必填）", max_chars=reports.DESCRIPTION_MAX,
+                                key="reports_result")
+            note_error = st.empty()
+            st.caption("处理后照片：点击 “Upload” 按钮拍照或选择，JPG、PNG 或 WEBP。")
+            # No type= filter: the browser's refusal is an English note that still lets the form
+            # submit; lib checks the content and answers in Chinese.
+            after = st.file_uploader("处理后照片（必填）", key="reports_after_photo",
+                                     max_upload_size=UPLOAD_WIDGET_MB)
+            photo_error = st.empty()
+            other_error = st.empty()
             if st.form_submit_button("办结"):
                 attempt(lambda: reports.resolve(
                     db, user, data_dir=settings.data_dir, report_id=report_id, result_note=note,
-                    after_photo=after.getvalue() if after else None))
+                    after_photo=after.getvalue() if after else None), "已办结。",
+                    {"result_note": note_error, "after_photo": photo_error, "photo": photo_error,
+                     "*": other_error})
     if reports.can_move(report, reports.REJECTED):
         with st.form("reports_reject"):
             reason = st.selectbox("不予受理原因", list(reports.REJECT_REASONS), key="reports_reason",
@@ -151,19 +253,33 @@ def _staff_actions(db: Database, user: User, report: dict) -> None:
             if st.form_submit_button("不予受理"):
                 attempt(lambda: reports.reject(
                     db, user, report_id=report_id, reason=reason,
-                    duplicate_of=int(duplicate_of) or None, transferred_to=transferred_to))
+                    duplicate_of=int(duplicate_of) or None, transferred_to=transferred_to),
+                    "已处理为不予受理。")
+
+
+# The uploader lets a file up to this size through to lib, whose own cap is lower, so an
+# oversized photo gets lib's Chinese message instead of the widget's English one.
+UPLOAD_WIDGET_MB = 20
 
 
 def mine(db: Database, user: User) -> None:
-    rows = report_views.my_reports(db, user.id)
-    if not rows:
-        st.info("您还没有反映过问题。")
+    """The reports this account filed, or for a guest those this browser filed."""
+    if user.is_guest:
+        rows = report_views.device_reports(db, device_key())
+        if not rows:
+            st.info("这台手机（浏览器）还没有提交过问题。登录后提交的问题会记在您的账户里。")
+            return
+        st.caption("以下是在这台手机（浏览器）上提交的问题。")
+    else:
+        rows = report_views.my_reports(db, user.id)
+        if not rows:
+            st.info("您还没有反映过问题。")
     for row in rows:
         with st.container(border=True, key=f"reports_mine_{row['id']}"):
             st.text(f"第 {row['id']} 号 · {row['status_label']} · {local_text(row['created_at'])}")
             st.text(row["description"])
-            st.page_link(ui.PAGE_FILES["reports"], label="查看详情",
-                         query_params={"n": str(row["id"])})
+            _open_button("查看详情", row["id"], key=f"reports_mine_open_{row['id']}",
+                         token=row.get("follow_token"), tab="我的反映")
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -188,8 +304,8 @@ def desk(db: Database, user: User) -> None:
                     f"{row['category_name']}")
             st.text(row["description"])
             st.caption(f"{local_text(row['created_at'])}" +
-                       (f" · 处理人 {row['handler_name']}" if row["handler_name"] else ""))
-            st.page_link(ui.PAGE_FILES["reports"], label="处理", query_params={"n": str(row["id"])})
+                       (f" · 处理人 {ui.esc(row['handler_name'])}" if row["handler_name"] else ""))
+            _open_button("处理", row["id"], key=f"reports_queue_open_{row['id']}", tab="处理台")
     if summary["open"] > shown and st.button("显示更多待办", key="reports_queue_more"):
         st.session_state["reports_queue_shown"] = shown + PAGE_SIZE
         st.rerun()
@@ -204,9 +320,9 @@ def desk(db: Database, user: User) -> None:
     st.altair_chart(report_views.category_chart(stats["by_category"]), width="stretch")
     st.altair_chart(report_views.month_chart(stats["by_month"]), width="stretch")
     st.subheader("导出")
-    today = date.today()
+    first_day, today = report_views.export_default_range()
     start, end = st.columns(2)
-    first = start.date_input("开始日期", today - timedelta(days=30), key="reports_export_start")
+    first = start.date_input("开始日期", first_day, key="reports_export_start")
     last = end.date_input("结束日期", today, key="reports_export_end")
     if not st.button("生成导出文件", key="reports_export"):
         return
@@ -219,3 +335,62 @@ def desk(db: Database, user: User) -> None:
                              file_name="reports.xlsx", key="reports_export_xlsx",
                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              on_click="ignore")
+
+
+def photo_problems(uploads: list) -> list[str]:
+    """Chinese messages for the chosen photos, checked by lib as soon as they are chosen.
+
+    Each file is checked once per session (by its upload id), so a rerun does not decode it
+    again; the report is filed only when this list is empty.
+    """
+    problems = []
+    if len(uploads) > reports.MAX_PHOTOS:
+        problems.append(f"最多上传 {reports.MAX_PHOTOS} 张照片，现在选了 {len(uploads)} 张："
+                        "请删掉多出的照片。")
+    checked = st.session_state.setdefault("report_photo_checks", {})
+    for upload in uploads:
+        if upload.file_id not in checked:
+            try:
+                photos.process_photo(upload.getvalue())
+            except photos.PhotoRejected as error:
+                checked[upload.file_id] = "；".join(error.fields.values())
+            else:
+                checked[upload.file_id] = ""
+        if checked[upload.file_id]:
+            problems.append(f"“{upload.name[:40]}”：{checked[upload.file_id].rstrip('。')}。"
+                            "请删除或换一张照片后再提交。")
+    return problems
+
+
+# Copies the follow link shown in the st.code block above it. Static text only: the script reads
+# the link from the page, so no user text (nor any server value) is placed inside it.
+_COPY_BUTTON = """<button id="portal-copy-link" type="button" style="width:100%;min-height:48px;
+font-size:1.1rem;font-weight:600;border-radius:0.6rem;border:1px solid #C0392B;
+background:#C0392B;color:#fff;cursor:pointer">复制链接</button>
+<script>
+(() => {
+  const button = document.getElementById("portal-copy-link");
+  if (!button || button.dataset.ready) return;
+  button.dataset.ready = "1";
+  const done = (ok) => { button.textContent = ok ? "已复制，可粘贴到微信或备忘录" : "请长按上面的链接复制"; };
+  button.addEventListener("click", () => {
+    const code = document.querySelector("[data-testid='stCode'] code");
+    const text = code ? code.innerText.trim() : "";
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(() => done(true), () => done(false));
+      return;
+    }
+    const area = document.createElement("textarea");
+    area.value = text; area.setAttribute("readonly", ""); area.style.position = "fixed";
+    area.style.opacity = "0"; document.body.appendChild(area); area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (error) { ok = false; }
+    area.remove(); done(ok);
+  });
+})();
+</script>"""
+
+
+def copy_link_button() -> None:
+    """A visible 复制链接 button (st.code's own copy icon shows only on hover)."""
+    st.html(_COPY_BUTTON, unsafe_allow_javascript=True)

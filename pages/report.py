@@ -1,14 +1,12 @@
 """随手拍: a resident (or a guest from the gate QR code) reports a problem with photos."""
-import time
 import uuid
 
 import streamlit as st
 
-from lib import photos, qr, reports, ui
+from lib import qr, report_views, reports, ui, ui_reports
 from lib.errors import ValidationError
 from lib.roles import STAFF
 
-SESSION_LIMIT, SESSION_WINDOW = 5, 600  # reports per browser session per 10 minutes
 FIELD_LABELS = {"place": "地点", "category": "类别", "description": "问题描述", "photos": "照片",
                 "photo": "照片", "mobile": "联系电话", "proxy_for": "代录对象"}
 
@@ -16,6 +14,7 @@ db = ui.portal_db()
 user = ui.current_user(db)
 place = ui.current_place(db)
 settings = ui.portal().settings
+device = ui_reports.device_key()  # the cookie is written on the first page a guest opens
 
 st.title("随手拍")
 st.caption("看到问题，拍下来告诉社区。不登录也可以提交。")
@@ -26,8 +25,11 @@ if filed_id is not None:
     follow_path = f"reports?n={filed['id']}&t={filed['follow_token']}"
     st.success(f"提交成功！问题编号：{filed['id']}。社区工作人员受理后会在这里更新进度。")
     st.write("请保存下面的链接或二维码，随时查看处理进度（无需登录）：")
-    st.code(f"{ui.public_base_url()}/{follow_path}", language=None)
-    st.image(qr.qr_png(f"{ui.public_base_url()}/{follow_path}", box_size=6), width=180)
+    st.code(f"{settings.base_url}/{follow_path}", language=None, wrap_lines=True)
+    ui_reports.copy_link_button()
+    if user.is_guest:
+        st.caption("这台手机也记住了这个问题：以后打开“问题墙 › 我的反映”就能找到。")
+    st.image(qr.qr_png(f"{settings.base_url}/{follow_path}", box_size=6), width=180)
     st.page_link(ui.PAGE_FILES["reports"], label="查看处理进度", icon=":material/visibility:",
                  query_params={"n": str(filed["id"]), "t": filed["follow_token"]}, width="stretch")
     st.button("再报一个问题", key="report_again")
@@ -38,31 +40,50 @@ categories = reports.categories(db)
 category = st.selectbox("问题类别", categories, index=None, placeholder="请选择",
                         format_func=lambda c: c["name"], key="report_category")
 
+
+def me_too(report_id: int, voter: str) -> None:
+    """Callback: counted before the page is drawn, so the count and button show it at once."""
+    try:
+        # callbacks run in the next run's thread: take that run's connection
+        reports.me_too(ui.portal_db(), report_id=report_id, voter=voter)
+    except reports.InvalidTransition as error:
+        st.session_state["report_metoo_note"] = (report_id, str(error), False)
+    else:
+        st.session_state["report_metoo_note"] = (
+            report_id, "已记录，谢谢！社区会优先处理反映人数多的问题。", True)
+
+
 if chosen_place is not None and category is not None:
-    similar = reports.similar_open(db, place_id=chosen_place.id, category_id=category["id"])
+    voter = ui_reports.voter(user)
+    similar = report_views.similar_open(db, place_id=chosen_place.id, category_id=category["id"],
+                                        voter=voter)
     if similar:
         st.info("这里已经有人反映了同类问题。如果是同一件事，点“我也遇到”即可，不用重复提交。")
-        voter = f"user:{user.id}" if not user.is_guest else f"session:{ui.session_key()}"
+        note = st.session_state.pop("report_metoo_note", None)
         for row in similar:
             with st.container(border=True, key=f"report_similar_{row['id']}"):
                 st.text(f"第 {row['id']} 号 · {reports.STATUS_LABELS[row['status']]} · "
                         f"{row['metoo_count']} 人也遇到")
+                ui_reports.thumbnail(row["thumbnail"])
                 st.text(row["description"][:80])
-                if st.button("我也遇到 +1", key=f"report_metoo_{row['id']}"):
-                    try:
-                        reports.me_too(db, report_id=row["id"], voter=voter)
-                    except reports.InvalidTransition as error:
-                        st.error(str(error))
-                    else:
-                        st.success("已记录，谢谢！社区会优先处理反映人数多的问题。")
+                st.button("已 +1" if row["voted"] else "我也遇到 +1", key=f"report_metoo_{row['id']}",
+                          disabled=row["voted"], on_click=me_too, args=(row["id"], voter))
+                if note and note[0] == row["id"]:
+                    (st.success if note[2] else st.error)(note[1])
 
 is_proxy = user.at_least(STAFF) and st.toggle("代居民登记（电话或来访）", key="report_is_proxy")
+# One key per report being written: a double tap files once; a new key only after filing.
 st.session_state.setdefault("report_submission_key", uuid.uuid4().hex)
+st.caption("照片：点击下方 “Upload” 按钮可以直接拍照或从相册选择，最多 3 张（可不传），"
+           "JPG、PNG 或 WEBP 格式。")
+# Outside the form and without a type= filter: each photo is checked by lib as soon as it is
+# chosen, and a refusal is said in Chinese beside the field (the browser's is English only).
+uploads = st.file_uploader("照片（最多 3 张）", accept_multiple_files=True, key="report_photos",
+                           max_upload_size=ui_reports.UPLOAD_WIDGET_MB) or []
+photo_problems = ui_reports.photo_problems(uploads)
+for problem in photo_problems:
+    st.error(problem, icon=":material/no_photography:")
 with st.form("report_form"):
-    st.caption("照片：点击下方 “Upload” 按钮可以直接拍照或从相册选择，最多 3 张（可不传）。")
-    uploads = st.file_uploader("照片（最多 3 张）", type=["jpg", "jpeg", "png", "webp"],
-                               accept_multiple_files=True, key="report_photos",
-                               max_upload_size=photos.MAX_UPLOAD_BYTES // (1024 * 1024))
     description = st.text_area("问题描述", max_chars=reports.DESCRIPTION_MAX, key="report_text",
                                placeholder="例如：3单元楼道堆满纸箱，挡住了消防通道")
     mobile = st.text_input("联系电话（可选，仅工作人员可见）", key="report_mobile", max_chars=14)
@@ -72,26 +93,23 @@ with st.form("report_form"):
     proxy_for = st.text_input("反映人称呼或电话", key="report_proxy_for") if is_proxy else None
     submitted = st.form_submit_button("提交", type="primary", width="stretch")
 
-if submitted:
-    recent = [at for at in st.session_state.get("report_session_times", [])
-              if time.time() - at < SESSION_WINDOW]
-    if len(recent) >= SESSION_LIMIT:
-        st.error("提交太频繁，请 10 分钟后再试。")
-        st.stop()
+if submitted and photo_problems:
+    st.error("照片有问题，还没有提交：请先删除或更换上面标出的照片。")
+elif submitted:
     try:
         report = reports.file_report(
             db, user, data_dir=settings.data_dir,
             place_id=chosen_place.id if chosen_place else None,
             category_id=category["id"] if category else None, description=description,
-            photo_files=[upload.getvalue() for upload in uploads or []],
+            photo_files=[upload.getvalue() for upload in uploads],
             submission_key=st.session_state.report_submission_key, contact_mobile=mobile,
-            hide_name=hide_name, proxy_for=proxy_for)
+            hide_name=hide_name, proxy_for=proxy_for, device_key=device)
     except ValidationError as error:
         ui.show_errors(error, FIELD_LABELS)
     except reports.RateLimited as error:
         st.error(str(error))
     else:
-        st.session_state["report_session_times"] = recent + [time.time()]
         st.session_state["report_filed_id"] = report["id"]
         st.session_state["report_submission_key"] = uuid.uuid4().hex
+        st.session_state.pop("report_photo_checks", None)
         st.rerun()

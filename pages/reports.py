@@ -10,16 +10,20 @@ user = ui.current_user(db)
 st.title("问题墙")
 number = st.query_params.get("n")
 if number is not None:
-    st.page_link(ui.PAGE_FILES["reports"], label="返回问题墙", icon=":material/arrow_back:")
-    if number.isdigit() and len(number) < 12:
-        ui_reports.detail(db, user, int(number), st.query_params.get("t"))
+    # A button whose callback clears ?n= (not a page link to this same page, which keeps the old
+    # query in the address bar and loses it on the next rerun).
+    st.button("返回问题墙", icon=":material/arrow_back:", key="reports_back",
+              on_click=ui_reports.close_report)
+    report_id = ui_reports.report_number(number)
+    if report_id is not None:
+        ui_reports.detail(db, user, report_id, st.query_params.get("t"))
     else:
         st.error("问题编号不正确，请检查链接。")
     st.stop()
 
-tabs = ["全部问题"] + (["我的反映"] if not user.is_guest else []) + (
-    ["处理台"] if user.at_least(STAFF) else [])
+tabs = ["全部问题", "我的反映"] + (["处理台"] if user.at_least(STAFF) else [])
+last = st.session_state.get(ui_reports.LAST_TAB)
 parts = {"全部问题": ui_reports.wall, "我的反映": ui_reports.mine, "处理台": ui_reports.desk}
-for tab, title in zip(st.tabs(tabs), tabs):
+for tab, title in zip(st.tabs(tabs, default=last if last in tabs else None), tabs):
     with tab:
         parts[title](db, user)

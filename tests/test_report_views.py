@@ -70,7 +70,7 @@ def test_public_report_leaks_no_phone_name_id_or_tokens(db, make_user, place):
     assert not {"contact_mobile", "reporter_id", "handler_id", "follow_token", "submission_key",
                 "proxy_for"} & set(result)
     assert result["reporter_label"] == "居民"
-    assert [event["actor_label"] for event in result["timeline"]] == ["居民", "社区工作人员"]
+    assert [event["actor_label"] for event in result["timeline"]] == ["反映人", "社区工作人员"]
 
 
 def test_public_report_shows_the_place_category_status_photos_and_timeline(db, make_user, place):
@@ -96,7 +96,7 @@ def test_public_report_shows_the_place_category_status_photos_and_timeline(db, m
                                 {"name": "after.jpg", "stage": "after"}]
     assert [(e["label"], e["to_status_label"], e["actor_label"], e["note"])
             for e in result["timeline"]] == [
-        ("提交", "待受理", "居民", ""), ("办结", "已办结", "社区工作人员", "杂物已清走"),
+        ("提交", "待受理", "反映人", ""), ("办结", "已办结", "社区工作人员", "杂物已清走"),
         ("已转交", "已转交", "社区工作人员", "交物业"), ("逾期未答复，视为已解决", "已办结", "系统", "")]
     assert [e["kind"] for e in result["timeline"]] == ["filed", "resolved", "rejected", "auto_confirmed"]
 
@@ -379,3 +379,104 @@ def test_queue_summary_counts_open_and_overdue_reports(db):
     now = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
     assert report_views.queue_summary(db, now=now) == {
         "open": 3, "overdue_accept": 1, "overdue_close": 2}
+
+
+@pytest.mark.parametrize("role", ["leader", "staff", "resident"])
+def test_a_hidden_name_reports_timeline_never_shows_the_reporters_role(db, make_user, place, role):
+    reporter = make_user(role, display_name="李网格")
+    staff = make_user("staff")
+    report_id = add_report(db, place, reporter_id=reporter.id, hide_name=1, status="resolved")
+    add_event(db, report_id, "filed", "pending", reporter.id)
+    add_event(db, report_id, "resolved", "resolved", staff.id)
+    add_event(db, report_id, "unsolved", "resolved", reporter.id)
+
+    timeline = views.public_report(db, report_id)["timeline"]
+
+    assert [event["actor_label"] for event in timeline] == ["反映人", "社区工作人员", "反映人"]
+    assert "微网格长" not in str(timeline) and "李" not in str(timeline)
+
+
+def test_a_guests_and_a_link_holders_events_say_reporter_and_the_systems_say_system(db, place):
+    report_id = add_report(db, place, status="resolved")
+    add_event(db, report_id, "filed", "pending")
+    add_event(db, report_id, "confirmed", "resolved")
+    add_event(db, report_id, "auto_confirmed", "resolved")
+    assert [e["actor_label"] for e in views.public_report(db, report_id)["timeline"]] == [
+        "反映人", "反映人", "系统"]
+
+
+def test_device_reports_are_this_browsers_own_with_their_follow_tokens(db, make_user, place):
+    mine = add_report(db, place, device_key="a" * 32, follow_token="tok-mine")
+    add_report(db, place, device_key="b" * 32)
+    add_report(db, place)
+    newer = add_report(db, place, device_key="a" * 32, created=ago(hours=-1))
+
+    rows = views.device_reports(db, "a" * 32)
+
+    assert [row["id"] for row in rows] == [newer, mine]
+    assert rows[1]["follow_token"] == "tok-mine"
+    assert views.device_reports(db, "") == []
+
+
+def test_similar_open_reports_carry_a_thumbnail_and_whether_this_voter_said_me_too(db, place):
+    first = add_report(db, place, category_id=HALLWAY)
+    second = add_report(db, place, category_id=HALLWAY)
+    add_report(db, place, category_id=HALLWAY, status="resolved")
+    add_report(db, place, category_id=CLEANING)
+    add_photo(db, first, "first.jpg")
+    db.execute("INSERT INTO report_metoo (report_id, voter, at) VALUES (?, 'device:x', 't')", (first,))
+
+    rows = views.similar_open(db, place_id=place, category_id=HALLWAY, voter="device:x")
+
+    assert [(r["id"], r["thumbnail"], r["voted"]) for r in rows] == [
+        (second, None, False), (first, "first.jpg", True)]
+
+
+def test_the_exports_default_days_are_shanghai_dates():
+    # 17:00 UTC on 1 March is already 2 March in Shanghai
+    first, last = views.export_default_range(datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc))
+    assert (first, last) == (date(2026, 1, 31), date(2026, 3, 2))
+    assert views.export_default_range(datetime(2026, 3, 1, 15, 59, tzinfo=timezone.utc))[1] == \
+        date(2026, 3, 1)
+
+
+def test_a_guests_reports_are_rate_limited_by_the_device_key(db, tmp_path, place, make_user):
+    """The one report rate limit lives in lib: per device for guests (no session limiter)."""
+    from lib import reports
+    from lib.roles import GUEST_USER
+    from lib.errors import ValidationError  # noqa: F401
+
+    def file(actor=GUEST_USER, device="d" * 32, key=None):
+        return reports.file_report(db, actor, data_dir=tmp_path, place_id=place, category_id=1,
+                                   description="楼道里堆满了纸箱", photo_files=[],
+                                   submission_key=key or f"rate-{next(_keys)}", device_key=device)
+
+    for _ in range(reports.RATE_LIMIT):
+        file()
+    with pytest.raises(reports.RateLimited):
+        file()
+    file(device="e" * 32)  # another browser is not affected
+    resident = make_user()
+    stored = file(resident)  # an account's report is not tied to the browser
+    assert stored["device_key"] is None
+    assert views.device_reports(db, "d" * 32)[0]["id"] != stored["id"]
+
+
+def test_an_older_database_gains_the_device_key_column_and_keeps_its_reports(tmp_path):
+    from lib.db import open_db, scalar
+    from lib.migrations import migrate_database
+
+    path = tmp_path / "old.db"
+    old = open_db(path, migrate=False)
+    migrate_database(old, stop_before="m005_report_device_key")
+    assert "device_key" not in {c.name for c in old["reports"].columns}
+    place_id = add_place(old)
+    report_id = add_report(old, place_id)
+    old.conn.commit()
+    old.conn.close()
+
+    upgraded = open_db(path)
+    assert "device_key" in {c.name for c in upgraded["reports"].columns}
+    assert scalar(upgraded, "SELECT description FROM reports WHERE id = ?", (report_id,)) == "楼道灯坏了"
+    assert "reports_device_created" in {i.name for i in upgraded["reports"].indexes}
+    upgraded.conn.close()

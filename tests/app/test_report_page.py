@@ -65,14 +65,22 @@ def test_an_unknown_place_code_preselects_nothing(app):
 
 
 def test_an_open_report_of_the_same_place_and_category_is_offered_for_a_plus_one(app, portal_db):
-    fill(open_report(app))
+    fill(open_report(app), files=[("a.jpg", jpeg(), "image/jpeg")])
     at = open_report(app)
     at.selectbox(key="report_category").select_index(1).run()
+    assert at.button(key="report_metoo_1").label == "我也遇到 +1"
+    assert len(at.get("image")) == 1  # the similar report shows its photo
     at.button(key="report_metoo_1").click()
     at.run()
     assert scalar(portal_db, "SELECT metoo_count FROM reports WHERE id = 1") == 1
-    at.button(key="report_metoo_1").click()
-    at.run()  # the same browser session counts once
+    # the same run shows the new count and a spent button
+    assert any("第 1 号 · 待受理 · 1 人也遇到" in t for t in texts(at.text))
+    assert at.button(key="report_metoo_1").label == "已 +1"
+    assert at.button(key="report_metoo_1").disabled
+    again = open_report(app)  # another browser session of the same device key: still counted once
+    again.session_state["portal_device_key"] = at.session_state["portal_device_key"]
+    again.selectbox(key="report_category").select_index(1).run()
+    assert again.button(key="report_metoo_1").disabled
     assert scalar(portal_db, "SELECT metoo_count FROM reports WHERE id = 1") == 1
 
 

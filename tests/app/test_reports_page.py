@@ -22,7 +22,7 @@ def test_the_wall_shows_reports_but_never_a_phone_number(app):
     at = open_wall(app())
     everything = " ".join(texts(at.text) + texts(at.caption) + texts(at.markdown))
     assert "第 1 号" in everything and "13912345678" not in everything
-    assert [tab.label for tab in at.tabs] == ["全部问题"]
+    assert [tab.label for tab in at.tabs] == ["全部问题", "我的反映"]
 
 
 def test_the_follow_view_needs_no_login_and_shows_the_timeline(app):
@@ -35,6 +35,17 @@ def test_the_follow_view_needs_no_login_and_shows_the_timeline(app):
 def test_a_bad_report_number_gets_a_clear_message(app):
     assert any("找不到编号为 99" in e for e in texts(open_wall(app(), n="99").error))
     assert any("编号不正确" in e for e in texts(open_wall(app(), n="1;DROP").error))
+
+
+def test_tapping_into_a_report_from_the_wall_keeps_its_number_for_the_next_runs(app):
+    file_one(app)
+    at = open_wall(app())
+    at.button(key="reports_open_1").click()
+    at.run()
+    assert at.query_params["n"] == ["1"] or at.query_params["n"] == "1"
+    assert any("第 1 号 · 待受理" in s for s in texts(at.subheader))
+    at.run()  # a rerun (any tap) still shows the report
+    assert any("第 1 号 · 待受理" in s for s in texts(at.subheader))
 
 
 def test_staff_accept_and_resolve_then_the_reporter_confirms_with_the_link(app, portal_db):
