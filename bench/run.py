@@ -143,6 +143,84 @@ def bench_photo() -> None:
     record("photo", "Pillow's plain thumbnail + save, same file", timed(plain, 7))
 
 
+# Runs in a fresh interpreter so the peak counts only the photo work, not the benchmark's own
+# memory; the worst-case file is built by the parent and passed as a path. Linux carries the
+# spawning process's peak into the child's ru_maxrss at exec (216 MB here once the bench had built
+# the file), so the child's own high-water mark VmHWM is read where /proc has it.
+_UPLOAD_STORM = """
+import resource, sys, threading
+from pathlib import Path
+from lib import photos
+def peak_kb():
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+data = Path(sys.argv[1]).read_bytes()
+idle = peak_kb()
+outcomes = []
+def upload():
+    try:
+        photos.process_photo(data)
+        outcomes.append("ok")
+    except photos.PhotoRejected as error:
+        outcomes.append(error.reason)
+threads = [threading.Thread(target=upload) for _ in range(int(sys.argv[2]))]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+peak = peak_kb()
+print(idle, peak, ",".join(sorted(outcomes)))
+"""
+
+
+def worst_case_uploads(folder: Path) -> list[tuple[Path, str]]:
+    """The largest flat image each format may have: tiny files that cost the most to decode.
+
+    A flat PNG compresses to almost nothing (162 KB for 7070x7070), but decoding it needs every
+    pixel; only JPEG can be decoded at reduced scale.
+    """
+    from PIL import Image
+
+    from lib import photos
+
+    caps = getattr(photos, "FULL_DECODE_MAX_PIXELS", {})
+    made = []
+    for fmt, suffix in (("PNG", "png"), ("WEBP", "webp"), ("JPEG", "jpg")):
+        side = int(caps.get(fmt, photos.MAX_PIXELS) ** 0.5)
+        path = folder / f"worst-case.{suffix}"
+        Image.new("RGB", (side, side), (200, 180, 160)).save(path, fmt)
+        made.append((path, f"{side}x{side} {fmt}, {path.stat().st_size // 1024} KB"))
+    return made
+
+
+def upload_storm_peak_rss(path: Path, uploads: int) -> tuple[float, float, str]:
+    """Idle and peak RSS (MB) of a fresh process processing ``uploads`` copies at once."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _UPLOAD_STORM, str(path), str(uploads)], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]) / 1024, int(out[1]) / 1024, out[2] if len(out) > 2 else ""
+
+
+def bench_upload_storm() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        candidates = worst_case_uploads(Path(folder))
+        path, described = max(candidates, key=lambda item: upload_storm_peak_rss(item[0], 1)[1])
+        for uploads in (1, 8):
+            samples = [upload_storm_peak_rss(path, uploads) for _ in range(3)]
+            idle = statistics.median(sample[0] for sample in samples)
+            name = (f"peak RSS with {uploads} worst-case upload{'s' if uploads > 1 else ''}"
+                    " at once")
+            record("photo", name, [sample[1] for sample in samples], unit="MB")
+            print(f"         ({described}; {idle:.0f} MB before processing;"
+                  f" outcomes {samples[-1][2]})", flush=True)
+
+
 def _spender(path: str, user_id: int, count: int, start, results) -> None:
     from lib import points
     from lib.db import open_db
@@ -232,7 +310,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     ensure_data()
     main_module = sys.modules["__main__"]
-    for part in (bench_queries, bench_pages, bench_photo, bench_spends, bench_browser):
+    for part in (bench_queries, bench_pages, bench_photo, bench_upload_storm, bench_spends,
+                 bench_browser):
         part()
         sys.modules["__main__"] = main_module  # AppTest replaces it; spawned workers need ours
     RESULTS.mkdir(exist_ok=True)

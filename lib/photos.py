@@ -1,4 +1,10 @@
-"""Photos for 随手拍 reports: check an upload, strip it to a clean JPEG, store it and sweep orphans."""
+"""Photos for 随手拍 reports: check an upload, strip it to a clean JPEG, store it and sweep orphans.
+
+Memory is the scarce resource: decoding needs every pixel in RAM (a 162 KB PNG of 7070 x 7070
+took 290 MB, eight at once 2 GB). So a JPEG is decoded at reduced scale (``draft``), formats that
+cannot be (PNG, WEBP) get lower pixel caps than JPEG, and at most PHOTO_WORKERS photos are
+processed at once in a server process; the rest wait briefly, then get a "busy" refusal.
+"""
 from __future__ import annotations
 
 import io
@@ -8,6 +14,7 @@ import re
 import secrets
 import struct
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -19,6 +26,13 @@ from lib.errors import ValidationError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the same 10 MB as the server's maxUploadSize
 MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a 20000 x 20000 canvas does not
+# PNG and WEBP decode at full size whatever the output: a phone saves photos as JPEG (or HEIC)
+# and its screenshots, even long ones, stay under 16 MP, while a flat 7070 x 7070 bomb is 50 MP.
+# Pillow's WEBP decoding holds about three copies of the pixels (272 MB at 16 MP against PNG's
+# 119 MB), so WEBP gets half the cap: a peak near 140 MB for either.
+FULL_DECODE_MAX_PIXELS = {"PNG": 16_000_000, "WEBP": 8_000_000}
+PHOTO_WORKERS = 2  # photos decoded at once per server process; each may need ~100 MB
+BUSY_WAIT_SECONDS = 20.0  # how long an upload waits for a free slot before "busy"
 LONG_SIDE = 1600
 THUMB_SIDE = 360
 JPEG_QUALITY = 82
@@ -32,6 +46,8 @@ _TEMP_PREFIX = ".partial-"
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+# Shared by every session of this server process on purpose: it bounds the process's memory.
+_WORKER_SLOTS = threading.BoundedSemaphore(PHOTO_WORKERS)
 
 
 class PhotoRejected(ValidationError):
@@ -44,6 +60,8 @@ class PhotoRejected(ValidationError):
         "heic": "暂不支持 iPhone 的 HEIC 格式照片：请在“设置 > 相机 > 格式”中选择“兼容性最佳”，"
                 "或截图后上传截图，或转成 JPG 再上传",
         "too_many_pixels": "照片像素太多（超过 5000 万），请缩小后再上传",
+        "lossless_too_many_pixels": "PNG 或 WEBP 图片像素太多，请缩小、截图或转成 JPG 后再上传",
+        "busy": "服务器繁忙，正在处理其他照片，请稍后再试",
         "bomb": "照片尺寸大得异常，可能是有问题的文件，请换一张照片",
         "corrupt": "照片文件不完整或已损坏，请重新拍摄或选择",
     }
@@ -75,6 +93,15 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         raise PhotoRejected("too_large")
     if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
         raise PhotoRejected("heic")
+    if not _WORKER_SLOTS.acquire(timeout=BUSY_WAIT_SECONDS):
+        raise PhotoRejected("busy")
+    try:
+        return _process(data)
+    finally:
+        _WORKER_SLOTS.release()
+
+
+def _process(data: bytes) -> ProcessedPhoto:
     # catch_warnings is process-wide, not per thread; rejection does not rely on it, because
     # MAX_PIXELS is below Pillow's own warning threshold and is checked explicitly below.
     with warnings.catch_warnings():
@@ -99,6 +126,8 @@ def _decode(data: bytes) -> Image.Image:
     img = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     if img.width * img.height > MAX_PIXELS:
         raise PhotoRejected("too_many_pixels")
+    if img.width * img.height > FULL_DECODE_MAX_PIXELS.get(img.format, MAX_PIXELS):
+        raise PhotoRejected("lossless_too_many_pixels")
     icc = img.info.get("icc_profile")
     scale = LONG_SIDE / max(img.size)
     if img.format == "JPEG" and scale < 1:

@@ -3,6 +3,7 @@ import io
 import os
 import re
 import struct
+import threading
 import time
 import zlib
 
@@ -391,3 +392,104 @@ def test_sweep_clears_stale_temporary_files_and_leaves_other_files_alone(tmp_pat
 
 def test_sweep_of_a_data_dir_without_uploads_removes_nothing(tmp_path):
     assert photos.sweep_orphans(tmp_path, set()) == []
+
+
+# --- memory: lower caps where decoding needs every pixel, and few decodes at once ----------------
+
+
+def flat(size, fmt, **save) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 180, 160)).save(out, fmt, **save)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt, save", [("PNG", {}), ("WEBP", {"lossless": True}), ("WEBP", {})],
+                         ids=["png", "webp-lossless", "webp-lossy"])
+def test_a_tiny_flat_image_over_its_formats_cap_is_refused_before_decoding(fmt, save):
+    side = int(photos.FULL_DECODE_MAX_PIXELS[fmt] ** 0.5) + 1
+    data = flat((side, side), fmt, **save)
+    assert len(data) < 300_000  # the bomb's whole point: a small file, a huge decode
+    started = time.perf_counter()
+    error = rejected(data)
+    assert time.perf_counter() - started < 0.5
+    assert error.reason == "lossless_too_many_pixels"
+    assert "JPG" in error.fields["photo"]
+
+
+def test_caps_stay_where_phones_never_reach_and_bombs_always_do():
+    long_screenshot = 1290 * 12000
+    assert long_screenshot <= photos.FULL_DECODE_MAX_PIXELS["PNG"] < 7070 * 7070
+    assert 1080 * 2400 <= photos.FULL_DECODE_MAX_PIXELS["WEBP"] < photos.FULL_DECODE_MAX_PIXELS["PNG"]
+
+
+def test_a_png_at_its_cap_still_passes_and_a_jpeg_of_the_same_size_too():
+    side = int(photos.FULL_DECODE_MAX_PIXELS["PNG"] ** 0.5)
+    assert process_photo(flat((side, side), "PNG")).width == photos.LONG_SIDE
+    assert process_photo(flat((side + 1, side + 1), "JPEG")).width == photos.LONG_SIDE
+
+
+def test_a_big_jpeg_is_decoded_at_reduced_scale_not_at_full_size(monkeypatch):
+    decoded_sizes = []
+    real = photos.ImageOps.exif_transpose
+
+    def spy(img, **options):
+        decoded_sizes.append(img.size)
+        return real(img, **options)
+
+    monkeypatch.setattr(photos.ImageOps, "exif_transpose", spy)
+    process_photo(jpeg((8000, 6000)))
+    (width, height), = decoded_sizes
+    assert photos.LONG_SIDE <= width <= 2 * photos.LONG_SIDE
+    assert width * height <= 8000 * 6000 / 4
+
+
+def _track_concurrency(monkeypatch, hold_seconds=0.05):
+    state = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def slow(data):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(hold_seconds)
+        with lock:
+            state["now"] -= 1
+        return "done"
+
+    monkeypatch.setattr(photos, "_process", slow)
+    return state
+
+
+def test_at_most_two_photos_are_processed_at_once_and_the_rest_wait_their_turn(monkeypatch):
+    state = _track_concurrency(monkeypatch)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(process_photo(b"x" * 10)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["done"] * 8
+    assert state["most"] == photos.PHOTO_WORKERS == 2
+
+
+def test_an_upload_that_waits_too_long_is_told_the_server_is_busy_in_chinese(monkeypatch):
+    monkeypatch.setattr(photos, "BUSY_WAIT_SECONDS", 0.05)
+    for _ in range(photos.PHOTO_WORKERS):
+        assert photos._WORKER_SLOTS.acquire(timeout=1)
+    try:
+        error = rejected(jpeg())
+    finally:
+        for _ in range(photos.PHOTO_WORKERS):
+            photos._WORKER_SLOTS.release()
+    assert error.reason == "busy" and "服务器繁忙" in error.fields["photo"]
+    assert process_photo(jpeg()).width == 400  # the slots are free again
+
+
+def test_a_refused_photo_gives_its_slot_back():
+    for _ in range(photos.PHOTO_WORKERS + 3):
+        assert rejected(b"\x89PNG\r\n\x1a\n broken").reason == "corrupt"
+    for _ in range(photos.PHOTO_WORKERS):
+        assert photos._WORKER_SLOTS.acquire(timeout=0)
+    for _ in range(photos.PHOTO_WORKERS):
+        photos._WORKER_SLOTS.release()
