@@ -25,11 +25,11 @@ if filed_id is not None:
     follow_path = f"reports?n={filed['id']}&t={filed['follow_token']}"
     st.success(f"提交成功！问题编号：{filed['id']}。社区工作人员受理后会在这里更新进度。")
     st.write("请保存下面的链接或二维码，随时查看处理进度（无需登录）：")
-    st.code(f"{settings.base_url}/{follow_path}", language=None, wrap_lines=True)
+    st.code(f"{ui.public_base_url()}/{follow_path}", language=None, wrap_lines=True)
     ui_reports.copy_link_button()
     if user.is_guest:
         st.caption("这台手机也记住了这个问题：以后打开“问题墙 › 我的反映”就能找到。")
-    st.image(qr.qr_png(f"{settings.base_url}/{follow_path}", box_size=6), width=180)
+    st.image(qr.qr_png(f"{ui.public_base_url()}/{follow_path}", box_size=6), width=180)
     st.page_link(ui.PAGE_FILES["reports"], label="查看处理进度", icon=":material/visibility:",
                  query_params={"n": str(filed["id"]), "t": filed["follow_token"]}, width="stretch")
     st.button("再报一个问题", key="report_again")
