@@ -1,5 +1,8 @@
 """Backups taken while the portal is in use restore to exactly what was saved."""
 import io
+import os
+import subprocess
+import sys
 import threading
 import zipfile
 
@@ -101,3 +104,84 @@ def test_only_admins_take_backups_from_the_portal(portal, make_user):
     settings, _ = portal
     with pytest.raises(PermissionDenied):
         backup.create(settings, actor=make_user("staff"))
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_backup_files_are_readable_by_their_owner_only(portal, tmp_path, monkeypatch):
+    settings, _ = portal
+    seen_modes = []
+    real_replace = backup.os.replace
+
+    def watching_replace(source, target):
+        seen_modes.append(_mode(backup.Path(source)))  # the temporary zip, before it is renamed
+        for temp in backup.Path(source).parent.iterdir():
+            seen_modes.append(_mode(temp))  # the database snapshot beside it
+        return real_replace(source, target)
+
+    monkeypatch.setattr(backup.os, "replace", watching_replace)
+    old_umask = os.umask(0o022)  # the usual umask: without care, files come out 0644
+    try:
+        archive = backup.create(settings, folder=tmp_path / "out")
+        default = backup.create(settings)
+    finally:
+        os.umask(old_umask)
+    assert _mode(archive) == _mode(default) == 0o600
+    assert seen_modes and set(seen_modes) == {0o600}
+    assert _mode(default.parent) == 0o700
+
+
+def test_restored_database_is_private_too(portal, tmp_path):
+    settings, db = portal
+    archive = backup.create(settings, folder=tmp_path / "out")
+    db.conn.close()
+    backup.restore(settings, archive)
+    assert _mode(settings.database_path) == 0o600
+
+
+def test_restore_into_a_missing_data_folder_says_so_and_changes_nothing(portal, tmp_path):
+    settings, _ = portal
+    archive = backup.create(settings, folder=tmp_path / "out")
+    missing = Settings(data_dir=tmp_path / "nowhere", base_url="http://x", mode="demo")
+    with pytest.raises(backup.BackupError) as caught:
+        backup.restore(missing, archive)
+    assert "数据目录" in str(caught.value) and "does not exist" in caught.value.english
+    assert not (tmp_path / "nowhere").exists()
+
+
+def run_cli(tmp_path, *args):
+    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path / "data")}
+    return subprocess.run([sys.executable, "-m", "lib.backup", *map(str, args)], cwd=backup.Path(
+        backup.__file__).parents[1], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_command_line_problems_are_one_clear_line_and_exit_code_one(portal, tmp_path):
+    settings, _ = portal
+    good = run_cli(tmp_path, "create", tmp_path / "fine")
+    assert good.returncode == 0 and _mode(backup.Path(good.stdout.strip())) == 0o600
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    cases = [
+        (("create", blocker / "sub"), "无法写入备份目录"),
+        (("restore", tmp_path / "no-such.zip"), "找不到备份文件"),
+        (("restore", blocker), "这不是平台的备份文件"),
+    ]
+    if os.geteuid() != 0:  # root may write anywhere
+        cases.append((("create", locked), "无法写入备份目录"))
+    for args, message in cases:
+        result = run_cli(tmp_path, *args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    elsewhere = dict(os.environ, PORTAL_DATA_DIR=str(tmp_path / "nowhere"))
+    restore_missing = subprocess.run(
+        [sys.executable, "-m", "lib.backup", "restore", good.stdout.strip()], env=elsewhere,
+        cwd=backup.Path(backup.__file__).parents[1], capture_output=True, text=True, timeout=60)
+    assert restore_missing.returncode == 1
+    assert "数据目录" in restore_missing.stderr and "does not exist" in restore_missing.stderr
+    assert "Traceback" not in restore_missing.stderr
+    assert not (tmp_path / "nowhere").exists()
