@@ -183,7 +183,7 @@ def show_errors(error: ValidationError, labels: dict[str, str] | None = None) ->
     labels = labels or {}
     for field, message in error.fields.items():
         prefix = f"{labels[field]}：" if field in labels else ""
-        st.error(prefix + message)
+        st.error(prefix + esc(message))  # a message may quote what the user typed
 
 
 # Static CSS only (never user text): big touch targets on phones, no gap from hidden iframes.

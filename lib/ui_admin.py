@@ -23,10 +23,10 @@ def household_checks(db: Database, actor: User) -> None:
     st.caption(f"共 {len(pending)} 条待核实")
     for row in pending:
         with st.container(border=True, key=f"admin_household_{row['id']}"):
-            st.write(f"**{ui.esc(row['display_name'])}**（{row['username']}）")
+            st.write(f"**{ui.esc(row['display_name'])}**（{ui.esc(row['username'])}）")
             st.write(f"{ui.esc(row['place_name'])} {ui.esc(row['room'])} 室 · 申请于 {local_text(row['created_at'])}")
             if row["mobile"]:
-                st.caption(f"手机：{row['mobile']}")
+                st.caption(f"手机：{ui.esc(row['mobile'])}")
             reason = st.text_input("未通过原因（不通过时必填）", key=f"admin_reject_reason_{row['id']}")
             approve_col, reject_col = st.columns(2)
             try:
@@ -38,7 +38,7 @@ def household_checks(db: Database, actor: User) -> None:
                                               reason=reason)
                     st.rerun()
             except (ValidationError, PermissionDenied, NotFound) as error:
-                st.error(str(error))
+                st.error(ui.esc(error))
 
 
 def users(db: Database, actor: User) -> None:
@@ -67,7 +67,7 @@ def users(db: Database, actor: User) -> None:
         try:
             accounts.set_disabled(db, actor, user_id=chosen["id"], disabled=not disabled)
         except ValidationError as error:
-            st.error(str(error))
+            st.error(ui.esc(error))
         else:
             st.success("已启用。" if disabled else "已停用，该用户所有登录均已失效。")
 
@@ -89,7 +89,7 @@ def _role_form(db: Database, actor: User, chosen: dict) -> None:
             except ValidationError as error:
                 ui.show_errors(error)
             else:
-                st.success(f"已将 {chosen['username']} 设为{ROLE_LABELS[role]}。")
+                st.success(f"已将 {ui.esc(chosen['display_name'])}（{ui.esc(chosen['username'])}）设为{ROLE_LABELS[role]}。")
 
 
 def _password_form(db: Database, actor: User, chosen: dict) -> None:
@@ -142,24 +142,24 @@ def places(db: Database, actor: User) -> None:
     st.dataframe([{"编号": p.code, "名称": p.name, "类型": PLACE_KIND_LABELS[p.kind],
                    "微网格": p.microgrid_name} for p in all_places], hide_index=True, width="stretch")
     microgrids = org.list_microgrids(db)
-    with st.expander("新增楼栋或地点"):
-        with st.form("admin_add_place", clear_on_submit=True):
-            code = st.text_input("编号", key="admin_place_code", placeholder="例如 9-1 或 gate")
-            name = st.text_input("名称", key="admin_place_name", placeholder="例如 9栋1单元")
-            kind = st.selectbox("类型", list(PLACE_KIND_LABELS), format_func=PLACE_KIND_LABELS.get,
-                                key="admin_place_kind")
-            microgrid = st.selectbox("所属微网格", microgrids, index=None, placeholder="请选择",
-                                     key="admin_place_microgrid",
-                                     format_func=lambda m: f"{m['grid_name']} · {m['name']}")
-            if st.form_submit_button("新增"):
-                try:
-                    place = org.add_place(db, actor, code=code, name=name, kind=kind,
-                                          microgrid_id=microgrid["id"] if microgrid else None)
-                except ValidationError as error:
-                    ui.show_errors(error, {"code": "编号", "name": "名称", "kind": "类型",
-                                           "microgrid_id": "微网格"})
-                else:
-                    st.success(f"已新增 {ui.esc(place.label)}。")
+    outcome = st.session_state.pop(_ADD_PLACE_OUTCOME, None)
+    with st.expander("新增楼栋或地点", expanded=outcome is not None):
+        # Not cleared on submit: after an error the typed values stay to be corrected; the
+        # callback clears them only once the place is saved.
+        with st.form("admin_add_place"):
+            st.text_input("编号", key="admin_place_code", placeholder="例如 9-1 或 gate")
+            st.text_input("名称", key="admin_place_name", placeholder="例如 9栋1单元")
+            st.selectbox("类型", list(PLACE_KIND_LABELS), format_func=PLACE_KIND_LABELS.get,
+                         key="admin_place_kind")
+            st.selectbox("所属微网格", microgrids, index=None, placeholder="请选择",
+                         key="admin_place_microgrid",
+                         format_func=lambda m: f"{m['grid_name']} · {m['name']}")
+            st.form_submit_button("新增", on_click=_add_place, args=(db, actor))
+        if outcome and "errors" in outcome:
+            ui.show_errors(ValidationError(outcome["errors"]),
+                           {"code": "编号", "name": "名称", "kind": "类型", "microgrid_id": "微网格"})
+        elif outcome:
+            st.success(f"已新增 {ui.esc(outcome['added'])}。")
     with st.expander("重命名"):
         with st.form("admin_rename_place"):
             place = st.selectbox("楼栋或地点", all_places, index=None, placeholder="请选择",
@@ -171,10 +171,31 @@ def places(db: Database, actor: User) -> None:
                         raise ValidationError({"place": "请选择要重命名的楼栋或地点。"})
                     renamed = org.rename_place(db, actor, place_id=place.id, name=new_name)
                 except (ValidationError, NotFound) as error:
-                    st.error(str(error))
+                    st.error(ui.esc(error))
                 else:
                     st.success(f"已改名为 {ui.esc(renamed.label)}。")
     _roster_import(db, actor)
+
+
+_ADD_PLACE_OUTCOME = "admin_place_outcome"
+
+
+def _add_place(db: Database, actor: User) -> None:
+    """The 新增 button's callback: it may still change the form's values, a page run may not."""
+    state = st.session_state
+    microgrid = state.get("admin_place_microgrid")
+    try:
+        place = org.add_place(db, actor, code=state.get("admin_place_code", ""),
+                              name=state.get("admin_place_name", ""),
+                              kind=state.get("admin_place_kind", org.BUILDING),
+                              microgrid_id=microgrid["id"] if microgrid else None)
+    except ValidationError as error:
+        state[_ADD_PLACE_OUTCOME] = {"errors": error.fields}  # plain data, shown by the next run
+        return
+    state[_ADD_PLACE_OUTCOME] = {"added": place.label}
+    state["admin_place_code"] = ""
+    state["admin_place_name"] = ""
+    state["admin_place_microgrid"] = None
 
 
 def _roster_import(db: Database, actor: User) -> None:
@@ -196,14 +217,18 @@ def _roster_import(db: Database, actor: User) -> None:
                                                       text=f"正在导入… {done}/{total}"))
     except ValidationError as error:
         bar.empty()
-        st.error(str(error))
+        st.error(ui.esc(error))
         return
     bar.progress(1.0, text="导入完成")
-    st.success(f"新导入 {result.imported} 户，已存在跳过 {result.skipped_existing} 户，"
-               f"有问题 {len(result.errors)} 行。")
-    if result.errors:
-        st.dataframe([{"行号": e.line, "原因": e.message} for e in result.errors],
-                     hide_index=True, width="stretch")
+    summary = f"新导入 {result.imported} 户，已存在跳过 {result.skipped_existing} 户"
+    if not result.errors:
+        st.success(f"{summary}，全部行都已处理。")
+        return
+    # Rows were left out: not a success, whatever else went in.
+    st.warning(f"{summary}。有问题 {len(result.errors)} 行没有导入，请按下表原因改正后重新导入这些行：",
+               icon="⚠️")
+    st.dataframe([{"行号": e.line, "原因": e.message} for e in result.errors],
+                 hide_index=True, width="stretch")
 
 
 def qr_codes(db: Database, actor: User) -> None:
@@ -288,13 +313,13 @@ def backups(db: Database, actor: User) -> None:
     """A consistent copy of the database and photos, taken while the portal keeps running."""
     settings = ui.portal().settings
     folder = settings.data_dir / "backups"
-    st.caption(f"备份包含数据库和全部照片，保存在服务器的 {folder}；"
+    st.caption(f"备份包含数据库和全部照片，保存在服务器的 {ui.esc(folder)}；"
                "恢复请停止平台后运行 python -m lib.backup restore 备份文件。")
     if st.button("立即备份", key="admin_backup", type="primary"):
         with st.spinner("正在备份…"):
             archive = backup.create(settings, actor=actor)
         size_mb = archive.stat().st_size / 1024 / 1024
-        st.success(f"已备份：{archive.name}（{size_mb:.1f} MB）")
+        st.success(f"已备份：{ui.esc(archive.name)}（{size_mb:.1f} MB）")
         if size_mb <= 200:
             st.download_button("下载备份", archive.read_bytes(), file_name=archive.name,
                                mime="application/zip", key="admin_backup_download", on_click="ignore")
@@ -305,11 +330,12 @@ def backups(db: Database, actor: User) -> None:
 
 
 def audit_log(db: Database, actor: User) -> None:
-    """The newest 200 recorded actions."""
-    rows = audit.recent(db, limit=200)
-    st.dataframe([{"时间": local_text(r["at"]), "操作人": r["actor_username"] or "系统",
-                   "操作": r["action"], "对象": f"{r['target_type']} {r['target_id']}".strip(),
-                   "详情": r["detail"]} for r in rows], hide_index=True, width="stretch")
+    """The newest 200 recorded actions, in Chinese (times in Asia/Shanghai)."""
+    rows = audit.readable(db, audit.recent(db, limit=200))
+    # st.dataframe shows cells as plain text: names typed by users stay inert here.
+    st.dataframe([{"时间": local_text(r["at"]), "操作人": r["actor"], "操作": r["action"],
+                   "对象": r["target"], "详情": r["detail"]} for r in rows],
+                 hide_index=True, width="stretch")
 
 
 def sections_for(actor: User) -> list[tuple[str, object]]:

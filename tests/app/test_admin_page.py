@@ -1,4 +1,6 @@
 """AppTest of 管理: role gates, household checks, users, places, roster, QR codes."""
+from collections.abc import Sequence
+
 from lib.db import scalar
 
 from tests.app.conftest import by_label, login, texts
@@ -75,10 +77,24 @@ def test_roster_import_reports_bad_rows_and_imports_good_ones(app, portal_db):
     at.button(key="admin_roster_import").click()
     at.run()
     assert not at.exception
-    assert any("新导入 1 户" in message for message in texts(at.success))
+    # rows were left out: a warning with the reasons, never a green success
+    assert not any("新导入" in message for message in texts(at.success))
+    assert any("新导入 1 户" in message and "有问题 2 行" in message for message in texts(at.warning))
     assert scalar(portal_db, "SELECT COUNT(*) FROM households") == before + 1
     errors = next(frame.value for frame in at.dataframe if "行号" in frame.value.columns)
     assert list(errors["行号"]) == [3, 4]
+    assert all(reason for reason in errors["原因"])
+
+
+def test_a_roster_imported_in_full_is_a_success(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    csv = "楼栋编号,房号,户主,人数\n1-1,901,赵一,3\n1-2,903,孙三,2\n".encode()
+    at.file_uploader(key="admin_roster_file").set_value(("roster.csv", csv, "text/csv"))
+    at.run()
+    at.button(key="admin_roster_import").click()
+    at.run()
+    assert any("新导入 2 户" in message for message in texts(at.success))
+    assert not any("有问题" in message for message in texts(at.warning))
 
 
 def test_a_roster_that_is_not_a_table_changes_nothing(app, portal_db):
@@ -115,6 +131,25 @@ def test_admin_adds_a_place_and_a_duplicate_code_is_refused(app, portal_db):
     at.run()
     assert at.error
     assert scalar(portal_db, "SELECT COUNT(*) FROM places WHERE code IN ('9-1', '1-1')") == 2
+
+
+def test_after_an_error_the_new_place_form_keeps_what_was_typed(app, portal_db):
+    at = open_admin(login(app(), "admin"))
+    at.text_input(key="admin_place_code").input("1-1")
+    at.text_input(key="admin_place_name").input("新楼")
+    at.selectbox(key="admin_place_microgrid").select_index(1)
+    by_label(at.button, "新增").click()
+    at.run()
+    assert any("编号" in message for message in texts(at.error))
+    assert at.text_input(key="admin_place_code").value == "1-1"
+    assert at.text_input(key="admin_place_name").value == "新楼"
+    assert at.selectbox(key="admin_place_microgrid").value is not None
+    at.text_input(key="admin_place_code").input("9-2")  # correct only the code
+    by_label(at.button, "新增").click()
+    at.run()
+    assert any("已新增" in message for message in texts(at.success))
+    assert scalar(portal_db, "SELECT name FROM places WHERE code = '9-2'") == "新楼"
+    assert at.text_input(key="admin_place_code").value == ""  # saved: ready for the next one
 
 
 def test_the_scanned_place_is_preselected_for_its_qr_code(app):
@@ -176,3 +211,82 @@ def test_an_unknown_code_does_not_keep_the_previous_qr_place(app):
     assert any("没有找到编号为" in message for message in texts(at.warning))
     assert at.selectbox(key="admin_qr_place").value is None
     assert not at.get("image")
+
+
+def test_the_audit_log_reads_in_chinese(app, portal_db):
+    at = open_admin(login(app(), "leader"))
+    newcomer = scalar(portal_db, "SELECT id FROM users WHERE username = 'newcomer'")
+    at.button(key=f"admin_approve_{newcomer}").click()
+    at.run()
+    at = open_admin(login(app(), "admin"))
+    log = next(frame.value for frame in at.dataframe if "操作人" in frame.value.columns)
+    assert list(log.columns) == ["时间", "操作人", "操作", "对象", "详情"]
+    row = log[log["操作"] == "核实住户通过"].iloc[0]
+    assert row["操作人"] == "楼栋长 老吴（leader）"
+    assert row["对象"] == "用户 新住户 何先生（newcomer）"
+    assert "房号：201" in row["详情"]
+    assert not log["操作"].str.contains(r"^[a-z_]+\.[a-z_]+$").any()
+    # Asia/Shanghai: the stored UTC time plus eight hours
+    from lib.clock import local_text
+    stored = scalar(portal_db, "SELECT at FROM audit_log WHERE action = 'household.verify'")
+    assert row["时间"] == local_text(stored)
+
+
+HOSTILE = "![](http://198.51.100.7/x.png)"
+MARKDOWN_FIELDS = {"body", "label", "help", "caption"}
+
+
+def markdown_strings(message, found=None):
+    """Every string a markdown-rendering field of the page holds (bodies, labels, help, captions)."""
+    found = [] if found is None else found
+    for field, value in message.ListFields():
+        if field.message_type is not None:
+            values = value if getattr(field, "is_repeated", False) or isinstance(
+                value, Sequence) else [value]
+            for item in values:
+                if hasattr(item, "ListFields"):
+                    markdown_strings(item, found)
+        elif field.name in MARKDOWN_FIELDS and isinstance(value, str):
+            found.append(value)
+    return found
+
+
+def all_markdown(at):
+    strings = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "ListFields"):
+            markdown_strings(proto, strings)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return strings
+
+
+def test_markdown_in_names_never_reaches_an_admin_page_unescaped(app, portal_db):
+    """A display name or place name that is a markdown image must stay text on every tab."""
+    portal_db.execute("UPDATE users SET display_name = ? WHERE username IN ('newcomer', 'zhangwei')",
+                      (HOSTILE,))
+    portal_db.execute("UPDATE places SET name = ? WHERE code = '1-2'", (HOSTILE,))
+    portal_db.conn.commit()
+    at = open_admin(login(app(), "admin"))
+    at.text_input(key="admin_user_query").input("newcomer").run()
+    at.selectbox(key="admin_user_pick").set_value(at.selectbox(key="admin_user_pick").options[0]).run()
+    by_label(at.button, "保存身份").click()
+    at.run()
+    assert any("newcomer" in message for message in texts(at.success))
+    at.text_input(key="admin_place_code").input("9-9")
+    at.text_input(key="admin_place_name").input(HOSTILE)
+    at.selectbox(key="admin_place_microgrid").select_index(0)
+    by_label(at.button, "新增").click()
+    at.run()
+    assert not at.exception
+    shown = all_markdown(at)
+    assert any("198" in text for text in shown)  # the names are on the page…
+    leaks = [text for text in shown if "](" in text or "198.51.100.7/x.png" in text]
+    assert leaks == []  # …but only escaped
+    for username in ("leader", "staff"):
+        other = open_admin(login(app(), username))
+        assert [text for text in all_markdown(other) if "](" in text] == []
