@@ -18,12 +18,12 @@ from lib import audit
 from lib.clock import now_iso, to_iso, utc_now
 from lib.db import immediate, one, scalar
 from lib.errors import NotFound, PermissionDenied, ValidationError
+from lib.org import normalize_room
 from lib.roles import ACCOUNT_ROLES, ADMIN, LEADER, RESIDENT, ROLE_LABELS, STAFF, User, \
     can_manage_microgrid, require_role
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,19}$")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-ROOM_RE = re.compile(r"^[0-9A-Za-z-]{1,10}$")
 COMMON_PASSWORDS = {"password1", "12345678a", "a12345678", "qwerty123", "abc12345", "admin123"}
 MAX_LOGIN_FAILURES = 5
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
@@ -122,8 +122,10 @@ def register(db: Database, *, username: str, display_name: str, password: str,
     if place_id is not None or room:
         if place_id is None or scalar(db, "SELECT id FROM places WHERE id = ?", (place_id,)) is None:
             errors["place"] = "请选择所住的楼栋。"
-        if not ROOM_RE.fullmatch(room):
-            errors["room"] = "房号为 1-10 位数字或字母，例如 302。"
+        try:
+            room = normalize_room(room)  # lib.org's one room rule, as the roster import
+        except ValidationError as error:
+            errors.update(error.fields)
     if errors:
         raise ValidationError(errors)
     now = now_iso()
@@ -150,8 +152,10 @@ def request_household(db: Database, actor: User, *, place_id: int | None, room: 
     if place_id is None or scalar(db, "SELECT id FROM places WHERE id = ? AND kind = 'building'",
                                   (place_id,)) is None:
         errors["place"] = "请选择所住的楼栋。"
-    if not ROOM_RE.fullmatch(room):
-        errors["room"] = "房号为 1-10 位数字或字母，例如 302。"
+    try:
+        room = normalize_room(room)  # lib.org's one room rule, as the roster import
+    except ValidationError as error:
+        errors.update(error.fields)
     if errors:
         raise ValidationError(errors)
     with immediate(db):

@@ -222,6 +222,38 @@ def m005_report_device_key(db: Database) -> None:
                " ON reports(device_key, created_at) WHERE device_key IS NOT NULL")
 
 
+@migrations()
+def m007_normalise_room_numbers(db: Database) -> None:
+    """Rooms typed before there was one rule (３０２, 302室, b1) take the rule's form (302, B1).
+
+    Never loses data: a household whose normal form is already taken in its place (302室 next
+    to 302) is left as it was for an admin to merge, and a room that fits no rule is kept.
+    """
+    from lib.errors import ValidationError
+    from lib.org import normalize_room
+
+    def normal(room: str | None) -> str | None:
+        try:
+            return normalize_room(room)
+        except ValidationError:
+            return None
+
+    for household_id, place_id, room in db.execute(
+            "SELECT id, place_id, room FROM households ORDER BY id").fetchall():
+        wanted = normal(room)
+        if wanted is None or wanted == room:
+            continue
+        if db.execute("SELECT 1 FROM households WHERE place_id = ? AND room = ?",
+                      (place_id, wanted)).fetchone():
+            continue  # would collide with another household: keep both as they are
+        db.execute("UPDATE households SET room = ? WHERE id = ?", (wanted, household_id))
+    for user_id, room in db.execute(
+            "SELECT id, requested_room FROM users WHERE requested_room IS NOT NULL").fetchall():
+        wanted = normal(room)
+        if wanted is not None and wanted != room:
+            db.execute("UPDATE users SET requested_room = ? WHERE id = ?", (wanted, user_id))
+
+
 def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, all under one write lock.
 

@@ -62,6 +62,30 @@ def normalise_code(code: object) -> str:
     return unicodedata.normalize("NFKC", str(code or "")).strip()
 
 
+ROOM_PATTERN = re.compile(r"[0-9A-Z][0-9A-Z-]*")
+_ROOM_SUFFIX = re.compile(r"[室号]$")
+_SPACES = re.compile(r"[ \t]+")  # not line breaks: 302\n303 is two rooms, not 302303
+
+
+def normalize_room(room: object) -> str:
+    """The one room-number rule, for registration, household requests, the roster and admins.
+
+    A phone types ３０２ (full-width), a roster says 302室 or has a stray space, a resident types
+    b1-02: all must meet as one household. So: NFKC-fold, drop every space and one trailing
+    室 or 号, upper-case the letters. What is left must be 1-10 digits, letters or hyphens,
+    starting with a digit or letter. Raises ValidationError({"room": …}) in Chinese otherwise.
+    """
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(room if room is not None else "")))
+    text = _ROOM_SUFFIX.sub("", text).upper()
+    if not text:
+        raise ValidationError({"room": "请填写房号，例如 302。"})
+    if len(text) > ROOM_MAX:
+        raise ValidationError({"room": f"房号最多{ROOM_MAX}个字符，例如 302。"})
+    if not text.isascii() or not ROOM_PATTERN.fullmatch(text):
+        raise ValidationError({"room": "房号只能包含数字、字母和短横线，例如 302 或 B1-02。"})
+    return text
+
+
 def community_name(db: Database) -> str:
     """The name of the (single) community, or '' before it is set up."""
     return scalar(db, "SELECT name FROM community ORDER BY id LIMIT 1") or ""
@@ -169,19 +193,21 @@ def rename_place(db: Database, actor: User, *, place_id: int, name: str) -> Plac
 
 
 def household_for(db: Database, place_id: int, room: str) -> dict | None:
-    """The household in this room of this place, or None."""
-    room = normalise_code(room)
+    """The household in this room of this place, or None (also for a room that cannot exist)."""
+    try:
+        room = normalize_room(room)
+    except ValidationError:
+        return None
     return one(db, "SELECT * FROM households WHERE place_id = ? AND room = ?", (place_id, room))
 
 
 def check_household(room: object, head_name: object, members: object) -> tuple[str, str, int]:
     """Clean a household's fields; raise ValidationError keyed by room/head_name/members."""
     errors: dict[str, str] = {}
-    room = normalise_code(room)
-    if not room:
-        errors["room"] = "请填写房号"
-    elif len(room) > ROOM_MAX:
-        errors["room"] = f"房号最多{ROOM_MAX}个字"
+    try:
+        room = normalize_room(room)
+    except ValidationError as error:
+        errors.update(error.fields)
     head_name = str(head_name or "").strip()
     if len(head_name) > HEAD_NAME_MAX:
         errors["head_name"] = f"户主姓名最多{HEAD_NAME_MAX}个字"

@@ -14,7 +14,7 @@ from lib import audit
 from lib.clock import now_iso
 from lib.db import immediate
 from lib.errors import ValidationError
-from lib.org import HEAD_NAME_MAX, ROOM_MAX, normalise_code, parse_members
+from lib.org import HEAD_NAME_MAX, normalise_code, normalize_room, parse_members
 from lib.roles import ADMIN, User, require_role
 
 MAX_ROWS = 20_000
@@ -171,16 +171,17 @@ def parse_roster(filename: str, data: bytes) -> list[dict]:
 def _check_row(row: dict, places: dict[str, int], seen: dict[tuple[int, str], int]) -> tuple | str:
     """The cleaned (place_id, room, head_name, members) or a Chinese reason for refusing it."""
     code = normalise_code(row["place_code"])
-    room = normalise_code(row["room"])
     if not code:
         return "缺少楼栋编号"
     place_id = places.get(code.lower())
     if place_id is None:
         return f"楼栋编号不存在：{code[:20]}"
-    if not room:
+    if not row["room"].strip():
         return "缺少房号"
-    if len(room) > ROOM_MAX:
-        return f"房号过长（最多{ROOM_MAX}个字）"
+    try:
+        room = normalize_room(row["room"])  # the same rule as a resident's request
+    except ValidationError as error:
+        return f"{error.fields['room']}（{row['room'][:20]}）"
     head_name = row["head_name"].strip()
     if len(head_name) > HEAD_NAME_MAX:
         return f"户主姓名过长（最多{HEAD_NAME_MAX}个字）"

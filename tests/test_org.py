@@ -231,3 +231,115 @@ def test_the_demo_community_seeds_16_units_3_common_places_and_about_120_househo
     assert database["grids"].count == 3 and 4 <= database["microgrids"].count <= 6
     assert 110 <= database["households"].count <= 130
     assert org.community_name(database) == "幸福里小区"
+
+
+# --- the one room-number rule -------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, stored", [
+    ("302", "302"), ("３０２", "302"), ("302室", "302"), ("302号", "302"), (" 3 0 2 ", "302"),
+    ("３０２室", "302"), ("b1-02", "B1-02"), ("Ｂ１－０２", "B1-02"), ("1201", "1201"),
+    ("0302", "0302"), (302, "302"), ("a" * 10, "A" * 10),
+])
+def test_a_room_is_written_one_way_however_it_is_typed(typed, stored):
+    assert org.normalize_room(typed) == stored
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("", "请填写"), ("   ", "请填写"), (None, "请填写"), ("室", "请填写"),
+    ("12345678901", "最多10"), ("３" * 11, "最多10"),
+    ("3 0 2!", "只能包含"), ("-302", "只能包含"), ("地下室", "只能包含"), ("302室室", "只能包含"),
+    ("3o2é", "只能包含"), ("302\n303", "只能包含"),
+])
+def test_an_odd_room_is_refused_in_chinese(typed, says):
+    with pytest.raises(ValidationError) as caught:
+        org.normalize_room(typed)
+    assert says in caught.value.fields["room"]
+
+
+def test_an_admin_cannot_add_302_next_to_302_typed_differently(db, admin):
+    place = org.place_by_code(db, "1-1")
+    household = org.add_household(db, admin, place_id=place.id, room="３０２室")
+    assert household["room"] == "302"
+    for typed in ("302", "302号", " ３０２ "):
+        with pytest.raises(ValidationError):
+            org.add_household(db, admin, place_id=place.id, room=typed)
+    assert org.household_for(db, place.id, "302室")["id"] == household["id"]
+    assert org.household_for(db, place.id, "302!") is None
+    assert db.execute("SELECT COUNT(*) FROM households WHERE place_id = ?", (place.id,)
+                      ).fetchone()[0] == 1
+
+
+def _register(db, username: str, **fields):
+    from lib import accounts
+    return accounts.register(db, username=username, display_name="居民", password="Spring2026",
+                             **fields)
+
+
+@pytest.mark.parametrize("typed", ["３０２", "302室", "302 号"])
+def test_a_resident_typing_302_any_way_is_bound_to_the_rosters_302(db, admin, make_user, typed):
+    """Both call sites: the roster imports 302室, a resident asks for ３０２ (or the reverse)."""
+    from lib import accounts, roster
+    place = org.place_by_code(db, "1-1")
+    roster.import_roster(db, admin, filename="r.csv", data="楼栋编号,房号\n1-1,302室\n".encode())
+    resident = _register(db, "zhang_san")
+    accounts.request_household(db, resident, place_id=place.id, room=typed)
+    assert db.execute("SELECT requested_room FROM users WHERE id = ?", (resident.id,)
+                      ).fetchone()[0] == "302"
+    verified = accounts.verify_household(db, make_user("staff"), user_id=resident.id, approve=True)
+    assert verified.household_id == org.household_for(db, place.id, "302")["id"]
+    assert db.execute("SELECT COUNT(*) FROM households WHERE place_id = ?", (place.id,)
+                      ).fetchone()[0] == 1
+
+
+def test_registering_with_a_room_uses_the_same_rule(db):
+    place = org.place_by_code(db, "1-1")
+    user = _register(db, "li_si", place_id=place.id, room="ｂ１－０２室")
+    assert db.execute("SELECT requested_room FROM users WHERE id = ?", (user.id,)
+                      ).fetchone()[0] == "B1-02"
+    with pytest.raises(ValidationError) as caught:
+        _register(db, "wang_wu", place_id=place.id, room="地下室")
+    assert "只能包含" in caught.value.fields["room"]
+    with pytest.raises(ValidationError) as caught:
+        _register(db, "zhao_liu", place_id=place.id, room="  ")
+    assert "请填写" in caught.value.fields["room"]
+
+
+@pytest.mark.parametrize("typed", ["3 0 2!", "", "12345678901", "地下室"])
+def test_a_household_request_with_an_odd_room_changes_nothing(db, typed):
+    from lib import accounts
+    resident = _register(db, "sun_qi")
+    place = org.place_by_code(db, "1-1")
+    with pytest.raises(ValidationError) as caught:
+        accounts.request_household(db, resident, place_id=place.id, room=typed)
+    assert set(caught.value.fields) == {"room"}
+    assert db.execute("SELECT household_status, requested_room FROM users WHERE id = ?",
+                      (resident.id,)).fetchone() == ("none", None)
+
+
+def test_m007_normalises_old_rooms_and_keeps_every_row_that_would_collide(tmp_path):
+    from lib.migrations import migrate_database, migrations
+    path = tmp_path / "old.db"
+    old = open_db(path, migrate=False)
+    migrate_database(old, stop_before="m007_normalise_room_numbers")
+    old.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('1-1', 'x', 'building', 't')")
+    rows = [("302", "甲"), ("302室", "乙"), ("３０３", "丙"), ("b1", "丁"), ("地下室", "戊"),
+            ("404号", "己"), ("４０４", "庚")]
+    for room, head in rows:
+        old.execute("INSERT INTO households (place_id, room, head_name, created_at)"
+                    " VALUES (1, ?, ?, 't')", (room, head))
+    old.execute("INSERT INTO users (username, display_name, password_hash, created_at,"
+                " password_changed_at, household_status, requested_place_id, requested_room,"
+                " household_id) VALUES ('u1', 'u', 'h', 't', 't', 'pending', 1, '５０１室', NULL),"
+                " ('u2', 'u', 'h', 't', 't', 'verified', 1, '302室', 2),"
+                " ('u3', 'u', 'h', 't', 't', 'pending', 1, '!!', NULL)")
+    old.conn.commit()
+    old.conn.close()
+
+    upgraded = open_db(path)
+    assert "m007_normalise_room_numbers" in {m.name for m in migrations.applied(upgraded)}
+    stored = dict(upgraded.execute("SELECT head_name, room FROM households").fetchall())
+    assert stored == {"甲": "302", "乙": "302室", "丙": "303", "丁": "B1", "戊": "地下室",
+                      "己": "404", "庚": "４０４"}
+    assert upgraded.execute("SELECT username, requested_room, household_id FROM users ORDER BY id"
+                            ).fetchall() == [("u1", "501", None), ("u2", "302", 2), ("u3", "!!", None)]
+    assert upgraded.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

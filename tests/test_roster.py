@@ -69,7 +69,7 @@ def test_english_headers_and_upper_case_codes_are_accepted(db, admin):
     data = b"place,room,head_name,members\nGATE,kiosk,,1\n1-2,301,Li,2\n"
     result = roster.import_roster(db, admin, filename="r.csv", data=data)
     assert result.imported == 2 and not result.errors
-    assert ("gate", "kiosk") in households(db)
+    assert ("gate", "KIOSK") in households(db)  # rooms are upper-cased, one rule everywhere
 
 
 def test_an_xlsx_with_a_title_row_and_numeric_rooms_is_imported(db, admin):
@@ -199,3 +199,23 @@ def test_more_than_20000_rows_are_refused(db, admin):
 def test_tab_separated_text_is_read_too(db, admin):
     rows = roster.parse_roster("r.txt", "楼栋编号\t房号\t户主\n1-1\t502\t蒋三\n".encode())
     assert rows == [{"place_code": "1-1", "room": "502", "head_name": "蒋三", "members": "", "line": 2}]
+
+
+def test_rooms_in_a_roster_follow_the_one_room_rule(db, admin):
+    data = ("楼栋编号,房号,户主\n"
+            "1-2,３０２,甲\n"       # 2 full-width: 302
+            "1-2,302室,乙\n"        # 3 the same room again: a duplicate of line 2
+            "1-2,b1-02,丙\n"        # 4 upper-cased
+            "1-2, 4 0 1 号,丁\n"    # 5 spaces and 号 dropped
+            "1-2,地下室,戊\n"       # 6 odd: refused with the rule's message
+            "1-1,１０１室,己\n")    # 7 already registered as 101: skipped, not changed
+    result = roster.import_roster(db, admin, filename="r.csv", data=data.encode())
+    lines = {error.line: error.message for error in result.errors}
+    assert sorted(lines) == [3, 6]
+    assert "第2行" in lines[3] and "302" in lines[3]
+    assert "只能包含" in lines[6] and "地下室" in lines[6]
+    assert (result.imported, result.skipped_existing) == (3, 1)
+    stored = households(db)
+    assert stored[("1-2", "302")] == ("甲", 1) and ("1-2", "B1-02") in stored
+    assert ("1-2", "401") in stored and stored[("1-1", "101")] == ("原户主", 2)
+    assert len(stored) == 4
