@@ -114,6 +114,10 @@ def prepare(settings: Settings, *, announce=print) -> Database:
         return db
     if settings.is_demo:
         seed_demo(db)
+        if settings.demo_history:
+            from lib import demo_history  # imports the report rules: only a demo needs them
+
+            demo_history.seed_reports(db, settings.data_dir)
     else:
         password = create_first_admin(db)
         if password:

@@ -20,6 +20,9 @@ class Settings:
     # PORTAL_BASE_URL, or "" when not configured: then the address the person is using counts.
     base_url: str
     mode: str  # "demo" or "production"
+    # Seed a few months of 随手拍 history into a new demo community (PORTAL_DEMO_HISTORY=0: not).
+    # Off unless asked for, so tests that build Settings by hand start from an empty wall.
+    demo_history: bool = False
 
     @property
     def database_path(self) -> Path:
@@ -31,13 +34,17 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read PORTAL_DATA_DIR, PORTAL_BASE_URL and PORTAL_MODE; defaults suit a local demo."""
+    """Read PORTAL_DATA_DIR, PORTAL_BASE_URL, PORTAL_MODE and PORTAL_DEMO_HISTORY.
+
+    The defaults suit a local demo.
+    """
     data_dir = Path(os.environ.get("PORTAL_DATA_DIR") or PROJECT_ROOT / "data" / "live")
     base_url = (os.environ.get("PORTAL_BASE_URL") or "").strip().rstrip("/")
     mode = (os.environ.get("PORTAL_MODE") or "demo").strip().lower()
     if mode not in ("demo", "production"):
         raise ValueError(f"PORTAL_MODE must be 'demo' or 'production', not {mode!r}")
-    return Settings(data_dir=data_dir, base_url=base_url, mode=mode)
+    demo_history = (os.environ.get("PORTAL_DEMO_HISTORY") or "1").strip() not in ("0", "no", "false")
+    return Settings(data_dir=data_dir, base_url=base_url, mode=mode, demo_history=demo_history)
 
 
 def origin_of(url: str | None) -> str:

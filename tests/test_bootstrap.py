@@ -91,3 +91,87 @@ def test_start_up_sweeps_photo_files_whose_report_never_committed(tmp_path):
     assert bootstrap.sweep_orphan_photos(db, config) == [orphan]
     assert photos.path_for(config.data_dir, kept).exists()
     assert not photos.path_for(config.data_dir, orphan).exists()
+
+
+def history_settings(tmp_path):
+    return Settings(data_dir=tmp_path / "data", base_url="", mode="demo", demo_history=True)
+
+
+def test_the_demo_community_has_months_of_reports_in_every_status_with_photos(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from lib import photos, reports
+
+    config = history_settings(tmp_path)
+    db = bootstrap.prepare(config)
+    statuses = {row[0] for row in db.execute("SELECT status FROM reports")}
+    assert statuses == set(reports.STATUS_LABELS)
+    assert 20 <= scalar(db, "SELECT COUNT(*) FROM reports") <= 30
+    names = [row[0] for row in db.execute("SELECT name FROM report_photos")]
+    assert len(names) >= 15
+    assert all(photos.path_for(config.data_dir, name).stat().st_size > 1000
+               and photos.path_for(config.data_dir, name, thumb=True).exists() for name in names)
+    assert scalar(db, "SELECT COUNT(*) FROM reports WHERE status = 'resolved' AND NOT EXISTS"
+                      " (SELECT 1 FROM report_photos WHERE report_id = reports.id"
+                      " AND stage = 'after')") == 0
+    # the kinds of closing a newcomer should see
+    assert scalar(db, "SELECT COUNT(*) FROM reports WHERE confirmation = 'auto'") >= 1
+    assert scalar(db, "SELECT COUNT(*) FROM reports WHERE rating IS NOT NULL") >= 5
+    original = scalar(db, "SELECT duplicate_of FROM reports WHERE reject_reason = 'duplicate'")
+    assert original and scalar(db, "SELECT id FROM reports WHERE id = ?", (original,))
+    assert scalar(db, "SELECT transferred_to FROM reports WHERE status = 'transferred'")
+    assert scalar(db, "SELECT result_note FROM reports WHERE status = 'resolved' LIMIT 1")
+    assert scalar(db, "SELECT COUNT(*) FROM reports WHERE metoo_count > 0") >= 2
+    # spread over the last months, every event at or after its report was filed
+    now = datetime.now(timezone.utc)
+    created = [datetime.fromisoformat(row[0]) for row in db.execute("SELECT created_at FROM reports")]
+    assert max(created) < now and now - min(created) > timedelta(days=90)
+    assert scalar(db, "SELECT COUNT(*) FROM report_events JOIN reports ON reports.id = report_id"
+                      " WHERE report_events.at < reports.created_at OR report_events.at > ?",
+                  (now.isoformat(),)) == 0
+    assert scalar(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'report.file'") == len(created)
+
+
+def test_the_demo_resident_has_a_fix_to_confirm_and_points_for_accepted_reports(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from lib import reports, rules
+
+    db = bootstrap.prepare(history_settings(tmp_path))
+    resident = scalar(db, "SELECT id FROM users WHERE username = 'resident'")
+    waiting = list(db.query("SELECT * FROM reports WHERE reporter_id = ? AND status = 'resolved'"
+                            " AND confirmation IS NULL", (resident,)))
+    assert len(waiting) == 1
+    days = rules.get(db, "reports.confirm_within_days")
+    closed = datetime.fromisoformat(waiting[0]["closed_at"])
+    assert datetime.now(timezone.utc) - closed < timedelta(days=days - 1)  # not auto-confirmed soon
+    assert reports.auto_confirm(db) == 0
+    accepted = scalar(db, "SELECT COUNT(*) FROM reports WHERE reporter_id = ? AND accepted_at IS NOT NULL",
+                      (resident,))
+    earned = scalar(db, "SELECT SUM(amount) FROM points_ledger WHERE user_id = ? AND kind = 'report'",
+                    (resident,))
+    assert accepted >= 3
+    assert earned == min(accepted * rules.get(db, "points.report_accepted"),
+                         rules.get(db, "points.report_monthly_cap"))
+    # the resident also has reports waiting and being handled, and others' reports are on the wall
+    assert scalar(db, "SELECT COUNT(DISTINCT status) FROM reports WHERE reporter_id = ?", (resident,)) >= 3
+    assert scalar(db, "SELECT COUNT(*) FROM reports WHERE reporter_id IS NULL") >= 5
+
+
+def test_demo_history_is_seeded_once_and_can_be_left_out(tmp_path, monkeypatch):
+    from lib.config import load_settings
+
+    config = history_settings(tmp_path)
+    db = bootstrap.prepare(config)
+    first = scalar(db, "SELECT COUNT(*) FROM reports"), scalar(db, "SELECT COUNT(*) FROM report_photos")
+    db.execute("DELETE FROM settings WHERE key = 'bootstrapped'")
+    db.conn.commit()
+    bootstrap.prepare(config)
+    assert (scalar(db, "SELECT COUNT(*) FROM reports"),
+            scalar(db, "SELECT COUNT(*) FROM report_photos")) == first
+    monkeypatch.setenv("PORTAL_DEMO_HISTORY", "0")
+    assert load_settings().demo_history is False
+    monkeypatch.delenv("PORTAL_DEMO_HISTORY")
+    assert load_settings().demo_history is True
+    bare = bootstrap.prepare(settings(tmp_path / "bare", "demo"))
+    assert scalar(bare, "SELECT COUNT(*) FROM reports") == 0

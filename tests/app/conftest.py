@@ -28,6 +28,7 @@ def app(tmp_path, monkeypatch):
     """A factory of AppTests sharing one temporary demo data directory."""
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PORTAL_MODE", "demo")
+    monkeypatch.setenv("PORTAL_DEMO_HISTORY", "0")  # an empty wall; a test may ask for the history
     monkeypatch.setenv("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
     def make() -> AppTest:

@@ -74,3 +74,18 @@ def test_a_place_the_person_chose_is_kept_while_the_scanned_code_stays(app):
         next(p for p in at.selectbox(key="report_place").options if "2-1" in p)).run()
     at.run()
     assert at.selectbox(key="report_place").value.code == "2-1"
+
+
+def test_the_demo_history_opens_with_the_community_and_its_audit_log(app, monkeypatch):
+    monkeypatch.setenv("PORTAL_DEMO_HISTORY", "1")
+    at = app()
+    at.run()
+    assert not at.exception and texts(at.title) == ["幸福里小区"]
+    login(at, "admin")
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception
+    log = next(frame.value for frame in at.dataframe if "操作人" in frame.value.columns)
+    accepted = log[log["操作"] == "受理问题"]
+    assert len(accepted) >= 10
+    assert set(accepted["操作人"]) == {"网格员 小周（staff）"}
+    assert all(target.startswith("问题 第 ") for target in accepted["对象"])

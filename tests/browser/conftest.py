@@ -32,7 +32,8 @@ class Server:
         self.data_dir = data_dir
         self.log = data_dir / "server.log"
         environment = {**os.environ, "PORTAL_DATA_DIR": str(data_dir),
-                       "PORTAL_BASE_URL": self.url, **(env or {})}
+                       "PORTAL_BASE_URL": self.url,
+                       "PORTAL_DEMO_HISTORY": "0", **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script),
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
