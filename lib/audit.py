@@ -49,6 +49,9 @@ ACTION_LABELS = {
     "points.correct": "更正积分",
 }
 
+# Actions a guest (no account) can take; with no actor, any other action is the system's.
+GUEST_ACTIONS = frozenset({"report.file", "report.reopened"})
+
 _DETAIL_LABELS = {
     "to": "状态", "old": "原", "new": "新", "name": "名称", "code": "编号", "kind": "类型",
     "username": "用户名", "room": "房号", "place": "楼栋", "place_id": "楼栋", "reason": "原因",
@@ -80,7 +83,8 @@ def recent(db: Database, *, limit: int = 200, action: str | None = None) -> list
     if action:
         sql += " WHERE audit_log.action = ?"
         params.append(action)
-    sql += " ORDER BY audit_log.id DESC LIMIT ?"
+    # by time (the audit_log_at index), not by id: imported or seeded history may be older
+    sql += " ORDER BY audit_log.at DESC, audit_log.id DESC LIMIT ?"
     params.append(limit)
     return list(db.query(sql, params))
 
@@ -99,7 +103,7 @@ def readable(db: Database, rows: list[dict]) -> list[dict]:
     readable_rows = []
     for row in rows:
         if row["actor_id"] is None:
-            actor = "系统"
+            actor = "访客" if row["action"] in GUEST_ACTIONS else "系统"
         elif row.get("actor_username"):
             actor = f"{row['actor_display_name']}（{row['actor_username']}）"
         else:

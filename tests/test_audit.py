@@ -74,6 +74,8 @@ def test_targets_are_named_as_people_read_them(db, make_user):
     audit.record(db, admin.id, "rule.set", "setting", "points.report_accepted", old=5, new=8)
     audit.record(db, None, "report.auto_confirmed", "report", 13)
     audit.record(db, None, "made.up", "thing", 7)
+    audit.record(db, None, "report.file", "report", 14)
+    db.execute("UPDATE audit_log SET at = '2020-01-01T00:00:00+00:00' WHERE action = 'report.file'")
     rows = audit.readable(db, audit.recent(db))
     assert [(r["actor"], r["action"], r["target"]) for r in rows] == [
         ("系统", "made.up", "thing 7"),
@@ -82,9 +84,10 @@ def test_targets_are_named_as_people_read_them(db, make_user):
         ("陈主任（chen）", "重命名楼栋或地点", "楼栋 1-1"),
         ("陈主任（chen）", "受理问题", "问题 第 12 号"),
         ("陈主任（chen）", "修改身份", "用户 张三（zhang）"),
+        ("访客", "提交随手拍", "问题 第 14 号"),  # the oldest last, though written last
     ]
-    assert rows[-1]["detail"] == "原：居民，新：微网格长"
-    assert rows[-2]["detail"] == "状态：已受理"
+    assert rows[-2]["detail"] == "原：居民，新：微网格长"
+    assert rows[-3]["detail"] == "状态：已受理"
 
 
 def test_a_detail_that_is_not_json_is_shown_unchanged():
