@@ -54,6 +54,41 @@ def _open_button(label: str, report_id: int, *, key: str, token: str | None = No
               icon=":material/arrow_forward:", width="stretch")
 
 
+# The menu's 问题墙 is a link to the page already open: Streamlit reruns it with the address
+# bar's query, so ?n= would keep the report on screen. This static script (no user text, no
+# server value) drops n and t from the address as a new history entry and lets Streamlit's own
+# history handler rerun the page with it; the browser's Back then returns to the report.
+_LEAVE_REPORT_BY_MENU = """<script>
+(() => {
+  if (window.__portalLeaveReportByMenu) return;
+  window.__portalLeaveReportByMenu = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("[data-testid='stSidebarNav'] a");
+    if (!link) return;
+    const here = new URLSearchParams(location.search);
+    if (new URL(link.href, location.href).pathname !== location.pathname || !here.has("n")) return;
+    here.delete("n");
+    here.delete("t");
+    const rest = here.toString();
+    history.pushState(history.state, "", location.pathname + (rest ? "?" + rest : ""));
+    // Streamlit keeps its own copy of the query; its history handler re-reads the address.
+    window.dispatchEvent(new PopStateEvent("popstate", {state: history.state}));
+    if (window.innerWidth <= 768) {  // on a phone the menu covers the page: close it
+      setTimeout(() => {
+        const close = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+        if (close) close.click();
+      }, 0);
+    }
+  }, true);
+})();
+</script>"""
+
+
+def menu_leaves_report() -> None:
+    """Make the menu's 问题墙 leave an open report (see _LEAVE_REPORT_BY_MENU)."""
+    st.sidebar.html(_LEAVE_REPORT_BY_MENU, unsafe_allow_javascript=True)
+
+
 def device_key() -> str:
     """This browser's long-lived random key, read from its cookie or made and stored now.
 

@@ -8,6 +8,7 @@ db = ui.portal_db()
 user = ui.current_user(db)
 
 st.title("问题墙")
+ui_reports.menu_leaves_report()
 number = st.query_params.get("n")
 if number is not None:
     # A button whose callback clears ?n= (not a page link to this same page, which keeps the old
