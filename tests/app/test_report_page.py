@@ -105,3 +105,90 @@ def test_staff_can_file_for_a_resident_who_phoned(app, portal_db):
     at.text_input(key="report_proxy_for").input("王大爷 电话")
     fill(at, category=None)
     assert scalar(portal_db, "SELECT proxy_for FROM reports") == "王大爷 电话"
+
+
+def gif() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+
+
+def photo_errors(at) -> str:
+    return " ".join(texts(at.error))
+
+
+def test_a_refused_photo_gets_the_chinese_message_as_soon_as_it_is_chosen_and_nothing_is_filed(
+        app, portal_db):
+    at = open_report(app)
+    at.selectbox(key="report_category").select_index(1).run()
+    at.file_uploader(key="report_photos").set_value([("cat.gif", gif(), "image/gif")]).run()
+    assert "cat.gif" in photo_errors(at) and "JPG" in photo_errors(at)  # before any submit
+    fill(at, category=None)
+    assert "还没有提交" in photo_errors(at)
+    assert scalar(portal_db, "SELECT COUNT(*) FROM reports") == 0
+    # replacing the photo by a good one files the report
+    at.file_uploader(key="report_photos").set_value([("ok.jpg", jpeg(), "image/jpeg")])
+    by_label(at.button, "提交").click()
+    at.run()
+    assert scalar(portal_db, "SELECT COUNT(*) FROM report_photos") == 1
+
+
+def test_heic_and_oversized_photos_get_chinese_advice(app, portal_db):
+    at = open_report(app)
+    at.file_uploader(key="report_photos").set_value([
+        ("iphone.heic", HEIC, "image/heic"),
+        ("huge.jpg", b"\xff\xd8\xff" + b"\x00" * (21 * 1024 * 1024), "image/jpeg")]).run()
+    errors = photo_errors(at)
+    assert "iphone.heic" in errors and "兼容性最佳" in errors
+    assert "huge.jpg" in errors and "MB" in errors
+    fill(at)
+    assert scalar(portal_db, "SELECT COUNT(*) FROM reports") == 0
+
+
+def test_a_fourth_photo_is_refused_when_chosen(app, portal_db):
+    at = open_report(app)
+    at.file_uploader(key="report_photos").set_value(
+        [(f"{n}.jpg", jpeg(), "image/jpeg") for n in range(4)]).run()
+    assert "最多上传 3 张" in photo_errors(at)
+    fill(at)
+    assert scalar(portal_db, "SELECT COUNT(*) FROM reports") == 0
+
+
+def test_the_photo_field_has_no_browser_type_filter_and_lets_lib_judge_big_files(app):
+    at = open_report(app)
+    uploader = at.file_uploader(key="report_photos")
+    assert not list(uploader.proto.type)
+    assert uploader.proto.max_upload_size_mb > 10
+
+
+def test_the_submission_key_stays_the_same_over_reruns_until_a_report_is_filed(app):
+    at = open_report(app)
+    first = at.session_state["report_submission_key"]
+    at.run()
+    at.selectbox(key="report_category").select_index(1).run()
+    assert at.session_state["report_submission_key"] == first
+    fill(at, category=None)
+    assert any("提交成功" in s for s in texts(at.success))
+    assert at.session_state["report_submission_key"] != first
+
+
+def test_the_page_has_no_session_limiter_the_lib_limit_applies_per_device(app, portal_db):
+    at = open_report(app)
+    for n in range(6):
+        fill(at, text=f"楼道里堆满了纸箱第{n}次")
+        if n < 5:
+            assert any("提交成功" in s for s in texts(at.success))
+            at.button(key="report_again").click()
+            at.run()
+    assert any("太频繁" in e for e in texts(at.error))
+    assert scalar(portal_db, "SELECT COUNT(DISTINCT device_key) FROM reports") == 1
+    assert scalar(portal_db, "SELECT COUNT(*) FROM reports") == 5
+
+
+def test_after_filing_a_guest_gets_a_copy_button_and_the_full_link(app, portal_db):
+    at = fill(open_report(app))
+    assert any("复制链接" in str(h.proto.body) for h in at.get("html"))
+    assert all(code.proto.wrap_lines for code in at.code)

@@ -113,3 +113,167 @@ def test_a_resident_cannot_act_as_staff_on_a_report(app, portal_db):
     at = open_wall(login(app(), "resident"), n="1")
     assert not [b for b in at.button if b.label in ("受理", "不予受理")]
     assert scalar(portal_db, "SELECT status FROM reports WHERE id = 1") == "pending"
+
+
+def subheaders(at) -> str:
+    return " ".join(texts(at.subheader))
+
+
+def test_a_unicode_digit_gets_the_chinese_message_not_an_error_box(app):
+    for number in ("²", "١٢", "1²"):
+        at = open_wall(app(), n=number)
+        assert any("编号不正确" in e for e in texts(at.error)), number
+        assert not at.exception
+
+
+def test_staff_go_desk_handle_accept_start_resolve_on_the_same_report(app, portal_db):
+    file_one(app)
+    at = open_wall(login(app(), "staff"))
+    at.button(key="reports_queue_open_1").click()
+    at.run()
+    assert at.query_params["n"] == "1" and "第 1 号 · 待受理" in subheaders(at)
+    at.button(key="reports_accept").click()
+    at.run()
+    assert scalar(portal_db, "SELECT status FROM reports WHERE id = 1") == "accepted"
+    assert at.query_params["n"] == "1" and "第 1 号 · 已受理" in subheaders(at)
+    assert any("已受理" in s for s in texts(at.success))
+    at.button(key="reports_start").click()
+    at.run()
+    assert at.query_params["n"] == "1" and "第 1 号 · 处理中" in subheaders(at)
+    at.text_area(key="reports_result").input("纸箱已清走，通道畅通")
+    at.file_uploader(key="reports_after_photo").set_value(("after.jpg", jpeg(), "image/jpeg"))
+    by_label(at.button, "办结").click()
+    at.run()
+    assert scalar(portal_db, "SELECT status FROM reports WHERE id = 1") == "resolved"
+    assert at.query_params["n"] == "1" and "第 1 号 · 已办结" in subheaders(at)
+
+
+def test_staff_reject_stays_on_the_report(app, portal_db):
+    file_one(app)
+    at = open_wall(login(app(), "staff"))
+    at.button(key="reports_open_1").click()
+    at.run()
+    at.selectbox(key="reports_reason").set_value("insufficient")
+    by_label(at.button, "不予受理").click()
+    at.run()
+    assert scalar(portal_db, "SELECT status FROM reports WHERE id = 1") == "rejected"
+    assert at.query_params["n"] == "1" and "第 1 号 · 不予受理" in subheaders(at)
+
+
+def test_the_after_photo_is_marked_required_and_a_bad_one_gets_the_message_beside_it(app, portal_db):
+    file_one(app)
+    at = open_wall(login(app(), "staff"), n="1")
+    at.button(key="reports_accept").click()
+    at.run()
+    assert "必填" in at.file_uploader(key="reports_after_photo").label
+    at.text_area(key="reports_result").input("纸箱已清走，通道畅通")
+    at.file_uploader(key="reports_after_photo").set_value(("after.gif", b"GIF89a" + b"\x00" * 40,
+                                                          "image/gif"))
+    by_label(at.button, "办结").click()
+    at.run()
+    assert any("JPG" in e for e in texts(at.error))
+    assert scalar(portal_db, "SELECT status FROM reports WHERE id = 1") == "accepted"
+    assert not list(at.file_uploader(key="reports_after_photo").proto.type)
+
+
+def test_a_resident_confirms_and_rates_from_my_reports(app, portal_db):
+    at = login(app(), "zhangwei")
+    at.switch_page("pages/report.py").run()
+    at.selectbox(key="report_place").select_index(0)
+    fill(at)
+    staff = open_wall(login(app(), "staff"), n="1")
+    staff.button(key="reports_accept").click()
+    staff.run()
+    staff.text_area(key="reports_result").input("纸箱已清走，通道畅通")
+    staff.file_uploader(key="reports_after_photo").set_value(("after.jpg", jpeg(), "image/jpeg"))
+    by_label(staff.button, "办结").click()
+    staff.run()
+
+    at.switch_page("pages/reports.py").run()
+    at.button(key="reports_mine_open_1").click()
+    at.run()
+    assert at.query_params["n"] == "1"
+    at.radio(key="reports_solved").set_value("已解决")
+    at.radio(key="reports_rating").set_value(4)
+    by_label(at.button, "提交确认").click()
+    at.run()
+    assert scalar(portal_db, "SELECT confirmation || rating FROM reports WHERE id = 1") == "solved4"
+    assert at.query_params["n"] == "1"
+    assert any("反映人确认已解决" in c and "★★★★" in c for c in texts(at.caption))
+
+
+def test_back_to_the_wall_clears_the_number_and_a_filter_then_stays_on_the_wall(app):
+    file_one(app)
+    at = open_wall(app())
+    at.button(key="reports_open_1").click()
+    at.run()
+    at.button(key="reports_back").click()
+    at.run()
+    assert "n" not in at.query_params
+    at.selectbox(key="reports_filter_status").set_value("pending").run()
+    assert not subheaders(at) and at.button(key="reports_open_1")
+    assert "n" not in at.query_params
+
+
+def test_a_guest_finds_the_reports_this_browser_filed_under_my_reports(app, portal_db):
+    at = open_report(app)
+    fill(at)
+    at.switch_page("pages/reports.py").run()
+    assert [tab.label for tab in at.tabs] == ["全部问题", "我的反映"]
+    at.button(key="reports_mine_open_1").click()
+    at.run()
+    token = scalar(portal_db, "SELECT follow_token FROM reports WHERE id = 1")
+    assert at.query_params["n"] == "1" and at.query_params["t"] == token
+    other = open_wall(app())  # another browser has no such report
+    assert not other.button(key="reports_mine_open_1") if False else not [
+        b for b in other.button if b.key == "reports_mine_open_1"]
+
+
+def test_staff_captions_escape_names_and_the_proxy_text(app, portal_db):
+    image = "![](http://198.51.100.7/x.png)"
+    at = login(app(), "staff")
+    portal_db.execute("UPDATE users SET display_name = ? WHERE username = 'staff'", (image,))
+    portal_db.conn.commit()
+    at.switch_page("pages/report.py").run()
+    at.selectbox(key="report_place").select_index(0)
+    at.toggle(key="report_is_proxy").set_value(True).run()
+    at.selectbox(key="report_category").select_index(1).run()
+    at.text_input(key="report_proxy_for").input(image)
+    fill(at, category=None, text=image + " 楼道", mobile="")
+    desk = open_wall(login(app(), "staff"), n="1")
+    desk.button(key="reports_accept").click()
+    desk.run()
+    desk = open_wall(login(app(), "staff"))
+    view = open_wall(login(app(), "staff"), n="1")
+    for page in (desk, view):
+        raw = [str(e.value) for e in list(page.caption) + list(page.markdown)]
+        assert not [text for text in raw if "](http" in text], raw
+
+
+def test_the_auto_confirm_label_reads_the_period_from_the_rules(app, portal_db):
+    file_one(app)
+    portal_db.execute("UPDATE settings SET value = '3' WHERE key = 'reports.confirm_within_days'")
+    portal_db.execute("UPDATE reports SET status = 'resolved', confirmation = 'auto' WHERE id = 1")
+    portal_db.conn.commit()
+    at = open_wall(app(), n="1")
+    assert any("3 天内未答复" in c for c in texts(at.caption))
+
+
+def test_a_hidden_name_leaders_report_shows_no_role_in_the_timeline(app, portal_db):
+    at = login(app(), "leader")
+    at.switch_page("pages/report.py").run()
+    at.selectbox(key="report_place").select_index(0)
+    at.selectbox(key="report_category").select_index(1).run()
+    at.checkbox(key="report_hide_name").check()
+    fill(at, category=None)
+    shown = " ".join(texts(open_wall(app(), n="1").text))
+    assert "提交（反映人）" in shown and "微网格长" not in shown and "楼栋长" not in shown
+
+
+def test_the_export_defaults_to_the_shanghai_date(app):
+    from datetime import datetime
+
+    from lib.clock import SHANGHAI
+
+    at = open_wall(login(app(), "staff"))
+    assert at.date_input(key="reports_export_end").value == datetime.now(SHANGHAI).date()
