@@ -7,4 +7,6 @@ st.set_page_config(page_title="微网实格 · 社区自助服务", page_icon="�
 db = ui.portal_db()
 user = ui.current_user(db)
 ui.apply_style()
-st.navigation(ui.navigation_pages(user)).run()
+page = st.navigation(ui.navigation_pages(user))
+ui.remember_page(page)  # where logging in brings a person back to
+page.run()

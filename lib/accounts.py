@@ -1,15 +1,34 @@
 """Accounts: registration, household verification, roles, passwords and login sessions.
 
-streamlit-authenticator draws the login form and sets its cookie; this module is the authority
-behind it. Its cookie is a JWT that logout never revokes, so every login also gets a server-side
-session row, keyed by the cookie's hash, that logout, a password change and disabling revoke.
+This module checks passwords and decides who is logged in; streamlit-authenticator only sets
+and deletes its cookie. That cookie is a JWT that logout never revokes, so every login also gets
+a server-side session row, keyed by the cookie's hash, that logout, a password change and
+disabling revoke, and that expires after SESSION_DAYS.
+
+Wrong passwords slow an attacker down without ever locking the owner out. A hard lock-out
+(five failures, then 15 minutes) let anyone lock anyone out again and again. Instead:
+- the first FREE_LOGIN_FAILURES failures for a username within LOGIN_FAILURE_WINDOW cost
+  nothing; after that, the next attempt for that username is not even checked until 1, 2, 4, …
+  seconds (at most LOGIN_BACKOFF_CAP_SECONDS) have passed since the last failure. The owner
+  waits at most a minute; a guesser gets about 60 tries an hour per name instead of thousands.
+- the same backoff applies to a browser session's failures over all names it tries, so one
+  session cannot spray a common password over many names unhindered.
+- a name that does not exist (or is disabled) is counted, throttled and answered exactly like
+  a real one: the same "用户名或密码错误", no tries-left count, and a bcrypt check against a
+  decoy hash so the answer takes as long.
+- failures older than the window no longer count, and old rows are deleted as new ones come.
+streamlit-authenticator's own max_login_attempts is never passed and its form is not used, so
+its lock-out (a LoginError once failed_login_attempts reaches the maximum) cannot come back.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
 import re
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 
 import bcrypt
 from sqlite_utils import Database
@@ -17,7 +36,7 @@ from sqlite_utils import Database
 from lib import audit
 from lib.clock import now_iso, to_iso, utc_now
 from lib.db import immediate, one, scalar
-from lib.errors import NotFound, PermissionDenied, ValidationError
+from lib.errors import NotFound, PermissionDenied, PortalError, ValidationError
 from lib.org import normalize_room
 from lib.roles import ACCOUNT_ROLES, ADMIN, LEADER, RESIDENT, ROLE_LABELS, STAFF, User, \
     can_manage_microgrid, require_role
@@ -25,8 +44,13 @@ from lib.roles import ACCOUNT_ROLES, ADMIN, LEADER, RESIDENT, ROLE_LABELS, STAFF
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,19}$")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 COMMON_PASSWORDS = {"password1", "12345678a", "a12345678", "qwerty123", "abc12345", "admin123"}
-MAX_LOGIN_FAILURES = 5
-LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+# Logging in (see the module docstring): the first failures are free, then each checked attempt
+# for that username (and from that browser session) waits 1, 2, 4 … up to 60 s after the last.
+FREE_LOGIN_FAILURES = 5
+LOGIN_BACKOFF_BASE_SECONDS = 1
+LOGIN_BACKOFF_CAP_SECONDS = 60
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)  # a failure older than this no longer counts
+LOGIN_FAILED_MESSAGE = "用户名或密码错误。"
 SESSION_DAYS = 30
 
 HOUSEHOLD_STATUS_LABELS = {
@@ -341,44 +365,96 @@ def set_privacy(db: Database, actor: User, *, show_name_publicly: bool) -> None:
     db.conn.commit()
 
 
-# --- login attempts ---------------------------------------------------------------------
+# --- logging in: a throttle, never a lock-out ------------------------------------------
 
 
-def recent_login_failures(db: Database, username: str) -> int:
-    since = to_iso(utc_now() - LOGIN_FAILURE_WINDOW)
-    return scalar(db, "SELECT COUNT(*) FROM login_failures WHERE username = ? AND at >= ?",
-                  ((username or "").strip().lower(), since))
+class LoginFailed(PortalError):
+    """Wrong username or password: one message for both, so it tells nobody which names exist."""
+
+    def __init__(self):
+        super().__init__(LOGIN_FAILED_MESSAGE)
 
 
-def login_locked(db: Database, username: str) -> bool:
-    return recent_login_failures(db, username) >= MAX_LOGIN_FAILURES
+class LoginThrottled(PortalError):
+    """Too many recent failures: this attempt was not even checked; try after ``retry_after`` s."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"尝试次数较多，为保护账号，请 {retry_after} 秒后再试。")
 
 
-def record_login_failure(db: Database, username: str) -> int:
-    """Count a wrong password; returns how many attempts remain before a lock-out."""
-    username = (username or "").strip().lower()[:40]
+def login_backoff_seconds(failures: int) -> float:
+    """How long after the latest of ``failures`` recent failures the next attempt must wait."""
+    if failures < FREE_LOGIN_FAILURES:
+        return 0.0
+    return float(min(LOGIN_BACKOFF_CAP_SECONDS,
+                     LOGIN_BACKOFF_BASE_SECONDS * 2 ** (failures - FREE_LOGIN_FAILURES)))
+
+
+def login_wait(failure_times: Iterable[datetime], now: datetime) -> float:
+    """Seconds still to wait, given when the recent failures happened (older ones are ignored)."""
+    recent = [moment for moment in failure_times if now - moment < LOGIN_FAILURE_WINDOW]
+    if not recent:
+        return 0.0
+    return max(0.0, login_backoff_seconds(len(recent)) - (now - max(recent)).total_seconds())
+
+
+def _login_name(username: str | None) -> str:
+    return (username or "").strip().lower()[:40]
+
+
+def _precise(moment: datetime) -> str:
+    """Milliseconds, not the usual seconds: the first waits are one and two seconds long."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def login_failure_times(db: Database, username: str, *, now: datetime | None = None
+                        ) -> list[datetime]:
+    """When the username's failures inside the window happened, known name or not."""
+    since = _precise((now or utc_now()) - LOGIN_FAILURE_WINDOW)
+    return [datetime.fromisoformat(row["at"]) for row in db.query(
+        "SELECT at FROM login_failures WHERE username = ? AND at >= ? ORDER BY at",
+        (_login_name(username), since))]
+
+
+@functools.cache
+def _decoy_hash() -> bytes:
+    """A hash of a random password at the cost real ones have, for names that do not exist."""
+    return hash_password(secrets.token_urlsafe(16)).encode()
+
+
+def authenticate(db: Database, username: str, password: str, *,
+                 client_failures: Iterable[datetime] = (), now: datetime | None = None) -> User:
+    """Check one login attempt; return the user, or raise LoginFailed or LoginThrottled.
+
+    The attempt is counted before the password is checked, so parallel guesses queue behind
+    each other's backoff instead of all slipping through at once. ``client_failures`` are this
+    browser session's recent failures, whatever names they tried.
+    """
+    now = now or utc_now()
+    name = _login_name(username)
     with immediate(db):
-        db.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)", (username, now_iso()))
-    return max(0, MAX_LOGIN_FAILURES - recent_login_failures(db, username))
+        wait = max(login_wait(login_failure_times(db, name, now=now), now),
+                   login_wait(client_failures, now))
+        if wait > 0:
+            raise LoginThrottled(math.ceil(wait))
+        db.execute("DELETE FROM login_failures WHERE at < ?",
+                   (_precise(now - LOGIN_FAILURE_WINDOW),))
+        db.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)", (name, _precise(now)))
+    row = one(db, "SELECT * FROM users WHERE username = ? AND disabled = 0", (name,)) \
+        if name else None
+    if row is None:
+        check_password({"password_hash": _decoy_hash().decode()}, password or "")
+        raise LoginFailed()
+    if not check_password(row, password or ""):
+        raise LoginFailed()
+    clear_login_failures(db, name)
+    return _user_from_row(row)
 
 
 def clear_login_failures(db: Database, username: str) -> None:
     with immediate(db):
-        db.execute("DELETE FROM login_failures WHERE username = ?", ((username or "").lower(),))
-
-
-def authenticator_record(db: Database, username: str) -> dict | None:
-    """One active account as streamlit-authenticator expects it, with recent wrong passwords."""
-    row = one(db, "SELECT username, display_name, password_hash, role FROM users"
-                  " WHERE username = ? AND disabled = 0", ((username or "").strip().lower()[:40],))
-    if row is None:
-        return None
-    record = {"first_name": row["display_name"], "last_name": "", "email": "",
-              "password": row["password_hash"], "roles": [row["role"]]}
-    failures = recent_login_failures(db, row["username"])
-    if failures:
-        record["failed_login_attempts"] = failures
-    return record
+        db.execute("DELETE FROM login_failures WHERE username = ?", (_login_name(username),))
 
 
 # --- server-side sessions ---------------------------------------------------------------
@@ -406,7 +482,7 @@ def start_session(db: Database, username: str, token: str, *, days: float = SESS
     return _user_from_row(row)
 
 
-def session_user(db: Database, token: str | None) -> User | None:
+def session_user(db: Database, token: str | None, *, now: datetime | None = None) -> User | None:
     """The user behind a session token, or None if it was revoked, expired or never issued."""
     if not isinstance(token, str) or not token or len(token) > 4096:
         return None
@@ -415,7 +491,7 @@ def session_user(db: Database, token: str | None) -> User | None:
         "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id"
         " WHERE sessions.token_hash = ? AND sessions.revoked_at IS NULL"
         " AND sessions.expires_at > ? AND users.disabled = 0",
-        (_token_hash(token), now_iso()),
+        (_token_hash(token), to_iso(now or utc_now())),
     )
     return _user_from_row(row) if row else None
 

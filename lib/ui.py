@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ import streamlit as st
 from sqlite_utils import Database
 
 from lib import accounts, bootstrap, org, sweeper
+from lib.clock import utc_now
 from lib.config import Settings, load_settings, origin_of
 from lib.db import open_db
 from lib.errors import ValidationError
@@ -22,6 +22,7 @@ from lib.roles import GUEST_USER, ROLE_LABELS, User
 COOKIE_NAME = "wwsg_session"
 AUTH_TOKEN = "auth_token"
 AFTER_LOGIN = "after_login"
+RETURN_TO = "return_to"
 PLACE_CODE = "place_code"
 
 # url_path -> script: the stable public URLs of DESIGN §3 ("" is the home page).
@@ -225,103 +226,88 @@ def navigation_pages(user: User) -> list:
     ]
 
 
-LOGIN_FIELDS = {"Form name": "登录", "Username": "用户名", "Password": "密码", "Login": "登录"}
-
-
-class _AccountsOnDemand(dict):
-    """streamlit-authenticator's credentials, read from the users table one username at a time.
-
-    The library only ever looks up the username typed into the form, so a community's 15,000
-    accounts need not be loaded on every run of the login page.
-    """
-
-    def __init__(self, db: Database):
-        super().__init__()
-        self._db = db
-
-    def _load(self, username: object) -> bool:
-        if not isinstance(username, str):
-            return False
-        if not dict.__contains__(self, username):
-            record = accounts.authenticator_record(self._db, username)
-            if record is None:
-                return False
-            dict.__setitem__(self, username, record)
-        return True
-
-    def __contains__(self, username: object) -> bool:
-        return self._load(username)
-
-    def __getitem__(self, username: str) -> dict:
-        if not self._load(username):
-            raise KeyError(username)
-        return dict.__getitem__(self, username)
-
-    def get(self, username: str, default=None):
-        return self[username] if self._load(username) else default
+SESSION_LOGIN_FAILURES = "account_session_failures"
 
 
 def authenticator(db: Database):
-    """streamlit-authenticator over our users table; build it once per run, on the account page."""
+    """streamlit-authenticator, used only for its cookie; build it once per run, on the account page.
+
+    Passwords are checked by lib.accounts.authenticate, never by the library: its login form
+    cannot take a primary button, skips bcrypt for unknown names (timing tells which exist) and
+    locks a name out after max_login_attempts, which is why neither its form nor that is used.
+    """
     import streamlit_authenticator as stauth
 
-    auth = stauth.Authenticate({"usernames": {}}, cookie_name=COOKIE_NAME,
+    return stauth.Authenticate({"usernames": {}}, cookie_name=COOKIE_NAME,
                                cookie_key=portal().cookie_key,
                                cookie_expiry_days=accounts.SESSION_DAYS, auto_hash=False,
                                login_sleep_time=0)
-    # The library keeps this dict by reference; wrong-password counts come with each record,
-    # so its own lock-out applies across browsers.
-    auth.authentication_controller.authentication_model.credentials["usernames"] = \
-        _AccountsOnDemand(db)
-    return auth
 
 
 def login_form(db: Database, auth) -> User | None:
-    """The library's login form; returns the user on the run their login succeeds.
+    """The login form; returns the user on the run their login succeeds (the cookie is then set).
 
-    Wrong passwords are counted per username in the database (a new browser does not reset
-    them) and per browser session (an unknown username is limited too).
+    Wrong passwords are throttled per username (in the database, so a new browser does not
+    reset it) and per browser session (any names it tries); see lib.accounts.
     """
-    from streamlit_authenticator.utilities import LoginError
-
-    credentials = auth.authentication_controller.authentication_model.credentials["usernames"]
-    before = {name: record.get("failed_login_attempts", 0) for name, record in credentials.items()}
-    # Our session record, not the library's cookie, decides who is logged in.
-    st.session_state["logout"] = True
-    st.session_state["authentication_status"] = None
-    window = accounts.LOGIN_FAILURE_WINDOW.total_seconds()
-    recent = [at for at in st.session_state.get("account_session_failures", [])
-              if time.time() - at < window]
-    st.session_state["account_session_failures"] = recent
-    if len(recent) >= accounts.MAX_LOGIN_FAILURES:
-        st.error("登录失败次数过多，请 15 分钟后再试。")
+    with st.form("account_login"):
+        st.subheader("登录")
+        st.text_input("用户名", key="account_login_username", max_chars=40,
+                      autocomplete="username")
+        st.text_input("密码", type="password", key="account_login_password", max_chars=80,
+                      autocomplete="current-password")
+        submitted = st.form_submit_button("登录", type="primary", width="stretch")
+    if not submitted:
         return None
-    logged_in: list[str] = []
+    failures = st.session_state.get(SESSION_LOGIN_FAILURES, [])
     try:
-        auth.login(fields=LOGIN_FIELDS, key="account_login",
-                   max_login_attempts=accounts.MAX_LOGIN_FAILURES,
-                   callback=lambda event: logged_in.append(event["username"]))
-    except LoginError:
-        st.error("登录失败次数过多，请 15 分钟后再试。")
+        user = accounts.authenticate(db, st.session_state.account_login_username,
+                                     st.session_state.account_login_password,
+                                     client_failures=failures)
+    except accounts.LoginThrottled as error:
+        st.error(str(error))
         return None
-    if logged_in:
-        # The library has just signed this cookie value; our session row is keyed by its hash.
-        token = auth.cookie_controller.cookie_model._token_encode()
-        user = accounts.start_session(db, logged_in[0], token)
-        st.session_state[AUTH_TOKEN] = token
-        st.session_state["account_session_failures"] = []
-        return user
-    if st.session_state.get("authentication_status") is False:
-        recent.append(time.time())
-        remaining = accounts.MAX_LOGIN_FAILURES - len(recent)
-        for name, record in credentials.items():
-            if record.get("failed_login_attempts", 0) > before.get(name, 0):
-                remaining = min(remaining, accounts.record_login_failure(db, name))
-        if remaining <= 0:
-            st.error("用户名或密码错误，失败次数过多，请 15 分钟后再试。")
-        else:
-            st.error(f"用户名或密码错误，还可以尝试 {remaining} 次。")
-    return None
+    except accounts.LoginFailed as error:
+        now = utc_now()
+        st.session_state[SESSION_LOGIN_FAILURES] = [
+            moment for moment in failures if now - moment < accounts.LOGIN_FAILURE_WINDOW] + [now]
+        st.error(str(error))
+        return None
+    st.session_state[SESSION_LOGIN_FAILURES] = []
+    return begin_session(db, auth, user.username)
+
+
+def begin_session(db: Database, auth, username: str) -> User:
+    """Log this browser in: a server-side session and the library's signed cookie for it.
+
+    Shared by logging in and registering. Do not rerun or switch page in this run: that would
+    drop the cookie before the browser stores it; the browser reruns the page once it has.
+    """
+    st.session_state["username"] = username  # the library signs this name into its cookie
+    auth.cookie_controller.set_cookie()
+    token = auth.cookie_controller.cookie_model._token_encode()  # the value just set
+    user = accounts.start_session(db, username, token)
+    st.session_state[AUTH_TOKEN] = token
+    return user
+
+
+def remember_page(page) -> None:
+    """Note the page a person is on, so logging in or registering brings them back to it.
+
+    The account page itself is not noted; a page guard (require_page_role) notes its own page
+    again as AFTER_LOGIN when it asks a guest to log in.
+    """
+    if page.url_path != "account" and page.url_path in PAGE_FILES:
+        st.session_state.pop(AFTER_LOGIN, None)
+        st.session_state[RETURN_TO] = page.url_path
+
+
+def after_login_target() -> str:
+    """Where to go once logged in: the guarded page, else the last page seen, else home."""
+    target = st.session_state.pop(AFTER_LOGIN, None)
+    if target is None:
+        target = st.session_state.get(RETURN_TO, "")
+    return target if target in PAGE_FILES and target != "account" else ""
 
 
 def logout(db: Database, auth) -> None:

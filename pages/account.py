@@ -1,4 +1,8 @@
-"""登录 / 注册 and 我的账户: log in, register, bind a household, change password, log out."""
+"""登录 / 注册 and 我的账户: log in, register, bind a household, change password, log out.
+
+Logging in or registering leads on to where the person was going (home by default), never to
+a dead end on 我的账户.
+"""
 import time
 
 import streamlit as st
@@ -7,7 +11,7 @@ from lib import accounts, ui
 from lib.errors import ValidationError
 
 db = ui.portal_db()
-auth = None  # streamlit-authenticator loads every account: built only when logging in or out
+auth = None  # streamlit-authenticator (only its cookie): built only when logging in or out
 if st.session_state.pop("account_logout_requested", False):
     auth = ui.authenticator(db)
     ui.logout(db, auth)
@@ -20,20 +24,28 @@ FIELD_LABELS = {"username": "用户名", "display_name": "称呼", "password": "
                 "old_password": "原密码"}
 
 
+def carry_on(message: str) -> None:
+    """Just logged in: say so and lead on to where the person was going.
+
+    Rerunning now would drop the cookie being set in the browser; the browser reruns the page
+    itself once the cookie is stored, and that run (or 继续) moves on.
+    """
+    target = ui.after_login_target()
+    st.session_state["account_continue"] = (target, time.time())
+    st.success(message)
+    st.button("继续", type="primary", key="account_continue_button",
+              on_click=lambda: st.session_state.update(account_go=target))
+
+
 if user.is_guest:
     st.title("登录 / 注册")
     if st.session_state.get(ui.AFTER_LOGIN):
         st.info("请先登录，登录后将回到您刚才要打开的页面。")
+    auth = auth or ui.authenticator(db)
     login_tab, register_tab = st.tabs(["登录", "注册新账号"])
     with login_tab:
-        if ui.login_form(db, auth or ui.authenticator(db)) is not None:
-            # Rerunning now would drop the cookie the library is about to set in the browser;
-            # the browser reruns the page itself once the cookie is stored.
-            target = st.session_state.pop(ui.AFTER_LOGIN, None)
-            if target in ui.PAGE_FILES and target != "account":
-                st.session_state["account_continue"] = (target, time.time())
-            st.success("登录成功！")
-            st.button("继续", type="primary", key="account_continue_button")
+        if ui.login_form(db, auth) is not None:
+            carry_on("登录成功！")
         if ui.portal().settings.is_demo:
             st.caption("演示账号（仅演示模式显示）：resident、leader、staff、admin，密码均为 Demo@2026")
         st.caption("忘记密码？请联系社区工作人员或管理员为您重置。")
@@ -54,7 +66,7 @@ if user.is_guest:
             submitted = st.form_submit_button("注册", type="primary")
         if submitted:
             try:
-                accounts.register(
+                registered = accounts.register(
                     db,
                     username=st.session_state.account_reg_username,
                     display_name=st.session_state.account_reg_display_name,
@@ -67,9 +79,13 @@ if user.is_guest:
             except ValidationError as error:
                 ui.show_errors(error, FIELD_LABELS)
             else:
-                st.success("注册成功！请在“登录”页用新账号登录。")
+                ui.begin_session(db, auth, registered.username)
+                carry_on("注册成功，已为您登录！")
     st.stop()
 
+if (chosen_target := st.session_state.pop("account_go", None)) is not None:
+    st.session_state.pop("account_continue", None)
+    ui.go_to(chosen_target)
 # The cookie component reruns this page once or twice after login, and a late rerun can arrive
 # after we have already moved on: every run in the next few seconds goes to the target again.
 pending = st.session_state.get("account_continue")
@@ -129,3 +145,5 @@ with st.expander("修改密码"):
 
 st.button("退出登录", key="account_logout",
           on_click=lambda: st.session_state.update(account_logout_requested=True))
+if st.button("返回首页", key="account_home"):
+    ui.go_to("")

@@ -1,7 +1,12 @@
 """Accounts: registration rules, household checks, roles, passwords and server-side sessions."""
+import statistics
+import time
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from lib import accounts
+from lib.clock import utc_now
 from lib.db import scalar
 from lib.errors import PermissionDenied, ValidationError
 from lib.roles import User
@@ -178,29 +183,140 @@ def test_own_password_change_checks_the_old_password(db, place):
     assert accounts.session_user(db, "t") is None
 
 
-def test_wrong_passwords_lock_the_username_for_a_while(db, place):
+T0 = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def fail(db, name="wang_ayi", when=0.0, **options):
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, name, "Wrong2026", now=at(when), **options)
+
+
+def test_the_right_password_logs_in_and_a_wrong_one_is_refused_in_chinese(db, place):
     register(db)
-    for attempt in range(accounts.MAX_LOGIN_FAILURES - 1):
-        assert accounts.record_login_failure(db, "wang_ayi") > 0
-        assert not accounts.login_locked(db, "wang_ayi")
-    assert accounts.record_login_failure(db, "WANG_AYI") == 0
-    assert accounts.login_locked(db, "wang_ayi")
-    assert accounts.recent_login_failures(db, "Wang_Ayi") == accounts.MAX_LOGIN_FAILURES
-    accounts.start_session(db, "wang_ayi", "token")  # a successful login clears the count
-    assert not accounts.login_locked(db, "wang_ayi")
+    assert accounts.authenticate(db, " Wang_Ayi ", "Spring2026", now=at(0)).username == "wang_ayi"
+    with pytest.raises(accounts.LoginFailed) as caught:
+        accounts.authenticate(db, "wang_ayi", "Spring2026 ", now=at(1))
+    assert str(caught.value) == "用户名或密码错误。"
 
 
-def test_authenticator_records_carry_role_and_failures_and_exclude_disabled_users(db, place,
-                                                                                   make_user):
+def test_the_backoff_starts_after_five_failures_doubles_and_stops_at_a_minute():
+    waits = [accounts.login_backoff_seconds(n) for n in range(14)]
+    assert waits == [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]
+
+
+def test_after_five_failures_the_next_attempt_waits_and_is_not_even_checked(db, place):
+    register(db)
+    for second in range(accounts.FREE_LOGIN_FAILURES):
+        fail(db, when=second * 0.1)  # five quick failures cost nothing
+    last = (accounts.FREE_LOGIN_FAILURES - 1) * 0.1
+    with pytest.raises(accounts.LoginThrottled) as caught:  # the right password, too early
+        accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(last + 0.5))
+    assert caught.value.retry_after == 1 and "请 1 秒后再试" in str(caught.value)
+    assert len(accounts.login_failure_times(db, "wang_ayi", now=at(last + 0.5))) == 5  # not counted
+    fail(db, when=last + 1.0)  # after the wait it is checked again: the sixth failure
+    with pytest.raises(accounts.LoginThrottled) as caught:
+        accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(last + 2.5))
+    assert caught.value.retry_after == 1  # 2 s after the sixth
+    assert accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(last + 3.0)).username \
+        == "wang_ayi"
+
+
+def test_an_attacker_cannot_lock_the_owner_out_for_more_than_a_minute(db, place):
+    register(db)
+    moment = 0.0
+    for _ in range(15):  # an attacker guessing as fast as the backoff lets them
+        moment += 60.0
+        fail(db, when=moment)
+    with pytest.raises(accounts.LoginThrottled) as caught:
+        accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(moment + 1))
+    assert caught.value.retry_after == 59
+    assert accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(moment + 60)).id
+
+
+def test_a_failure_older_than_the_window_no_longer_counts(db, place):
+    register(db)
+    for second in range(accounts.FREE_LOGIN_FAILURES):
+        fail(db, when=second)
+    later = accounts.LOGIN_FAILURE_WINDOW.total_seconds() + 10
+    assert accounts.login_failure_times(db, "wang_ayi", now=at(later)) == []
+    fail(db, when=later)  # counted alone: the five are out of the window
+    fail(db, when=later + 0.01)  # would have to wait 2 s if the old five still counted
+    assert len(accounts.login_failure_times(db, "wang_ayi", now=at(later + 0.01))) == 2
+    assert scalar(db, "SELECT COUNT(*) FROM login_failures") == 2  # old rows are deleted
+
+
+def test_a_name_that_does_not_exist_is_answered_and_throttled_exactly_alike(db, place,
+                                                                             make_user):
+    register(db)
     admin = make_user("admin")
-    user = register(db)
-    assert accounts.authenticator_record(db, "WANG_AYI")["roles"] == ["resident"]
-    assert "failed_login_attempts" not in accounts.authenticator_record(db, "wang_ayi")
-    accounts.record_login_failure(db, "wang_ayi")
-    assert accounts.authenticator_record(db, "wang_ayi")["failed_login_attempts"] == 1
-    assert accounts.authenticator_record(db, "nobody") is None
-    accounts.set_disabled(db, admin, user_id=user.id, disabled=True)
-    assert accounts.authenticator_record(db, "wang_ayi") is None
+    answers = {}
+    for name in ("wang_ayi", "nobody_here", "disabled_one"):
+        if name == "disabled_one":
+            disabled = register(db, username=name, mobile="")
+            accounts.set_disabled(db, admin, user_id=disabled.id, disabled=True)
+        seen = []
+        for step in range(accounts.FREE_LOGIN_FAILURES + 2):
+            try:
+                accounts.authenticate(db, name, "Spring2026" if name != "wang_ayi" else "Wrong1",
+                                      now=at(step * 0.1))
+            except (accounts.LoginFailed, accounts.LoginThrottled) as error:
+                seen.append(str(error))
+        answers[name] = seen
+    assert answers["wang_ayi"] == answers["nobody_here"] == answers["disabled_one"]
+    assert answers["wang_ayi"][0] == "用户名或密码错误。"
+    assert "秒后再试" in answers["wang_ayi"][-1]
+
+
+def test_an_unknown_name_takes_as_long_as_a_wrong_password(db, place):
+    register(db)
+
+    def timed(name: str, step: int) -> float:
+        started = time.perf_counter()
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate(db, name, "Wrong2026", now=at(step * 100))
+        return time.perf_counter() - started
+
+    timed("nobody_at_all", 0)  # the decoy hash is made once, on first use
+    known = statistics.median(timed("wang_ayi", step) for step in range(1, 4))
+    unknown = statistics.median(timed("nobody_here", step) for step in range(1, 4))
+    assert unknown > known * 0.6 and known > unknown * 0.6, (known, unknown)
+
+
+def test_one_browser_session_trying_many_names_is_slowed_down(db, place):
+    register(db)
+    mine = [at(second * 0.1) for second in range(accounts.FREE_LOGIN_FAILURES)]
+    with pytest.raises(accounts.LoginThrottled):
+        accounts.authenticate(db, "wang_ayi", "Spring2026", client_failures=mine, now=at(0.6))
+    assert accounts.authenticate(db, "wang_ayi", "Spring2026", client_failures=mine,
+                                 now=at(1.5)).username == "wang_ayi"
+    assert accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(1.6))  # another browser
+    long_ago = [moment - accounts.LOGIN_FAILURE_WINDOW for moment in mine[:4]] + [at(1.65)]
+    assert accounts.authenticate(db, "wang_ayi", "Spring2026", client_failures=long_ago,
+                                 now=at(1.7))  # a session's old failures expire too
+
+
+def test_a_successful_login_clears_the_names_failures(db, place):
+    register(db)
+    for second in range(3):
+        fail(db, when=second)
+    accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(4))
+    assert accounts.login_failure_times(db, "wang_ayi", now=at(4)) == []
+    for second in range(accounts.FREE_LOGIN_FAILURES):  # the free failures are free again
+        fail(db, when=5 + second * 0.01)
+
+
+def test_a_session_expires_after_its_days(db, place):
+    register(db)
+    accounts.start_session(db, "wang_ayi", "token", days=30)
+    assert accounts.session_user(db, "token", now=utc_now() + timedelta(days=29)).username \
+        == "wang_ayi"
+    assert accounts.session_user(db, "token", now=utc_now() + timedelta(days=30, minutes=1)) \
+        is None
+    assert accounts.session_user(db, "token").username == "wang_ayi"
 
 
 def test_household_request_after_registration_without_one(db, place):

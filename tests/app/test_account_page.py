@@ -1,4 +1,10 @@
 """AppTest of 登录/注册 and 我的账户."""
+from datetime import timedelta
+
+import pytest
+
+from lib import accounts, ui
+from lib.clock import utc_now
 from lib.db import scalar
 
 from tests.app.conftest import by_label, login, texts
@@ -25,13 +31,18 @@ def test_demo_accounts_are_shown_on_the_login_page_in_demo_mode(app):
     assert any("Demo@2026" in caption for caption in texts(at.caption))
 
 
-def test_login_then_logout_revokes_the_session(app, portal_db):
+def test_login_goes_home_then_logout_revokes_the_session(app, portal_db):
     at = login(app(), "resident")
     assert not at.exception
     assert "登录成功！" in texts(at.success)
-    at.run()
-    assert texts(at.title) == ["我的账户"]
+    assert by_label(at.button, "继续").proto.type == "primary"
+    at.run()  # the run the browser asks for once the cookie is stored
+    assert texts(at.title) == ["幸福里小区"]  # 首页: where a person lands by default
     assert scalar(portal_db, "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL") == 1
+    at.session_state["account_continue"] = ("", 0)  # the cookie's late reruns are long over
+    at.switch_page("pages/account.py").run()
+    assert texts(at.title) == ["我的账户"]
+    assert by_label(at.button, "返回首页")  # a way on from 我的账户
     at.button(key="account_logout").click()
     at.run()
     assert "您已退出登录。" in texts(at.success)
@@ -39,34 +50,116 @@ def test_login_then_logout_revokes_the_session(app, portal_db):
     assert scalar(portal_db, "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL") == 0
 
 
+def test_the_login_button_is_primary_and_continue_without_waiting_also_goes_on(app):
+    at = app()
+    at.switch_page("pages/account.py").run()
+    assert by_label(at.button, "登录").proto.type == "primary"
+    login(at, "resident")
+    by_label(at.button, "继续").click()
+    at.run()
+    assert texts(at.title) == ["幸福里小区"]
+
+
+def test_a_guest_comes_back_to_the_page_they_were_on_after_logging_in(app):
+    at = app()
+    at.run()
+    # app.py notes each page (ui.remember_page); AppTest runs app.py on the first run only
+    # (with a pages/ folder it then runs page files directly), so note it as app.py would.
+    at.session_state[ui.RETURN_TO] = "reports"
+    login(at, "resident").run()
+    assert texts(at.title)[0] == "问题墙"
+
+
+def test_a_guest_sent_from_admin_comes_back_to_admin(app):
+    at = app()
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    assert "此页面需要登录后使用。" in texts(at.info)
+    login(at, "leader")
+    assert "请先登录，登录后将回到您刚才要打开的页面。" in texts(at.info)
+    at.run()
+    assert texts(at.title)[0] == "管理"
+
+
 def test_wrong_password_is_counted_and_does_not_log_in(app, portal_db):
     at = login(app(), "resident", "wrong-password1")
     assert not at.exception
-    assert any("用户名或密码错误" in message for message in texts(at.error))
+    assert texts(at.error) == ["用户名或密码错误。"]
     assert texts(at.title) == ["登录 / 注册"]
     assert scalar(portal_db, "SELECT COUNT(*) FROM login_failures WHERE username = 'resident'") == 1
     assert scalar(portal_db, "SELECT COUNT(*) FROM sessions") == 0
 
 
-def test_five_wrong_passwords_lock_the_account_in_every_browser(app, portal_db):
+class Clock:
+    """A stand-in for utc_now that moves only when told."""
+
+    def __init__(self):
+        self.now = utc_now()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(accounts, "utc_now", fake)
+    monkeypatch.setattr(ui, "utc_now", fake)
+    return fake
+
+
+def test_many_wrong_passwords_slow_the_owner_down_but_never_lock_them_out(app, portal_db, clock):
     at = app()
-    for _ in range(5):
+    for _ in range(accounts.FREE_LOGIN_FAILURES):
         login(at, "resident", "wrong-password1")
-    assert any("失败次数过多" in message for message in texts(at.error))
-    at.run()
-    assert not [widget for widget in at.text_input if widget.form_id == "account_login"]
-    other_browser = login(app(), "resident")  # even the right password waits a while
-    assert any("失败次数过多" in message for message in texts(other_browser.error))
-    assert texts(other_browser.title) == ["登录 / 注册"]
+        assert texts(at.error) == ["用户名或密码错误。"]
+    login(at, "resident", "wrong-password1")
+    assert any("请 1 秒后再试" in message for message in texts(at.error))
+    owner = login(app(), "resident")  # another browser: the name waits there too, briefly
+    assert any("请 1 秒后再试" in message for message in texts(owner.error))
     assert scalar(portal_db, "SELECT COUNT(*) FROM sessions") == 0
+    clock.advance(1.1)
+    login(owner, "resident")
+    assert "登录成功！" in texts(owner.success)
+    assert scalar(portal_db, "SELECT COUNT(*) FROM sessions") == 1
 
 
-def test_registration_creates_a_pending_resident(app, portal_db):
+def test_an_unknown_username_gets_exactly_the_same_answers(app, clock):
+    answers = {}
+    for name in ("resident", "nobody_here"):
+        at = app()
+        answers[name] = [texts(login(at, name, "wrong-password1").error)
+                         for _ in range(accounts.FREE_LOGIN_FAILURES + 1)]
+    assert answers["resident"] == answers["nobody_here"]
+    assert not any("次" in message for message in answers["resident"][0])  # no tries-left count
+
+
+def test_one_browser_trying_many_names_is_slowed_down_too(app, clock):
+    at = app()
+    for number in range(accounts.FREE_LOGIN_FAILURES):
+        login(at, f"guess{number}", "Password123")
+    login(at, "resident")  # the right password, but this session has been spraying
+    assert any("秒后再试" in message for message in texts(at.error))
+    assert texts(at.title) == ["登录 / 注册"]
+
+
+def test_registration_logs_the_new_resident_in_and_goes_on(app, portal_db):
     at = register(app())
     assert not at.exception
-    assert any("注册成功" in message for message in texts(at.success))
-    row = next(portal_db.query("SELECT role, household_status FROM users WHERE username = 'qian_shu'"))
-    assert row == {"role": "resident", "household_status": "pending"}
+    assert "注册成功，已为您登录！" in texts(at.success)
+    row = next(portal_db.query("SELECT id, role, household_status FROM users"
+                               " WHERE username = 'qian_shu'"))
+    assert (row["role"], row["household_status"]) == ("resident", "pending")
+    assert scalar(portal_db, "SELECT COUNT(*) FROM sessions WHERE user_id = ?", (row["id"],)) == 1
+    at.run()
+    assert texts(at.title) == ["幸福里小区"]
+    at.session_state["account_continue"] = ("", 0)
+    at.switch_page("pages/account.py").run()
+    assert texts(at.title) == ["我的账户"]
+    assert any("钱叔" in text for text in texts(at.markdown))
 
 
 def test_weak_password_duplicate_username_and_bad_mobile_are_refused(app, portal_db):
@@ -87,8 +180,10 @@ def test_resident_without_household_can_request_one(app, portal_db):
     at.text_input(key="account_reg_password").input("Harvest2026")
     at.text_input(key="account_reg_password_repeat").input("Harvest2026")
     by_label(at.button, "注册").click()
+    at.run()  # registered and logged in
     at.run()
-    login(at, "solo_user", "Harvest2026").run()
+    at.session_state["account_continue"] = ("", 0)
+    at.switch_page("pages/account.py").run()
     at.selectbox(key="account_bind_place").select_index(1)
     at.text_input(key="account_bind_room").input("402")
     by_label(at.button, "提交核实").click()

@@ -161,10 +161,13 @@ def settle(page, quiet_ms: int = 800, timeout: float = 30_000) -> None:
 
 
 def login(page, base_url: str, username: str, password: str = "Demo@2026") -> None:
-    """Log in on the account page; return once 我的账户 shows and the cookie is stored."""
-    page.goto(f"{base_url}/account")
+    """Open the home page, tap 登录 / 注册 and log in; return once back on 首页 with the cookie."""
+    page.goto(f"{base_url}/")
+    wait_ready(page)
+    page.get_by_test_id("stMain").get_by_role("link", name="登录 / 注册").tap()
     wait_ready(page)
     submit_login(page, username, password)
-    page.get_by_test_id("stMain").get_by_role("heading", name="我的账户").wait_for(timeout=20_000)
     page.wait_for_function("document.cookie.includes('wwsg_session=')", timeout=20_000)
+    page.get_by_test_id("stMain").locator("h1").filter(has_text="幸福里小区").wait_for(
+        timeout=20_000)  # logging in leads back to the page the person came from
     settle(page)
