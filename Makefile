@@ -7,7 +7,7 @@ PORT ?= 8501
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak bench venv system-fonts system-browser clean
+.PHONY: run test soak bench mutate venv system-fonts system-browser clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ soak: $(VENV)/.installed-dev system-fonts system-browser
 # The scale benchmark: builds the large community once (bench-results/data), then times it.
 bench: $(VENV)/.installed-dev system-fonts system-browser
 	$(PY) -m bench.run
+
+# Mutation testing of the rule modules (not part of make test or CI: it takes many minutes).
+# `make mutate MODULES=lib/points.py` picks modules; survivors are printed at the end.
+MODULES ?= lib/points.py lib/reports.py lib/accounts.py lib/org.py lib/photos.py
+mutate: $(VENV)/.installed-dev
+	$(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MODULES),"$(subst /,.,$(basename $(m))).*")
+	$(VENV)/bin/mutmut results
 
 clean:
 	rm -rf $(VENV)

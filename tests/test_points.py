@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import sqlite3
 import time
@@ -564,3 +565,133 @@ def test_the_oversell_check_catches_a_spend_that_reads_outside_a_transaction(tmp
     problems = ledger_violations(tmp_path / "race.db", user_id, succeeded)
     assert problems, "the broken spend did not oversell, so the race test proves nothing"
     assert succeeded > START // SPEND
+
+
+# --- exact refusals: what the person is told, and under which field ------------------------------
+
+def refusal(call) -> tuple[str, object]:
+    with pytest.raises((ValidationError, PermissionDenied, NotFound, InsufficientPoints)) as caught:
+        call()
+    error = caught.value
+    return type(error).__name__, getattr(error, "fields", str(error))
+
+
+def test_every_refusal_says_exactly_what_is_wrong(db, cast):
+    leader, staff, admin, alice = cast[LEADER], cast[STAFF], cast[ADMIN], cast["in"]
+    stranger = cast["out"]
+    give(db, alice, 10, key="seed")
+
+    def award(actor, **fields):
+        call = dict(user_id=alice.id, amount=5, kind=KIND_VOLUNTEER, reason="值班", key="k1")
+        call.update(fields)
+        return lambda: points.award(db, actor, **call)
+
+    def spend(actor, **fields):
+        call = dict(user_id=alice.id, amount=5, kind=KIND_REDEEM, reason="", key="s1")
+        call.update(fields)
+        return lambda: points.spend(db, actor, **call)
+
+    def correct(actor, **fields):
+        call = dict(user_id=alice.id, amount=5, reason="补录", key="c1")
+        call.update(fields)
+        return lambda: points.correct(db, actor, **call)
+
+    expected = [
+        (award(leader, kind=KIND_SPECIAL), ("PermissionDenied", "您不能发放“特别奖励”积分。")),
+        (award(staff, kind=KIND_REPORT), ("PermissionDenied", "您不能发放“随手拍受理”积分。")),
+        (award(leader, user_id=leader.id), ("PermissionDenied", "不能给自己发放积分。")),
+        (award(leader, user_id=stranger.id),
+         ("PermissionDenied", "只能给本微网格内已核实住户发放积分。")),
+        (award(None, kind="bonus"), ("ValidationError", {"kind": "未知的积分类型：bonus。"})),
+        (award(staff, reason=""), ("ValidationError", {"reason": "发放积分必须填写理由。"})),
+        (award(None, amount=2.5), ("ValidationError", {"amount": "积分必须是整数。"})),
+        (award(None, amount=0), ("ValidationError", {"amount": "积分必须大于 0。"})),
+        (award(None, amount=points.MAX_AMOUNT + 1),
+         ("ValidationError", {"amount": f"积分不能超过 {points.MAX_AMOUNT}。"})),
+        (award(None, key=" "), ("ValidationError", {"key": "缺少有效的操作编号。"})),
+        (award(None, key="x" * (points.MAX_KEY + 1)),
+         ("ValidationError", {"key": "缺少有效的操作编号。"})),
+        (award(None, reason="长" * (points.MAX_REASON + 1)),
+         ("ValidationError", {"reason": f"理由不能超过 {points.MAX_REASON} 字。"})),
+        (award(None, key="seed", amount=6),
+         ("ValidationError", {"key": "该操作编号已用于另一笔积分记录，请刷新页面后重试。"})),
+        (award(None, user_id=99999), ("NotFound", "找不到该用户。")),
+        (spend(None, kind=KIND_REPORT), ("ValidationError", {"kind": "未知的积分类型：report。"})),
+        (spend(stranger), ("PermissionDenied", "只能使用自己的积分。")),
+        (spend(None, amount=0), ("ValidationError", {"amount": "积分必须大于 0。"})),
+        (spend(None, amount=-5), ("ValidationError", {"amount": "积分必须大于 0。"})),
+        (spend(None, amount=11),
+         ("InsufficientPoints", "积分不足：当前余额 10 积分，本次需要 11 积分。")),
+        (correct(admin, user_id=admin.id),
+         ("PermissionDenied", "不能更正自己的积分，请由其他管理员操作。")),
+        (correct(admin, reason=" "), ("ValidationError", {"reason": "积分更正必须填写理由。"})),
+        (correct(admin, amount=0), ("ValidationError", {"amount": "更正积分不能为 0。"})),
+        (correct(admin, amount=-points.MAX_AMOUNT - 1),
+         ("ValidationError", {"amount": f"积分不能超过 {points.MAX_AMOUNT}。"})),
+    ]
+    before = ledger_rows(db)
+    assert [refusal(call) for call, _ in expected] == [answer for _, answer in expected]
+    assert ledger_rows(db) == before
+
+
+def test_a_disabled_account_is_refused_under_its_own_field(db, cast):
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (cast["in"].id,))
+    db.conn.commit()
+    assert refusal(lambda: give(db, cast["in"], 5)) == (
+        "ValidationError", {"user_id": "该账号已停用，不能变动积分。"})
+
+
+def test_the_limits_themselves_are_allowed(db, cast):
+    alice = cast["in"]
+    entry = points.award(db, cast[STAFF], user_id=alice.id, amount=points.MAX_AMOUNT,
+                         kind=KIND_SPECIAL, reason="长" * points.MAX_REASON,
+                         key="k" * points.MAX_KEY)
+    assert entry.amount == points.MAX_AMOUNT and len(entry.reason) == points.MAX_REASON
+    fix = points.correct(db, cast[ADMIN], user_id=alice.id, amount=-points.MAX_AMOUNT,
+                         reason="误发", key="fix")
+    assert fix.amount == -points.MAX_AMOUNT and points.balance(db, alice.id) == 0
+
+
+def test_a_spend_keeps_its_reason_and_a_missing_reason_is_empty(db, cast):
+    alice = cast["in"]
+    give(db, alice, 100)
+    first = points.spend(db, alice, user_id=alice.id, amount=5, kind=KIND_REDEEM,
+                         reason="  兑换洗衣液 ", key="s1")
+    second = points.spend(db, alice, user_id=alice.id, amount=5, kind=KIND_REDEEM,
+                          reason=None, key="s2")
+    assert (first.reason, second.reason) == ("兑换洗衣液", "")
+
+
+def test_every_entry_is_audited_with_who_what_and_why(db, cast):
+    alice, admin = cast["in"], cast[ADMIN]
+    give(db, alice, 50, key="report:1")
+    fix = points.correct(db, admin, user_id=alice.id, amount=-20, reason="误发", key="fix:1")
+    spent = points.spend(db, alice, user_id=alice.id, amount=10, kind=KIND_REDEEM,
+                         reason="兑换", key="r:1")
+    assert fix.actor_id == admin.id
+    rows = db.execute("SELECT actor_id, action, target_type, target_id, detail FROM audit_log"
+                      " ORDER BY id").fetchall()
+    decoded = [(a, act, tt, tid, json.loads(d)) for a, act, tt, tid, d in rows]
+    ids = [e.id for e in points.history(db, alice.id)][::-1]
+    assert decoded == [
+        (None, "points.award", "user", str(alice.id),
+         {"entry_id": ids[0], "amount": 50, "kind": "report", "reason": "随手拍已受理"}),
+        (admin.id, "points.correct", "user", str(alice.id),
+         {"entry_id": ids[1], "amount": -20, "kind": "correction", "reason": "误发"}),
+        (alice.id, "points.spend", "user", str(alice.id),
+         {"entry_id": spent.id, "amount": -10, "kind": "redeem", "reason": "兑换"}),
+    ]
+
+
+def test_history_pages_are_twenty_by_default_and_between_one_and_five_hundred(db, cast):
+    alice = cast["in"]
+    db.conn.executemany(
+        "INSERT INTO points_ledger (user_id, amount, kind, reason, idempotency_key, created_at)"
+        " VALUES (?, 1, 'report', '', ?, 'now')", [(alice.id, f"k{n}") for n in range(502)])
+    db.conn.commit()
+    assert len(points.history(db, alice.id)) == 20
+    assert len(points.history(db, alice.id, limit=0)) == 1
+    assert len(points.history(db, alice.id, limit=-3)) == 1
+    assert len(points.history(db, alice.id, limit=2)) == 2
+    assert len(points.history(db, alice.id, limit=501)) == 500
+    assert len(points.history(db, alice.id, limit=500)) == 500
