@@ -465,3 +465,282 @@ def test_auto_confirm_with_nothing_due_takes_no_write_lock(db, file, make_user, 
     finally:
         other.conn.rollback()
         other.conn.close()
+
+
+# --- the details people see: limits, messages, what is stored -----------------------------------
+
+def test_description_and_photo_limits_are_inclusive(db, file):
+    assert file(description="  一二三四五  ")["description"] == "一二三四五"
+    assert len(file(description="长" * reports.DESCRIPTION_MAX)["description"]) == 500
+    assert count(db, "report_photos") == 2
+    file(photo_files=[jpeg()] * reports.MAX_PHOTOS)
+    assert count(db, "report_photos") == 5
+
+
+@pytest.mark.parametrize("overrides, fields", [
+    ({"description": "一二三四"}, {"description": "请用至少 5 个字描述问题。"}),
+    ({"description": "长" * 501}, {"description": "描述请不超过 500 个字（现在 501 个字）。"}),
+    ({"place_id": 999, "category_id": 999},
+     {"place": "请选择问题所在的楼栋或地点。", "category": "请选择问题类别。"}),
+    ({"photo_files": [jpeg()] * 4}, {"photos": "最多上传 3 张照片。"}),
+])
+def test_filing_refusals_say_exactly_what_to_fix(db, file, overrides, fields):
+    with pytest.raises(ValidationError) as refused:
+        file(**overrides)
+    assert refused.value.fields == fields
+
+
+def test_an_inactive_category_cannot_be_chosen(db, file):
+    db.execute("UPDATE report_categories SET active = 0 WHERE id = 1")
+    db.conn.commit()
+    assert 1 not in [c["id"] for c in reports.categories(db)]
+    with pytest.raises(ValidationError) as refused:
+        file(category_id=1)
+    assert set(refused.value.fields) == {"category"}
+
+
+def test_categories_come_in_their_sort_order(db):
+    names = [c["name"] for c in reports.categories(db)]
+    assert names[0] == "环境卫生" and names[-1] == "其他" and len(names) == 9
+
+
+def test_a_proxy_report_needs_a_name_and_stores_it_trimmed(db, file, make_user):
+    staff = make_user("staff")
+    with pytest.raises(ValidationError) as refused:
+        file(staff, proxy_for="   ")
+    assert refused.value.fields == {"proxy_for": "代录时请填写反映人的称呼或联系方式。"}
+    report = file(staff, proxy_for="  王大爷 " + "长" * 60)
+    assert report["proxy_for"] == ("王大爷 " + "长" * 60)[:40]
+    assert (report["proxy_by"], report["reporter_id"], report["hide_name"]) == (staff.id, None, 0)
+    event = db.execute("SELECT actor_id, kind, to_status FROM report_events").fetchone()
+    assert event == (staff.id, "proxy", "pending")
+
+
+def test_a_resident_is_the_reporter_and_may_hide_their_name_a_guest_has_none_to_hide(db, file,
+                                                                                     make_user):
+    resident = make_user("resident")
+    mine = file(resident, hide_name=True)
+    assert (mine["reporter_id"], mine["hide_name"], mine["proxy_by"]) == (resident.id, 1, None)
+    assert file(resident)["hide_name"] == 0
+    guest = file(GUEST_USER, hide_name=True)
+    assert (guest["reporter_id"], guest["hide_name"]) == (None, 0)
+    events = db.execute("SELECT actor_id, kind, from_status, to_status FROM report_events"
+                        " ORDER BY id").fetchall()
+    assert events == [(resident.id, "filed", None, "pending")] * 2 + [(None, "filed", None, "pending")]
+    audit = db.execute("SELECT actor_id, action, target_type, target_id FROM audit_log"
+                       " ORDER BY id").fetchall()
+    assert audit[0] == (resident.id, "report.file", "report", str(mine["id"]))
+    assert len(mine["follow_token"]) == 16 and mine["follow_token"] != guest["follow_token"]
+
+
+def test_filing_is_rate_limited_per_account_but_not_for_staff(db, file, make_user):
+    resident, staff = make_user("resident"), make_user("staff")
+    for _ in range(reports.RATE_LIMIT):
+        file(resident)
+        file(staff)
+    with pytest.raises(reports.RateLimited) as limited:
+        file(resident)
+    assert str(limited.value) == "您提交太频繁，请 10 分钟后再试。"
+    file(staff)  # staff file many reports from phone calls
+    file(make_user("resident"))  # another account is not affected
+
+
+def test_the_rate_limit_forgets_reports_older_than_its_window(db, file, make_user):
+    resident = make_user("resident")
+    for _ in range(reports.RATE_LIMIT):
+        file(resident, contact_mobile="13900001111")
+    old = reports.to_iso(utc_now() - reports.RATE_WINDOW - timedelta(seconds=5))
+    db.execute("UPDATE reports SET created_at = ?", (old,))
+    db.conn.commit()
+    file(resident, contact_mobile="13900001111")
+    with pytest.raises(reports.RateLimited) as limited:
+        for _ in range(reports.RATE_LIMIT):
+            file(make_user("resident"), contact_mobile="13900001111")
+    assert str(limited.value) == "该手机号提交太频繁，请 10 分钟后再试。"
+
+
+def test_similar_open_lists_only_open_reports_newest_first_five_at_most(db, file, make_user,
+                                                                        tmp_path):
+    staff = make_user("staff")
+    ids = [file()["id"] for _ in range(7)]
+    reports.accept(db, staff, report_id=ids[0])
+    reports.start(db, staff, report_id=ids[0])
+    reports.reject(db, staff, report_id=ids[6], reason="insufficient")
+    reports.accept(db, staff, report_id=ids[5])
+    reports.resolve(db, staff, data_dir=tmp_path, report_id=ids[5], result_note="已经清理完毕",
+                    after_photo=jpeg())
+    found = reports.similar_open(db, place_id=1, category_id=1)
+    assert [r["id"] for r in found] == [ids[4], ids[3], ids[2], ids[1], ids[0]]
+    assert [r["id"] for r in reports.similar_open(db, place_id=1, category_id=1, limit=2)] == \
+        [ids[4], ids[3]]
+    assert set(found[0]) == {"id", "description", "status", "metoo_count", "created_at"}
+
+
+def test_metoo_on_a_closed_report_is_refused_and_a_long_voter_is_cut(db, file, make_user):
+    staff = make_user("staff")
+    report = file()
+    assert reports.me_too(db, report_id=report["id"], voter="v" * 200) == 1
+    assert reports.me_too(db, report_id=report["id"], voter="v" * 80 + "x") == 1
+    assert scalar(db, "SELECT voter FROM report_metoo") == "v" * 80
+    reports.reject(db, staff, report_id=report["id"], reason="insufficient")
+    with pytest.raises(reports.InvalidTransition) as refused:
+        reports.me_too(db, report_id=report["id"], voter="late")
+    assert str(refused.value) == "该问题已办结，无需再 +1。"
+    assert reports.get(db, report["id"])["metoo_count"] == 1
+
+
+def test_a_missing_report_is_not_found_by_number(db, make_user):
+    with pytest.raises(reports.NotFound) as missing:
+        reports.get(db, 4242)
+    assert str(missing.value) == "找不到编号为 4242 的问题。"
+
+
+def test_accepting_assigns_a_staff_handler_with_a_note(db, file, make_user):
+    staff, other, resident = make_user("staff"), make_user("admin"), make_user("resident")
+    report = file()
+    with pytest.raises(ValidationError) as refused:
+        reports.accept(db, staff, report_id=report["id"], handler_id=resident.id)
+    assert refused.value.fields == {"handler": "处理人须为社区工作人员。"}
+    make_user("staff", username="gone", disabled=1)
+    gone = scalar(db, "SELECT id FROM users WHERE username = 'gone'")
+    with pytest.raises(ValidationError):
+        reports.accept(db, staff, report_id=report["id"], handler_id=gone)
+    assert reports.get(db, report["id"])["status"] == reports.PENDING
+    done = reports.accept(db, staff, report_id=report["id"], handler_id=other.id,
+                          note="  " + "注" * 300)
+    assert done["handler_id"] == other.id and done["accepted_at"]
+    note = scalar(db, "SELECT note FROM report_events WHERE kind = 'accepted'")
+    assert note == "注" * 200
+    audit = db.execute("SELECT actor_id, action, detail FROM audit_log ORDER BY id DESC").fetchone()
+    assert audit == (staff.id, "report.accepted", '{"to": "accepted"}')
+
+
+def test_an_illegal_move_names_both_statuses(db, file, make_user):
+    staff = make_user("staff")
+    report = file()
+    with pytest.raises(reports.InvalidTransition) as refused:
+        reports.start(db, staff, report_id=report["id"])
+    assert str(refused.value) == "当前状态为“待受理”，不能改为“处理中”。"
+
+
+def test_the_monthly_cap_counts_only_this_months_report_points(db, file, make_user):
+    resident, staff = make_user("resident"), make_user("staff")
+    db.execute("UPDATE settings SET value = '5' WHERE key = 'points.report_monthly_cap'")
+    db.conn.execute("INSERT INTO points_ledger (user_id, amount, kind, reason, idempotency_key,"
+                    " created_at) VALUES (?, 5, 'report', '', 'old', '2020-01-01T00:00:00Z'),"
+                    " (?, 50, 'special', '', 'other-kind', ?)",
+                    (resident.id, resident.id, reports.to_iso(utc_now())))
+    db.conn.commit()
+    reports.accept(db, staff, report_id=file(resident)["id"])
+    assert points.balance(db, resident.id) == 60
+    reports.accept(db, staff, report_id=file(resident)["id"])
+    assert points.balance(db, resident.id) == 60
+
+
+@pytest.mark.parametrize("note, ok", [("一二三四", False), ("一二三四五", True),
+                                      ("长" * 500, True), ("长" * 501, False)])
+def test_the_result_note_is_five_to_five_hundred_characters(db, file, make_user, tmp_path,
+                                                            note, ok):
+    staff = make_user("staff")
+    report = at_stage(db, file, make_user, "accepted")
+    call = lambda: reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],  # noqa: E731
+                                   result_note=f"  {note}  ", after_photo=jpeg())
+    if ok:
+        assert call()["result_note"] == note
+    else:
+        with pytest.raises(ValidationError) as refused:
+            call()
+        assert refused.value.fields == {"result_note": "请用 5-500 个字说明处理结果。"}
+
+
+def test_resolving_stores_the_after_photo_and_closes(db, file, make_user, tmp_path):
+    staff = make_user("staff")
+    report = at_stage(db, file, make_user, "accepted")
+    with pytest.raises(ValidationError) as refused:
+        reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                        result_note="已经处理好了", after_photo=b"")
+    assert refused.value.fields == {"after_photo": "请上传一张处理后的照片。"}
+    done = reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                           result_note="已经处理好了", after_photo=jpeg())
+    assert done["closed_at"] and done["status"] == reports.RESOLVED
+    stages = [r[0] for r in db.execute("SELECT stage FROM report_photos ORDER BY id")]
+    assert stages == ["before", "after"]
+    with pytest.raises(reports.InvalidTransition) as again:
+        reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                        result_note="已经处理好了", after_photo=jpeg())
+    assert str(again.value) == "该问题当前不能办结。"
+    assert len(uploads(tmp_path)) == 4  # before and after, each with its thumbnail
+
+
+def test_rejecting_records_the_reason_and_the_detail(db, file, make_user):
+    staff = make_user("staff")
+    original, report = file(), file()
+    with pytest.raises(ValidationError) as refused:
+        reports.reject(db, staff, report_id=report["id"], reason="duplicate",
+                       duplicate_of=report["id"])
+    assert refused.value.fields == {"duplicate_of": "请填写与之重复的原问题编号。"}
+    with pytest.raises(ValidationError):
+        reports.reject(db, staff, report_id=report["id"], reason="duplicate", duplicate_of=999)
+    with pytest.raises(ValidationError) as refused:
+        reports.reject(db, staff, report_id=report["id"], reason="whatever")
+    assert refused.value.fields == {"reason": "请选择不予受理的原因。"}
+    with pytest.raises(ValidationError) as refused:
+        reports.reject(db, staff, report_id=report["id"], reason="not_ours", transferred_to="  ")
+    assert refused.value.fields == {"transferred_to": "请填写转交的单位或部门。"}
+    closed = reports.reject(db, staff, report_id=report["id"], reason="duplicate",
+                            duplicate_of=original["id"], transferred_to="街道", note=" 同一处 ")
+    assert (closed["reject_reason"], closed["duplicate_of"], closed["transferred_to"]) == (
+        "duplicate", original["id"], "")
+    assert closed["closed_at"]
+    note = scalar(db, "SELECT note FROM report_events WHERE kind = 'rejected'")
+    assert note == f"重复，转交街道，与第 {original['id']} 号重复：同一处"
+    moved = reports.reject(db, staff, report_id=original["id"], reason="not_ours",
+                           transferred_to=" " + "城" * 70, duplicate_of=report["id"])
+    assert (moved["transferred_to"], moved["duplicate_of"]) == ("城" * 60, None)
+    assert scalar(db, "SELECT note FROM report_events WHERE report_id = ? AND kind = 'rejected'",
+                  (original["id"],)) == "不属于社区职责，转交" + "城" * 60
+    plain = reports.reject(db, staff, report_id=file()["id"], reason="insufficient")
+    assert (plain["reject_reason"], plain["transferred_to"]) == ("insufficient", "")
+    assert scalar(db, "SELECT note FROM report_events WHERE report_id = ? AND kind = 'rejected'",
+                  (plain["id"],)) == "信息不足"
+
+
+def test_a_confirmation_stores_the_rating_and_a_trimmed_comment(db, file, make_user, tmp_path):
+    resident = make_user("resident")
+    report = at_stage(db, file, make_user, "resolved", reporter=resident)
+    done = reports.confirm(db, resident, report_id=report["id"], token=None, solved=True,
+                           rating=3, comment="  " + "好" * 250)
+    assert (done["confirmation"], done["rating"], done["rating_comment"]) == (
+        "solved", 3, "好" * 200)
+    event = db.execute("SELECT actor_id, kind, from_status, to_status, note FROM report_events"
+                       " ORDER BY id DESC").fetchone()
+    assert event == (resident.id, "confirmed", "resolved", "resolved", "好" * 200)
+    assert done["closed_at"] == report["closed_at"] and done["reopen_count"] == 0
+
+
+def test_an_unsolved_answer_reopens_with_the_reporters_words(db, file, make_user, tmp_path):
+    report = at_stage(db, file, make_user, "resolved")
+    reopened = reports.confirm(db, GUEST_USER, report_id=report["id"],
+                               token=report["follow_token"], solved=False)
+    assert (reopened["confirmation"], reopened["closed_at"], reopened["rating"]) == (None, None, None)
+    event = db.execute("SELECT actor_id, kind, from_status, to_status, note FROM report_events"
+                       " ORDER BY id DESC").fetchone()
+    assert event == (None, "reopened", "resolved", "in_progress", "反映人表示未解决")
+    staff = make_user("staff")
+    reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                    result_note="再次处理完毕", after_photo=jpeg())
+    final = reports.confirm(db, GUEST_USER, report_id=report["id"], token=report["follow_token"],
+                            solved=False, comment="还是漏")
+    event = db.execute("SELECT actor_id, kind, from_status, to_status, note FROM report_events"
+                       " ORDER BY id DESC").fetchone()
+    assert event == (None, "unsolved", "resolved", "resolved", "还是漏")
+    assert final["closed_at"] is not None and final["reopen_count"] == 1
+
+
+def test_staff_members_are_the_active_staff_and_admins(db, make_user):
+    admin, staff = make_user("admin"), make_user("staff")
+    make_user("staff", disabled=1)
+    make_user("leader")
+    make_user("resident")
+    assert [m["id"] for m in reports.staff_members(db)] == [staff.id, admin.id]  # role DESC
+    assert set(reports.staff_members(db)[0]) == {"id", "display_name"}
