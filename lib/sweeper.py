@@ -58,6 +58,10 @@ def sweep(database_path: Path | str) -> int:
 
     Never raises: the caller is a background thread with nobody to show an error to.
     """
+    if not Path(database_path).is_file():
+        # never create one: the data folder may have been moved or removed (a test's temp dir)
+        log.warning("auto-confirm sweep skipped: no database at %s", database_path)
+        return 0
     try:
         db = open_db(database_path, migrate=False)
     except Exception:  # noqa: BLE001 - logged, retried at the next tick

@@ -78,3 +78,11 @@ def test_a_failing_sweep_is_logged_not_raised(db, tmp_path, caplog, monkeypatch)
         assert wait_for(lambda: running.runs >= 3)  # the thread survives and keeps ticking
     finally:
         running.stop()
+
+
+def test_a_missing_database_is_not_created_by_the_sweep(tmp_path, caplog):
+    gone = tmp_path / "moved" / "portal.db"
+    with caplog.at_level(logging.WARNING, logger="lib.sweeper"):
+        assert sweeper.sweep(gone) == 0
+    assert not gone.parent.exists()
+    assert "no database" in caplog.text
