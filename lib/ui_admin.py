@@ -240,10 +240,10 @@ def qr_codes(db: Database, actor: User) -> None:
     st.code(base_url, language=None)
     if is_local(base_url):
         st.warning("这个地址只有本机能打开，居民扫码会打不开。请用大家能访问的地址打开本页，"
-                   "或设置环境变量 PORTAL_BASE_URL（例如 https://portal.example.org）后重启平台。",
+                   "或设置环境变量 `PORTAL_BASE_URL`（例如 `https://portal.example.org`）后重启平台。",
                    icon="⚠️")
     elif not ui.portal().settings.base_url:
-        st.caption("这是您现在打开本页用的地址。若居民访问的地址不同，请设置环境变量 PORTAL_BASE_URL。")
+        st.caption("这是您现在打开本页用的地址。若居民访问的地址不同，请设置环境变量 `PORTAL_BASE_URL`。")
     place = ui.place_select(db, key="admin_qr_place", label="楼栋或地点", place=ui.current_place(db))
     if place is not None:
         url = qr.place_url(base_url, place.code)
