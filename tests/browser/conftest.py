@@ -14,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
+PHONE_USER_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like"
+                    " Gecko) Chrome/130.0.0.0 Mobile Safari/537.36")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -96,10 +98,15 @@ _SOCKET_WATCH = """(() => {
 })();"""
 
 
-def new_phone_context(browser):
-    """A phone-sized browser context with its own cookies (390x844, touch, zh-CN)."""
+def new_phone_context(browser, **options):
+    """A phone-sized browser context with its own cookies (390x844, touch, zh-CN).
+
+    ``options`` go to new_context, e.g. user_agent=PHONE_USER_AGENT: Streamlit closes the sidebar
+    menu after a tap only for a mobile user agent, as on a real phone.
+    """
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN", accept_downloads=True)
+                                  has_touch=True, locale="zh-CN", accept_downloads=True,
+                                  **options)
     context.add_init_script(_SOCKET_WATCH)
     return context
 
