@@ -161,6 +161,10 @@ def test_staff_handle_a_report_from_the_desk_by_taps(server, phones):
     shot(staff, "a1-desk-report")
     staff_resolve(staff, number)
     shot(staff, "a3-resolved")
+    tap(main(staff).get_by_role("button", name="返回问题墙"), staff)  # back on the desk's tab
+    expect(staff.get_by_role("tab", name="处理台")).to_have_attribute("aria-selected", "true")
+    assert number_in(staff.url) is None
+    expect(staff.locator(f".st-key-reports_queue_{number}")).to_have_count(0)  # no longer open
     db = server.data_dir / "portal.db"
     assert query(db, "SELECT status, handler_id IS NOT NULL FROM reports WHERE id = ?",
                  (number,)) == ("resolved", 1)
