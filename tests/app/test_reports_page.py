@@ -277,3 +277,24 @@ def test_the_export_defaults_to_the_shanghai_date(app):
 
     at = open_wall(login(app(), "staff"))
     assert at.date_input(key="reports_export_end").value == datetime.now(SHANGHAI).date()
+
+
+def test_the_reporter_says_unsolved_by_the_follow_link_and_stays_on_the_reopened_report(app,
+                                                                                        portal_db):
+    file_one(app)
+    staff = open_wall(login(app(), "staff"), n="1")
+    staff.button(key="reports_accept").click()
+    staff.run()
+    staff.text_area(key="reports_result").input("纸箱已清走，通道畅通")
+    staff.file_uploader(key="reports_after_photo").set_value(("after.jpg", jpeg(), "image/jpeg"))
+    by_label(staff.button, "办结").click()
+    staff.run()
+    token = scalar(portal_db, "SELECT follow_token FROM reports WHERE id = 1")
+    at = open_wall(app(), n="1", t=token)
+    at.radio(key="reports_solved").set_value("未解决")
+    at.radio(key="reports_rating").set_value(2)
+    by_label(at.button, "提交确认").click()
+    at.run()
+    assert scalar(portal_db, "SELECT status || reopen_count FROM reports WHERE id = 1") == "in_progress1"
+    assert at.query_params["n"] == "1" and at.query_params["t"] == token
+    assert "第 1 号 · 处理中" in subheaders(at)
