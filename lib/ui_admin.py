@@ -154,7 +154,7 @@ def places(db: Database, actor: User) -> None:
             st.selectbox("所属微网格", microgrids, index=None, placeholder="请选择",
                          key="admin_place_microgrid",
                          format_func=lambda m: f"{m['grid_name']} · {m['name']}")
-            st.form_submit_button("新增", on_click=_add_place, args=(db, actor))
+            st.form_submit_button("新增", on_click=_add_place)
         if outcome and "errors" in outcome:
             ui.show_errors(ValidationError(outcome["errors"]),
                            {"code": "编号", "name": "名称", "kind": "类型", "microgrid_id": "微网格"})
@@ -180,8 +180,14 @@ def places(db: Database, actor: User) -> None:
 _ADD_PLACE_OUTCOME = "admin_place_outcome"
 
 
-def _add_place(db: Database, actor: User) -> None:
-    """The 新增 button's callback: it may still change the form's values, a page run may not."""
+def _add_place() -> None:
+    """The 新增 button's callback: it may still change the form's values, a page run may not.
+
+    It runs in the next run's thread: the connection and the user are fetched again here, never
+    carried over from the run that drew the button.
+    """
+    db = ui.portal_db()
+    actor = ui.current_user(db)
     state = st.session_state
     microgrid = state.get("admin_place_microgrid")
     try:
@@ -191,6 +197,9 @@ def _add_place(db: Database, actor: User) -> None:
                               microgrid_id=microgrid["id"] if microgrid else None)
     except ValidationError as error:
         state[_ADD_PLACE_OUTCOME] = {"errors": error.fields}  # plain data, shown by the next run
+        return
+    except PermissionDenied as error:  # demoted since the form was drawn
+        state[_ADD_PLACE_OUTCOME] = {"errors": {"_": str(error)}}
         return
     state[_ADD_PLACE_OUTCOME] = {"added": place.label}
     state["admin_place_code"] = ""
