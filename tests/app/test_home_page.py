@@ -89,3 +89,18 @@ def test_the_demo_history_opens_with_the_community_and_its_audit_log(app, monkey
     assert len(accepted) >= 10
     assert set(accepted["操作人"]) == {"网格员 小周（staff）"}
     assert all(target.startswith("问题 第 ") for target in accepted["对象"])
+
+
+def test_markdown_in_a_name_stays_text_on_the_home_page(app, portal_db):
+    from tests.app.test_admin_page import HOSTILE, all_markdown
+
+    portal_db.execute("UPDATE users SET display_name = ? WHERE username = 'resident'", (HOSTILE,))
+    portal_db.execute("UPDATE places SET name = ? WHERE code = '1-1'", (HOSTILE,))
+    portal_db.conn.commit()
+    at = login(app(), "resident")
+    at.switch_page("pages/home.py")
+    at.query_params["b"] = "1-1"
+    at.run()
+    shown = all_markdown(at)
+    assert sum("198" in text for text in shown) >= 2  # the name and the place are there…
+    assert [text for text in shown if "](" in text or "198.51.100.7/x.png" in text] == []
