@@ -244,7 +244,7 @@ def authenticator(db: Database):
                                login_sleep_time=0)
 
 
-def login_form(db: Database) -> User | None:
+def login_form(db: Database, auth) -> User | None:
     """The login form; returns the user on the run their login succeeds (the cookie is then set).
 
     Wrong passwords are throttled per username (in the database, so a new browser does not
@@ -274,18 +274,17 @@ def login_form(db: Database) -> User | None:
         st.error(str(error))
         return None
     st.session_state[SESSION_LOGIN_FAILURES] = []
-    return begin_session(db, user.username)
+    return begin_session(db, auth, user.username)
 
 
-def begin_session(db: Database, username: str) -> User:
+def begin_session(db: Database, auth, username: str) -> User:
     """Log this browser in: a server-side session and the library's signed cookie for it.
 
     Shared by logging in and registering. Do not rerun or switch page in this run: that would
-    drop the cookie before the browser stores it; the browser reruns the page once it has. The
-    library's cookie component is drawn only now: drawn on every run of the login page, its
-    reruns kept the phone's sidebar menu open over the form after tapping 登录 / 注册.
+    drop the cookie before the browser stores it; the browser reruns the page once it has.
+    ``auth`` must have been built on the runs before as well: its cookie component, drawn for
+    the first time in this run, would rerun the page before the cookie is set.
     """
-    auth = authenticator(db)
     st.session_state["username"] = username  # the library signs this name into its cookie
     auth.cookie_controller.set_cookie()
     token = auth.cookie_controller.cookie_model._token_encode()  # the value just set

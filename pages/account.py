@@ -11,8 +11,10 @@ from lib import accounts, ui
 from lib.errors import ValidationError
 
 db = ui.portal_db()
+auth = None  # streamlit-authenticator (only its cookie): built only when logging in or out
 if st.session_state.pop("account_logout_requested", False):
-    ui.logout(db, ui.authenticator(db))
+    auth = ui.authenticator(db)
+    ui.logout(db, auth)
     st.success("您已退出登录。")
 user = ui.current_user(db)
 place = ui.current_place(db)
@@ -39,9 +41,10 @@ if user.is_guest:
     st.title("登录 / 注册")
     if st.session_state.get(ui.AFTER_LOGIN):
         st.info("请先登录，登录后将回到您刚才要打开的页面。")
+    auth = auth or ui.authenticator(db)  # every run: its cookie component must be in place
     login_tab, register_tab = st.tabs(["登录", "注册新账号"])
     with login_tab:
-        if ui.login_form(db) is not None:
+        if ui.login_form(db, auth) is not None:
             carry_on("登录成功！")
         if ui.portal().settings.is_demo:
             st.caption("演示账号（仅演示模式显示）：resident、leader、staff、admin，密码均为 Demo@2026")
@@ -76,7 +79,7 @@ if user.is_guest:
             except ValidationError as error:
                 ui.show_errors(error, FIELD_LABELS)
             else:
-                ui.begin_session(db, registered.username)
+                ui.begin_session(db, auth, registered.username)
                 carry_on("注册成功，已为您登录！")
     st.stop()
 
