@@ -1,5 +1,4 @@
 """Accounts: registration rules, household checks, roles, passwords and server-side sessions."""
-import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -10,6 +9,21 @@ from lib.clock import utc_now
 from lib.db import scalar
 from lib.errors import PermissionDenied, ValidationError
 from lib.roles import User
+
+
+@pytest.fixture(autouse=True)
+def cheap_bcrypt(request, monkeypatch):
+    """bcrypt at cost 4 instead of 12: the same rules, a suite ten times faster.
+
+    The decoy hash is rebuilt at the same cost; the timing test keeps the real cost.
+    """
+    if request.node.name != "test_an_unknown_name_takes_as_long_as_a_wrong_password":
+        real = accounts.bcrypt.gensalt
+        monkeypatch.setattr(accounts.bcrypt, "gensalt",
+                            lambda rounds=12, prefix=b"2b": real(4, prefix))
+    accounts._decoy_hash.cache_clear()
+    yield
+    accounts._decoy_hash.cache_clear()
 
 
 @pytest.fixture
@@ -281,9 +295,11 @@ def test_an_unknown_name_takes_as_long_as_a_wrong_password(db, place):
         return time.perf_counter() - started
 
     timed("nobody_at_all", 0)  # the decoy hash is made once, on first use
-    known = statistics.median(timed("wang_ayi", step) for step in range(1, 4))
-    unknown = statistics.median(timed("nobody_here", step) for step in range(1, 4))
-    assert unknown > known * 0.6 and known > unknown * 0.6, (known, unknown)
+    # The fastest of a few runs: other processes sharing the CPU only ever add time. Without
+    # the decoy an unknown name is answered about a thousand times faster.
+    known = min(timed("wang_ayi", step) for step in range(1, 5))
+    unknown = min(timed("nobody_here", step) for step in range(1, 5))
+    assert unknown > known * 0.5 and known > unknown * 0.5, (known, unknown)
 
 
 def test_one_browser_session_trying_many_names_is_slowed_down(db, place):
