@@ -344,3 +344,33 @@ def test_household_request_after_registration_without_one(db, place):
     assert accounts.user_row(db, user.id)["household_status"] == "pending"
     with pytest.raises(PermissionDenied):
         accounts.request_household(db, User(None, "", "访客", "guest"), place_id=1, room="1")
+
+
+def test_parallel_guesses_queue_behind_the_backoff_instead_of_slipping_through(db, place,
+                                                                                tmp_path):
+    import threading
+
+    from lib.db import open_db
+
+    register(db)
+    for step in range(accounts.FREE_LOGIN_FAILURES - 1):
+        fail(db, when=step * 0.01)
+    outcomes = []
+    start = threading.Barrier(8)
+
+    def guess():
+        mine = open_db(tmp_path / "portal.db", migrate=False)
+        start.wait()
+        try:
+            accounts.authenticate(mine, "wang_ayi", "Wrong2026", now=at(1))
+        except (accounts.LoginFailed, accounts.LoginThrottled) as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            mine.conn.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["LoginFailed"] + ["LoginThrottled"] * 7
