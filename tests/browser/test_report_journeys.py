@@ -77,6 +77,10 @@ def log_in(page, base_url: str, username: str, password: str = "Demo@2026") -> N
     """Scan the gate's code, tap 登录 / 注册 in the menu, log in; back on the home page."""
     scan(page, base_url, "?b=1-1")
     tap_menu(page, "account")
+    form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="登录"))
+    if not form.is_visible():  # a tap that landed while the menu was still sliding in
+        tap_menu(page, "account")
+    expect(form).to_be_visible(timeout=20_000)
     submit_login(page, username, password)
     page.wait_for_function("document.cookie.includes('wwsg_session=')", timeout=20_000)
     settle(page, quiet_ms=1_500)
@@ -292,6 +296,7 @@ def test_a_guest_finds_the_report_again_under_my_reports_after_reopening_the_sit
 
 def test_markdown_in_every_text_field_never_makes_a_browser_fetch_another_host(server, phones):
     db = server.data_dir / "portal.db"
+    scan(phones().new_page(), server.url)  # the first visit prepares the database
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE users SET display_name = ?, show_name_publicly = 1"
                            " WHERE username IN ('liuyang', 'staff')", (HOSTILE,))
