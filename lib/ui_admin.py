@@ -325,13 +325,18 @@ def backups(db: Database, actor: User) -> None:
     st.caption(f"备份包含数据库和全部照片，保存在服务器的 {ui.esc(folder)}；"
                "恢复请停止平台后运行 python -m lib.backup restore 备份文件。")
     if st.button("立即备份", key="admin_backup", type="primary"):
-        with st.spinner("正在备份…"):
-            archive = backup.create(settings, actor=actor)
-        size_mb = archive.stat().st_size / 1024 / 1024
-        st.success(f"已备份：{ui.esc(archive.name)}（{size_mb:.1f} MB）")
-        if size_mb <= 200:
-            st.download_button("下载备份", archive.read_bytes(), file_name=archive.name,
-                               mime="application/zip", key="admin_backup_download", on_click="ignore")
+        try:
+            with st.spinner("正在备份…"):
+                archive = backup.create(settings, actor=actor)
+        except backup.BackupError as error:  # e.g. the backups folder is not writable
+            st.error(ui.esc(error))
+        else:
+            size_mb = archive.stat().st_size / 1024 / 1024
+            st.success(f"已备份：{ui.esc(archive.name)}（{size_mb:.1f} MB）")
+            if size_mb <= 200:
+                st.download_button("下载备份", archive.read_bytes(), file_name=archive.name,
+                                   mime="application/zip", key="admin_backup_download",
+                                   on_click="ignore")
     existing = sorted(folder.glob("portal-backup-*.zip"), reverse=True) if folder.is_dir() else []
     if existing:
         st.dataframe([{"备份文件": path.name, "大小 (MB)": round(path.stat().st_size / 1024 / 1024, 1)}

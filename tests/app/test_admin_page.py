@@ -200,6 +200,16 @@ def test_admin_takes_a_backup_while_the_portal_runs(app, tmp_path):
     assert list((tmp_path / "backups").glob("portal-backup-*.zip"))
 
 
+def test_a_backup_that_cannot_be_written_is_refused_in_chinese(app, tmp_path):
+    (tmp_path / "backups").write_text("a file where the folder should be")
+    at = open_admin(login(app(), "admin"))
+    at.button(key="admin_backup").click()
+    at.run()
+    assert not at.exception
+    assert any("无法写入备份目录" in message for message in texts(at.error))
+    assert not any("已备份" in message for message in texts(at.success))
+
+
 def test_an_unknown_code_does_not_keep_the_previous_qr_place(app):
     at = login(app(), "staff")
     at.switch_page("pages/admin.py")
