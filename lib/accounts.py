@@ -504,9 +504,10 @@ def end_session(db: Database, token: str | None, reason: str = "logout") -> None
         row = one(db, "SELECT id, user_id FROM sessions WHERE token_hash = ?", (_token_hash(token),))
         if row is None:
             return
-        db.execute("UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ?"
-                   " AND revoked_at IS NULL", (now_iso(), reason, row["id"]))
-        audit.record(db, row["user_id"], "account.logout", "user", row["user_id"])
+        revoked = db.execute("UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ?"
+                             " AND revoked_at IS NULL", (now_iso(), reason, row["id"])).rowcount
+        if revoked:  # a second logout of the same session is no new event
+            audit.record(db, row["user_id"], "account.logout", "user", row["user_id"])
 
 
 def _revoke_all(db: Database, user_id: int, reason: str) -> None:

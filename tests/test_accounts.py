@@ -374,3 +374,26 @@ def test_parallel_guesses_queue_behind_the_backoff_instead_of_slipping_through(d
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["LoginFailed"] + ["LoginThrottled"] * 7
+
+
+def test_a_password_over_bcrypts_72_bytes_never_logs_in(db, place):
+    long_one = "Spring2026" + "长" * 30  # bcrypt 5 refuses anything over 72 bytes
+    user = register(db)
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, "wang_ayi", long_one, now=at(0))
+    assert not accounts.check_password(accounts.user_row(db, user.id), long_one)
+
+
+def test_logging_in_and_out_is_in_the_audit_log_with_who_did_it(db, place):
+    user = register(db)
+    accounts.start_session(db, "WANG_AYI", "token")
+    accounts.end_session(db, "token")
+    accounts.end_session(db, "token")  # again: already revoked, nothing more is recorded
+    rows = list(db.query("SELECT actor_id, action, target_type, target_id FROM audit_log"
+                         " WHERE action LIKE 'account.log%' ORDER BY id"))
+    assert rows == [
+        {"actor_id": user.id, "action": "account.login", "target_type": "user",
+         "target_id": str(user.id)},
+        {"actor_id": user.id, "action": "account.logout", "target_type": "user",
+         "target_id": str(user.id)},
+    ]
