@@ -744,3 +744,84 @@ def test_staff_members_are_the_active_staff_and_admins(db, make_user):
     make_user("resident")
     assert [m["id"] for m in reports.staff_members(db)] == [staff.id, admin.id]  # role DESC
     assert set(reports.staff_members(db)[0]) == {"id", "display_name"}
+
+
+def test_steps_without_a_note_leave_the_note_empty(db, file, make_user, tmp_path):
+    staff, resident = make_user("staff"), make_user("resident")
+    report = file(resident)
+    reports.accept(db, staff, report_id=report["id"])
+    reports.start(db, staff, report_id=report["id"])
+    reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                    result_note="已经处理好了", after_photo=jpeg())
+    done = reports.confirm(db, resident, report_id=report["id"], token=None, solved=True)
+    notes = [r[0] for r in db.execute("SELECT note FROM report_events ORDER BY id")]
+    assert notes == ["", "", "", "已经处理好了", ""]
+    assert (done["rating"], done["rating_comment"]) == (None, "")
+
+
+def test_a_start_note_is_kept_to_two_hundred_characters(db, file, make_user):
+    staff = make_user("staff")
+    report = at_stage(db, file, make_user, "accepted")
+    reports.start(db, staff, report_id=report["id"], note=" " + "记" * 250)
+    assert scalar(db, "SELECT note FROM report_events WHERE kind = 'started'") == "记" * 200
+    audit = db.execute("SELECT actor_id, action, target_type, target_id, detail FROM audit_log"
+                       " ORDER BY id DESC").fetchone()
+    assert audit == (staff.id, "report.started", "report", str(report["id"]),
+                     '{"to": "in_progress"}')
+
+
+def test_the_last_point_under_the_monthly_cap_is_still_paid(db, file, make_user):
+    resident, staff = make_user("resident"), make_user("staff")
+    db.execute("UPDATE settings SET value = '6' WHERE key = 'points.report_monthly_cap'")
+    db.conn.commit()
+    reports.accept(db, staff, report_id=file(resident)["id"])
+    reports.accept(db, staff, report_id=file(resident)["id"])
+    assert points.balance(db, resident.id) == 6  # 5 + the 1 left under the cap
+
+
+def test_the_month_starts_at_midnight_on_the_first_in_shanghai(db, file, make_user):
+    from datetime import datetime
+    from lib.clock import SHANGHAI
+    resident, staff = make_user("resident"), make_user("staff")
+    start = datetime.now(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    db.conn.execute(
+        "INSERT INTO points_ledger (user_id, amount, kind, reason, idempotency_key, created_at)"
+        " VALUES (?, 27, 'report', '', 'at-start', ?), (?, 5, 'report', '', 'before', ?)",
+        (resident.id, reports.to_iso(start), resident.id,
+         reports.to_iso(start - timedelta(seconds=1))))
+    db.conn.commit()
+    reports.accept(db, staff, report_id=file(resident)["id"])
+    assert points.balance(db, resident.id) == 27 + 5 + 3  # the cap of 30 counts only from 00:00
+
+
+def test_a_failed_resolve_removes_the_after_photo_it_stored(db, file, make_user, tmp_path,
+                                                             monkeypatch):
+    staff = make_user("staff")
+    report = at_stage(db, file, make_user, "accepted")
+    files = uploads(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full while writing the audit log")
+
+    monkeypatch.setattr(reports.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        reports.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
+                        result_note="已经处理好了", after_photo=jpeg())
+    assert uploads(tmp_path) == files
+    assert reports.get(db, report["id"])["status"] == reports.ACCEPTED
+
+
+def test_a_double_tap_that_loses_the_race_returns_the_first_report_and_no_orphan(
+        db, file, tmp_path, monkeypatch):
+    first = file(submission_key="tap")
+    files = uploads(tmp_path)
+    real_one, calls = reports.one, []
+
+    def late_first_look(*args, **kwargs):  # the first look happens before the other tap commits
+        calls.append(args[1])
+        return None if len(calls) == 1 else real_one(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "one", late_first_look)
+    again = file(submission_key="tap", photo_files=[jpeg(color="blue")])
+    assert again["id"] == first["id"] and again == first
+    assert uploads(tmp_path) == files and count(db) == 1
