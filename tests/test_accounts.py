@@ -397,3 +397,43 @@ def test_logging_in_and_out_is_in_the_audit_log_with_who_did_it(db, place):
         {"actor_id": user.id, "action": "account.logout", "target_type": "user",
          "target_id": str(user.id)},
     ]
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("Abcdef1", "密码至少 8 位。"),
+    ("Abcdef12", None),
+    ("ABCDEFG1", None),
+    ("abcdefg1", None),
+    ("Ab1" + "x" * 61, None),  # 64 bytes
+    ("Ab1" + "x" * 62, "密码太长，请不超过 64 个字节（约 20 个汉字）。"),
+    ("abcdefgh", "密码需同时包含字母和数字。"),
+    ("12345678", "密码需同时包含字母和数字。"),
+    ("PASSWORD1", "密码太容易被猜到，请换一个。"),
+    ("xWang_Ayi9", "密码太容易被猜到，请换一个。"),
+])
+def test_password_rules_at_their_edges(password, problem):
+    assert accounts.password_problem(password, "wang_ayi") == problem
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"display_name": "王" * 21}, "display_name", "请填写 1-20 个字的称呼。"),
+    ({"display_name": "王\n阿姨"}, "display_name", "请填写 1-20 个字的称呼。"),
+    ({"username": "9lives"}, "username", "用户名为 3-20 位小写字母、数字或下划线，以字母开头。"),
+    ({"password_repeat": "Spring2027"}, "password_repeat", "两次输入的密码不一致。"),
+    ({"place_id": None}, "place", "请选择所住的楼栋。"),  # a room alone is not enough
+])
+def test_each_refused_field_says_why_in_chinese(db, place, overrides, field, message):
+    with pytest.raises(ValidationError) as refused:
+        register(db, **overrides)
+    assert refused.value.fields[field] == message
+    assert count_users(db) == 0
+
+
+def test_registration_normalises_the_username_and_is_audited(db, place):
+    user = register(db, username=" Wang_Ayi ", display_name="王" * 20)
+    assert user.username == "wang_ayi" and user.display_name == "王" * 20
+    row = next(db.query("SELECT actor_id, action, target_type, target_id, detail FROM audit_log"
+                        " WHERE action = 'account.register'"))
+    assert (row["actor_id"], row["target_type"], row["target_id"]) == (user.id, "user",
+                                                                       str(user.id))
+    assert "wang_ayi" in row["detail"]
