@@ -562,15 +562,16 @@ def test_the_rate_limit_forgets_reports_older_than_its_window(db, file, make_use
 def test_similar_open_lists_only_open_reports_newest_first_five_at_most(db, file, make_user,
                                                                         tmp_path):
     staff = make_user("staff")
-    ids = [file()["id"] for _ in range(7)]
+    ids = [file()["id"] for _ in range(8)]
     reports.accept(db, staff, report_id=ids[0])
     reports.start(db, staff, report_id=ids[0])
-    reports.reject(db, staff, report_id=ids[6], reason="insufficient")
-    reports.accept(db, staff, report_id=ids[5])
-    reports.resolve(db, staff, data_dir=tmp_path, report_id=ids[5], result_note="已经清理完毕",
+    reports.reject(db, staff, report_id=ids[7], reason="insufficient")
+    reports.accept(db, staff, report_id=ids[6])
+    reports.resolve(db, staff, data_dir=tmp_path, report_id=ids[6], result_note="已经清理完毕",
                     after_photo=jpeg())
-    found = reports.similar_open(db, place_id=1, category_id=1)
-    assert [r["id"] for r in found] == [ids[4], ids[3], ids[2], ids[1], ids[0]]
+    found = reports.similar_open(db, place_id=1, category_id=1)  # six are open: five shown
+    assert [r["id"] for r in found] == [ids[5], ids[4], ids[3], ids[2], ids[1]]
+    ids = ids[1:]
     assert [r["id"] for r in reports.similar_open(db, place_id=1, category_id=1, limit=2)] == \
         [ids[4], ids[3]]
     assert set(found[0]) == {"id", "description", "status", "metoo_count", "created_at"}
@@ -825,3 +826,25 @@ def test_a_double_tap_that_loses_the_race_returns_the_first_report_and_no_orphan
     again = file(submission_key="tap", photo_files=[jpeg(color="blue")])
     assert again["id"] == first["id"] and again == first
     assert uploads(tmp_path) == files and count(db) == 1
+
+
+def test_confirmation_refusals_say_why(db, file, make_user, tmp_path):
+    resident = make_user("resident")
+    report = at_stage(db, file, make_user, "accepted", reporter=resident)
+    with pytest.raises(reports.InvalidTransition) as early:
+        reports.confirm(db, resident, report_id=report["id"], token=None, solved=True)
+    assert str(early.value) == "该问题当前不需要确认。"
+    with pytest.raises(PermissionDenied) as other:
+        reports.confirm(db, make_user("staff"), report_id=report["id"], token=None, solved=True)
+    assert str(other.value) == "只有反映人可以确认处理结果。"
+    with pytest.raises(ValidationError) as rating:
+        reports.confirm(db, resident, report_id=report["id"], token=None, solved=True, rating=0)
+    assert rating.value.fields == {"rating": "请给出 1-5 星的评价。"}
+
+
+def test_a_rejection_note_is_kept_to_two_hundred_characters(db, file, make_user):
+    report = file()
+    reports.reject(db, make_user("staff"), report_id=report["id"], reason="insufficient",
+                   note="注" * 250)
+    assert scalar(db, "SELECT note FROM report_events WHERE kind = 'rejected'") == \
+        "信息不足：" + "注" * 200
