@@ -321,7 +321,9 @@ def may_confirm(report: dict, actor: User, token: str | None) -> bool:
 def confirm(db: Database, actor: User, *, report_id: int, token: str | None, solved: bool,
             rating: int | None = None, comment: str = "") -> dict:
     """The reporter says whether the fix worked; 未解决 reopens the report once."""
-    if rating is not None and (not isinstance(rating, int) or not 1 <= rating <= 5):
+    # bool is an int subclass: True must not become one star
+    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int)
+                               or not 1 <= rating <= 5):
         raise ValidationError({"rating": "请给出 1-5 星的评价。"})
     with immediate(db):
         report = get(db, report_id)

@@ -387,7 +387,7 @@ def test_a_follow_token_from_another_report_is_refused(db, file, make_user, tmp_
     assert (done["confirmation"], done["rating"]) == ("solved", 1)
 
 
-@pytest.mark.parametrize("rating", [0, 6, -1, 2.5, "5", 100])
+@pytest.mark.parametrize("rating", [0, 6, -1, 2.5, "5", 100, True])
 def test_a_rating_outside_one_to_five_is_refused(db, file, make_user, tmp_path, rating):
     resident = make_user("resident")
     report = at_stage(db, file, make_user, "resolved", reporter=resident)
