@@ -343,3 +343,120 @@ def test_m007_normalises_old_rooms_and_keeps_every_row_that_would_collide(tmp_pa
     assert upgraded.execute("SELECT username, requested_room, household_id FROM users ORDER BY id"
                             ).fetchall() == [("u1", "501", None), ("u2", "302", 2), ("u3", "!!", None)]
     assert upgraded.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# --- behaviour pinned down by the mutation review (make mutate) ---------------------------------
+
+def test_within_a_kind_codes_starting_with_a_digit_come_before_codes_starting_with_a_letter(db, admin):
+    org.add_place(db, admin, code="2", name="二号亭", kind="common", microgrid_id=None)
+    assert [p.code for p in org.list_places(db, kind="common")] == ["2", "D1", "gate"]
+
+
+def test_a_code_padded_with_spaces_up_to_100_characters_is_found_and_one_more_is_junk(db):
+    assert org.place_by_code(db, " " * 97 + "1-1").code == "1-1"
+    assert org.place_by_code(db, " " * 98 + "1-1") is None
+
+
+def test_an_unknown_place_id_finds_nothing(db):
+    assert org.place_by_id(db, 9999) is None
+    assert org.place_by_id(db, org.place_by_code(db, "gate").id).code == "gate"
+
+
+def test_every_refusal_names_its_field_and_says_what_is_wrong_in_chinese(db, admin):
+    def refusal(call, **kwargs) -> dict:
+        with pytest.raises(ValidationError) as caught:
+            call(db, admin, **kwargs)
+        return caught.value.fields
+
+    assert refusal(org.add_place, code="4 1", name=None, kind="tower", microgrid_id=None) == {
+        "code": "编号为1-20位字母、数字或短横线，如 4-1 或 gate", "name": "请填写名称",
+        "kind": "类型应为楼栋单元或公共区域"}
+    assert refusal(org.add_place, code="5-1", name="x" * 41, kind="building", microgrid_id=None) == {
+        "name": "名称最多40个字", "microgrid_id": "请选择楼栋所属的微网格"}
+    assert refusal(org.add_place, code="5-1", name="五栋", kind="building", microgrid_id=999) == {
+        "microgrid_id": "所选微网格不存在"}
+    place_id = org.place_by_code(db, "1-1").id
+    assert refusal(org.add_household, place_id=place_id, room="地下室", head_name="x" * 21) == {
+        "room": "房号只能包含数字、字母和短横线，例如 302 或 B1-02。", "head_name": "户主姓名最多20个字"}
+    assert refusal(org.add_household, place_id=place_id, room=" ") == {"room": "请填写房号，例如 302。"}
+    for call, kwargs in ((org.rename_place, {"place_id": 9999, "name": "无"}),
+                         (org.add_household, {"place_id": 9999, "room": "101"})):
+        with pytest.raises(NotFound) as caught:
+            call(db, admin, **kwargs)
+        assert str(caught.value) == "找不到该楼栋或地点。"
+    assert org.place_by_code(db, "5-1") is None and org.household_for(db, place_id, "101") is None
+
+
+def test_the_longest_allowed_name_head_and_member_count_are_accepted(db, admin):
+    place = org.add_place(db, admin, code="7-1", name="楼" * 40, kind="common", microgrid_id=None)
+    assert place.name == "楼" * 40
+    household = org.add_household(db, admin, place_id=place.id, room="101", head_name="张" * 20,
+                                  members=30)
+    assert (household["head_name"], household["members"]) == ("张" * 20, 30)
+
+
+def test_a_household_added_with_only_a_room_has_no_head_and_one_member(db, admin):
+    household = org.add_household(db, admin, place_id=org.place_by_code(db, "1-1").id, room="501")
+    assert (household["room"], household["head_name"], household["members"]) == ("501", "", 1)
+
+
+def test_adding_and_renaming_record_who_did_what_to_which_record(db, admin):
+    place = org.add_place(db, admin, code="3-1", name="3栋1单元", kind="building",
+                          microgrid_id=microgrid_id(db, "甲微网格"))
+    org.rename_place(db, admin, place_id=place.id, name="3栋一单元")
+    household = org.add_household(db, admin, place_id=place.id, room="201")
+    entries = {entry["action"]: entry for entry in audit.recent(db)}
+    assert {action: (e["actor_id"], e["target_type"], e["target_id"], json.loads(e["detail"]))
+            for action, e in entries.items()} == {
+        "place.add": (admin.id, "place", str(place.id),
+                      {"code": "3-1", "name": "3栋1单元", "kind": "building"}),
+        "place.rename": (admin.id, "place", str(place.id), {"old": "3栋1单元", "new": "3栋一单元"}),
+        "household.add": (admin.id, "household", str(household["id"]),
+                          {"place_id": place.id, "room": "201"}),
+    }
+
+
+@pytest.mark.parametrize("cell, count", [
+    (None, 1), ("", 1), ("  ", 1), (3, 3), (3.0, 3), ("3", 3), ("3.0", 3), ("12.0", 12),
+    ("３", 3), (" 30 ", 30), (30, 30), (1, 1),
+    (0, None), (31, None), (3.5, None), (True, None), ("abc", None), ("3.", None), ("三", None),
+])
+def test_a_member_count_is_read_from_a_form_or_spreadsheet_cell(cell, count):
+    assert org.parse_members(cell) == count
+
+
+def test_a_minimal_seed_fills_in_the_defaults(tmp_path):
+    database = open_db(tmp_path / "t.db")
+    org.seed_organisation(database, {
+        "community": {"name": "小区"},
+        "grids": [{"name": "空网格"}, {"name": "网格", "microgrids": [{"name": "空微网格"}, {
+            "name": "微网格", "places": [{"code": "1-1", "name": "1栋1单元",
+                                          "households": [{"room": "101室"}]}]}]}],
+    })
+    assert database.execute("SELECT name, address FROM community").fetchall() == [("小区", "")]
+    assert database["grids"].count == 2 and database["microgrids"].count == 2
+    place = org.place_by_code(database, "1-1")
+    assert (place.kind, place.microgrid_name, place.grid_name) == ("building", "微网格", "网格")
+    assert database.execute("SELECT room, head_name, members FROM households").fetchall() == [
+        ("101", "", 1)]
+    org.seed_organisation(database, {"community": {"name": "小区", "address": "路1号"}})
+    assert database.execute("SELECT address FROM community").fetchall() == [("",)]
+
+
+def test_a_seed_keeps_the_address_and_names_the_community_already_there(db):
+    assert db.execute("SELECT address FROM community").fetchall() == [("测试路1号",)]
+    with pytest.raises(ValueError) as caught:
+        org.seed_organisation(db, {"community": {"name": "别的小区"}})
+    assert str(caught.value) == "数据库中已有其他社区：测试小区"
+
+
+@pytest.mark.parametrize("place, fields", [
+    ({"code": "p1", "name": "", "kind": "common"}, {"name": "p1：请填写名称"}),
+    ({"code": "p1", "name": "亭", "kind": "tower"}, {"kind": "p1：类型应为楼栋单元或公共区域"}),
+])
+def test_a_malformed_seed_place_says_which_place_and_what_is_wrong(tmp_path, place, fields):
+    database = open_db(tmp_path / "t.db")
+    with pytest.raises(ValidationError) as caught:
+        org.seed_organisation(database, {"community": {"name": "小区"}, "places": [place]})
+    assert caught.value.fields == fields
+    assert database["places"].count == 0
