@@ -848,3 +848,15 @@ def test_a_rejection_note_is_kept_to_two_hundred_characters(db, file, make_user)
                    note="注" * 250)
     assert scalar(db, "SELECT note FROM report_events WHERE kind = 'rejected'") == \
         "信息不足：" + "注" * 200
+
+
+def test_proxy_and_browser_limits_say_why(db, file, make_user):
+    with pytest.raises(PermissionDenied) as refused:
+        file(make_user("resident"), proxy_for="王大爷")
+    assert str(refused.value) == "只有社区工作人员可以代录。"
+    for _ in range(reports.RATE_LIMIT):
+        file(GUEST_USER, device_key="a" * 32)
+    with pytest.raises(reports.RateLimited) as limited:
+        file(GUEST_USER, device_key="a" * 32)
+    assert str(limited.value) == "提交太频繁，请 10 分钟后再试。"
+    file(GUEST_USER, device_key="b" * 32)  # another browser is not affected
