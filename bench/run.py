@@ -22,12 +22,12 @@ GENERATOR_VERSION = "1"  # bump when bench/generate.py changes what it builds
 ROLES = ("guest", "resident", "leader", "staff", "admin")
 # (url label, page file, query params, lowest role)
 PAGES = [
-    ("首页 /", "pages/home.py", {}, "guest"),
-    ("随手拍 /report", "pages/report.py", {"b": "1-1"}, "guest"),
-    ("问题墙 /reports", "pages/reports.py", {}, "guest"),
-    ("跟踪 /reports?n=", "pages/reports.py", {"n": "4242"}, "guest"),
-    ("账户 /account", "pages/account.py", {}, "guest"),
-    ("管理 /admin", "pages/admin.py", {}, "leader"),
+    ("首页 /", "app_pages/home.py", {}, "guest"),
+    ("随手拍 /report", "app_pages/report.py", {"b": "1-1"}, "guest"),
+    ("问题墙 /reports", "app_pages/reports.py", {}, "guest"),
+    ("跟踪 /reports?n=", "app_pages/reports.py", {"n": "4242"}, "guest"),
+    ("账户 /account", "app_pages/account.py", {}, "guest"),
+    ("管理 /admin", "app_pages/admin.py", {}, "leader"),
 ]
 rows: list[dict] = []
 

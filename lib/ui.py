@@ -27,11 +27,11 @@ PLACE_CODE = "place_code"
 
 # url_path -> script: the stable public URLs of DESIGN §3 ("" is the home page).
 PAGE_FILES = {
-    "": "pages/home.py",
-    "report": "pages/report.py",
-    "reports": "pages/reports.py",
-    "account": "pages/account.py",
-    "admin": "pages/admin.py",
+    "": "app_pages/home.py",
+    "report": "app_pages/report.py",
+    "reports": "app_pages/reports.py",
+    "account": "app_pages/account.py",
+    "admin": "app_pages/admin.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in

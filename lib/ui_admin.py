@@ -1,4 +1,4 @@
-"""The sections of the 管理 page, one function each; pages/admin.py picks them by role."""
+"""The sections of the 管理 page, one function each; app_pages/admin.py picks them by role."""
 from __future__ import annotations
 
 import streamlit as st

@@ -52,7 +52,7 @@ def by_label(widgets, label: str):
 
 def login(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
     """Log in through the real streamlit-authenticator form on the account page."""
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     by_label(at.text_input, "用户名").input(username)
     by_label(at.text_input, "密码").input(password)
     by_label(at.button, "登录").click()

@@ -11,7 +11,7 @@ from tests.app.conftest import by_label, login, texts
 
 
 def register(at, username="qian_shu", password="Harvest2026", repeat=None, mobile=""):
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     at.text_input(key="account_reg_username").input(username)
     at.text_input(key="account_reg_display_name").input("钱叔")
     at.text_input(key="account_reg_password").input(password)
@@ -26,7 +26,7 @@ def register(at, username="qian_shu", password="Harvest2026", repeat=None, mobil
 
 def test_demo_accounts_are_shown_on_the_login_page_in_demo_mode(app):
     at = app()
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     assert not at.exception
     assert any("Demo@2026" in caption for caption in texts(at.caption))
 
@@ -40,7 +40,7 @@ def test_login_goes_home_then_logout_revokes_the_session(app, portal_db):
     assert texts(at.title) == ["幸福里小区"]  # 首页: where a person lands by default
     assert scalar(portal_db, "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL") == 1
     at.session_state["account_continue"] = ("", 0)  # the cookie's late reruns are long over
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     assert texts(at.title) == ["我的账户"]
     assert by_label(at.button, "返回首页")  # a way on from 我的账户
     at.button(key="account_logout").click()
@@ -52,7 +52,7 @@ def test_login_goes_home_then_logout_revokes_the_session(app, portal_db):
 
 def test_the_login_button_is_primary_and_continue_without_waiting_also_goes_on(app):
     at = app()
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     assert by_label(at.button, "登录").proto.type == "primary"
     login(at, "resident")
     by_label(at.button, "继续").click()
@@ -63,9 +63,7 @@ def test_the_login_button_is_primary_and_continue_without_waiting_also_goes_on(a
 def test_a_guest_comes_back_to_the_page_they_were_on_after_logging_in(app):
     at = app()
     at.run()
-    # app.py notes each page (ui.remember_page); AppTest runs app.py on the first run only
-    # (with a pages/ folder it then runs page files directly), so note it as app.py would.
-    at.session_state[ui.RETURN_TO] = "reports"
+    at.switch_page("app_pages/reports.py").run()  # app.py notes the page (ui.remember_page)
     login(at, "resident").run()
     assert texts(at.title)[0] == "问题墙"
 
@@ -73,7 +71,7 @@ def test_a_guest_comes_back_to_the_page_they_were_on_after_logging_in(app):
 def test_a_guest_sent_from_admin_comes_back_to_admin(app):
     at = app()
     at.run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("app_pages/admin.py").run()
     assert "此页面需要登录后使用。" in texts(at.info)
     login(at, "leader")
     assert "请先登录，登录后将回到您刚才要打开的页面。" in texts(at.info)
@@ -157,7 +155,7 @@ def test_registration_logs_the_new_resident_in_and_goes_on(app, portal_db):
     at.run()
     assert texts(at.title) == ["幸福里小区"]
     at.session_state["account_continue"] = ("", 0)
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     assert texts(at.title) == ["我的账户"]
     assert any("钱叔" in text for text in texts(at.markdown))
 
@@ -174,7 +172,7 @@ def test_weak_password_duplicate_username_and_bad_mobile_are_refused(app, portal
 
 def test_resident_without_household_can_request_one(app, portal_db):
     at = app()
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     at.text_input(key="account_reg_username").input("solo_user")
     at.text_input(key="account_reg_display_name").input("独居老人")
     at.text_input(key="account_reg_password").input("Harvest2026")
@@ -183,7 +181,7 @@ def test_resident_without_household_can_request_one(app, portal_db):
     at.run()  # registered and logged in
     at.run()
     at.session_state["account_continue"] = ("", 0)
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     at.selectbox(key="account_bind_place").select_index(1)
     at.text_input(key="account_bind_room").input("402")
     by_label(at.button, "提交核实").click()

@@ -7,7 +7,7 @@ from tests.app.conftest import by_label, login, texts
 
 
 def open_admin(at):
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("app_pages/admin.py").run()
     assert not at.exception
     return at
 
@@ -154,7 +154,7 @@ def test_after_an_error_the_new_place_form_keeps_what_was_typed(app, portal_db):
 
 def test_the_scanned_place_is_preselected_for_its_qr_code(app):
     at = login(app(), "staff")
-    at.switch_page("pages/admin.py")
+    at.switch_page("app_pages/admin.py")
     at.query_params["b"] = "2-1"
     at.run()
     assert at.selectbox(key="admin_qr_place").value.code == "2-1"
@@ -178,7 +178,7 @@ def test_admin_adds_a_report_category_that_the_report_form_then_offers(app, port
     by_label(at.button, "新增类别").click()
     at.run()
     assert "已新增。" in texts(at.success)
-    at.switch_page("pages/report.py").run()
+    at.switch_page("app_pages/report.py").run()
     assert "电梯故障" in at.selectbox(key="report_category").options
 
 
@@ -212,7 +212,7 @@ def test_a_backup_that_cannot_be_written_is_refused_in_chinese(app, tmp_path):
 
 def test_an_unknown_code_does_not_keep_the_previous_qr_place(app):
     at = login(app(), "staff")
-    at.switch_page("pages/admin.py")
+    at.switch_page("app_pages/admin.py")
     at.query_params["b"] = "2-1"
     at.run()
     assert at.selectbox(key="admin_qr_place").value.code == "2-1"

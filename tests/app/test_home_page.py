@@ -31,7 +31,7 @@ def test_unknown_place_code_gets_a_clear_message_and_no_place(app):
 
 def test_resident_sees_their_points_balance(app, portal_db):
     at = login(app(), "resident")
-    at.switch_page("pages/home.py").run()
+    at.switch_page("app_pages/home.py").run()
     assert not at.exception
     expected = scalar(portal_db, "SELECT SUM(amount) FROM points_ledger JOIN users"
                                  " ON users.id = user_id WHERE username = 'resident'")
@@ -49,13 +49,13 @@ def test_an_unknown_code_after_a_known_one_does_not_keep_the_old_place(app):
     assert not at.exception
     assert any("没有找到编号为“nope”" in message for message in texts(at.warning))
     assert not at.success
-    at.switch_page("pages/report.py").run()  # moving on does not bring the old place back
+    at.switch_page("app_pages/report.py").run()  # moving on does not bring the old place back
     assert at.selectbox(key="report_place").value is None
 
 
 def test_an_unknown_code_clears_the_place_chooser_that_the_old_code_filled(app):
     at = app()
-    at.switch_page("pages/report.py")
+    at.switch_page("app_pages/report.py")
     at.query_params["b"] = "1-1"
     at.run()
     assert at.selectbox(key="report_place").value.code == "1-1"
@@ -67,7 +67,7 @@ def test_an_unknown_code_clears_the_place_chooser_that_the_old_code_filled(app):
 
 def test_a_place_the_person_chose_is_kept_while_the_scanned_code_stays(app):
     at = app()
-    at.switch_page("pages/report.py")
+    at.switch_page("app_pages/report.py")
     at.query_params["b"] = "1-1"
     at.run()
     at.selectbox(key="report_place").set_value(
@@ -82,7 +82,7 @@ def test_the_demo_history_opens_with_the_community_and_its_audit_log(app, monkey
     at.run()
     assert not at.exception and texts(at.title) == ["幸福里小区"]
     login(at, "admin")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("app_pages/admin.py").run()
     assert not at.exception
     log = next(frame.value for frame in at.dataframe if "操作人" in frame.value.columns)
     accepted = log[log["操作"] == "受理问题"]
@@ -98,7 +98,7 @@ def test_markdown_in_a_name_stays_text_on_the_home_page(app, portal_db):
     portal_db.execute("UPDATE places SET name = ? WHERE code = '1-1'", (HOSTILE,))
     portal_db.conn.commit()
     at = login(app(), "resident")
-    at.switch_page("pages/home.py")
+    at.switch_page("app_pages/home.py")
     at.query_params["b"] = "1-1"
     at.run()
     shown = all_markdown(at)

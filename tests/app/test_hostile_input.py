@@ -17,7 +17,7 @@ def test_report_text_is_stored_verbatim_and_shown_only_as_text(app, portal_db, p
     assert scalar(portal_db, "SELECT description FROM reports") == payload
     for params in ({}, {"n": "1"}):
         at = app()
-        at.switch_page("pages/reports.py")
+        at.switch_page("app_pages/reports.py")
         for key, value in params.items():
             at.query_params[key] = value
         at.run()
@@ -28,7 +28,7 @@ def test_report_text_is_stored_verbatim_and_shown_only_as_text(app, portal_db, p
 
 @pytest.mark.parametrize("code", [SQL, "x" * 5000, "🏠", "%00", "../../etc/passwd", "<b>1</b>"])
 def test_crafted_place_codes_in_the_url_get_a_message_and_break_nothing(app, code):
-    for page in ("pages/home.py", "pages/report.py", "pages/reports.py"):
+    for page in ("app_pages/home.py", "app_pages/report.py", "app_pages/reports.py"):
         at = app()
         at.switch_page(page)
         at.query_params["b"] = code
@@ -40,7 +40,7 @@ def test_crafted_place_codes_in_the_url_get_a_message_and_break_nothing(app, cod
 @pytest.mark.parametrize("number", ["-1", "0x10", "1e9", "99999999999999999999", "<script>"])
 def test_crafted_report_numbers_get_a_clear_message(app, number):
     at = app()
-    at.switch_page("pages/reports.py")
+    at.switch_page("app_pages/reports.py")
     at.query_params["n"] = number
     at.run()
     assert not at.exception
@@ -49,7 +49,7 @@ def test_crafted_report_numbers_get_a_clear_message(app, number):
 
 def test_hostile_display_names_are_stored_and_shown_inert(app, portal_db):
     at = app()
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     at.text_input(key="account_reg_username").input("mallory")
     at.text_input(key="account_reg_display_name").input("**王**<b>x</b>")
     at.text_input(key="account_reg_password").input("Harvest2026")
@@ -58,7 +58,7 @@ def test_hostile_display_names_are_stored_and_shown_inert(app, portal_db):
     at.run()
     assert scalar(portal_db, "SELECT display_name FROM users WHERE username = 'mallory'") == "**王**<b>x</b>"
     at.session_state["account_continue"] = ("", 0)  # registering logged mallory in
-    at.switch_page("pages/account.py").run()
+    at.switch_page("app_pages/account.py").run()
     assert "\\*\\*王\\*\\*\\<b\\>x\\</b\\>" in " ".join(m.value for m in at.markdown)
 
 

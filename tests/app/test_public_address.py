@@ -10,7 +10,7 @@ def open_qr_tab(app, *, url: str | None, code: str = "2-1"):
     if url:
         at.context = {"url": url}
     login(at, "staff")
-    at.switch_page("pages/admin.py")
+    at.switch_page("app_pages/admin.py")
     at.query_params["b"] = code
     at.run()
     assert not at.exception
@@ -44,7 +44,7 @@ def test_the_follow_link_after_filing_uses_the_address_in_use(app, monkeypatch):
     monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
     at = app()
     at.context = {"url": f"{LAN}/report"}
-    at.switch_page("pages/report.py")
+    at.switch_page("app_pages/report.py")
     at.query_params["b"] = "1-1"
     at.run()
     fill(at)

@@ -27,7 +27,7 @@ def fill(at, *, category=1, text="楼道里堆满了纸箱挡路", files=None, m
 
 def open_report(app, code="1-1"):
     at = app()
-    at.switch_page("pages/report.py")
+    at.switch_page("app_pages/report.py")
     at.query_params["b"] = code
     at.run()
     assert not at.exception
@@ -86,7 +86,7 @@ def test_an_open_report_of_the_same_place_and_category_is_offered_for_a_plus_one
 
 def test_a_logged_in_resident_files_as_themself(app, portal_db):
     at = login(app(), "resident")
-    at.switch_page("pages/report.py").run()
+    at.switch_page("app_pages/report.py").run()
     at.selectbox(key="report_place").select_index(0)
     at.selectbox(key="report_category").select_index(1).run()
     at.checkbox(key="report_hide_name").check()
@@ -98,7 +98,7 @@ def test_a_logged_in_resident_files_as_themself(app, portal_db):
 
 def test_staff_can_file_for_a_resident_who_phoned(app, portal_db):
     at = login(app(), "staff")
-    at.switch_page("pages/report.py").run()
+    at.switch_page("app_pages/report.py").run()
     at.selectbox(key="report_place").select_index(0)
     at.toggle(key="report_is_proxy").set_value(True).run()
     at.selectbox(key="report_category").select_index(1).run()

@@ -9,7 +9,7 @@ def file_one(app, **kwargs):
 
 
 def open_wall(at, **params):
-    at.switch_page("pages/reports.py")
+    at.switch_page("app_pages/reports.py")
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -84,7 +84,7 @@ def test_resolving_without_an_after_photo_is_refused(app, portal_db):
 
 def test_a_residents_report_earns_points_once_accepted(app, portal_db):
     at = login(app(), "zhangwei")
-    at.switch_page("pages/report.py").run()
+    at.switch_page("app_pages/report.py").run()
     at.selectbox(key="report_place").select_index(0)
     fill(at)
     before = scalar(portal_db, "SELECT SUM(amount) FROM points_ledger JOIN users ON users.id ="
@@ -178,7 +178,7 @@ def test_the_after_photo_is_marked_required_and_a_bad_one_gets_the_message_besid
 
 def test_a_resident_confirms_and_rates_from_my_reports(app, portal_db):
     at = login(app(), "zhangwei")
-    at.switch_page("pages/report.py").run()
+    at.switch_page("app_pages/report.py").run()
     at.selectbox(key="report_place").select_index(0)
     fill(at)
     staff = open_wall(login(app(), "staff"), n="1")
@@ -189,7 +189,7 @@ def test_a_resident_confirms_and_rates_from_my_reports(app, portal_db):
     by_label(staff.button, "办结").click()
     staff.run()
 
-    at.switch_page("pages/reports.py").run()
+    at.switch_page("app_pages/reports.py").run()
     at.button(key="reports_mine_open_1").click()
     at.run()
     assert at.query_params["n"] == "1"
@@ -218,7 +218,7 @@ def test_back_to_the_wall_clears_the_number_and_a_filter_then_stays_on_the_wall(
 def test_a_guest_finds_the_reports_this_browser_filed_under_my_reports(app, portal_db):
     at = open_report(app)
     fill(at)
-    at.switch_page("pages/reports.py").run()
+    at.switch_page("app_pages/reports.py").run()
     assert [tab.label for tab in at.tabs] == ["全部问题", "我的反映"]
     at.button(key="reports_mine_open_1").click()
     at.run()
@@ -234,7 +234,7 @@ def test_staff_captions_escape_names_and_the_proxy_text(app, portal_db):
     at = login(app(), "staff")
     portal_db.execute("UPDATE users SET display_name = ? WHERE username = 'staff'", (image,))
     portal_db.conn.commit()
-    at.switch_page("pages/report.py").run()
+    at.switch_page("app_pages/report.py").run()
     at.selectbox(key="report_place").select_index(0)
     at.toggle(key="report_is_proxy").set_value(True).run()
     at.selectbox(key="report_category").select_index(1).run()
@@ -261,7 +261,7 @@ def test_the_auto_confirm_label_reads_the_period_from_the_rules(app, portal_db):
 
 def test_a_hidden_name_leaders_report_shows_no_role_in_the_timeline(app, portal_db):
     at = login(app(), "leader")
-    at.switch_page("pages/report.py").run()
+    at.switch_page("app_pages/report.py").run()
     at.selectbox(key="report_place").select_index(0)
     at.selectbox(key="report_category").select_index(1).run()
     at.checkbox(key="report_hide_name").check()

@@ -25,7 +25,7 @@ PASSWORD = "Harvest2026"
 MY_PLACE = "1栋1单元（1-1）"
 HOME_TITLE = "幸福里小区"
 SHOTS = Path("/tmp/shots")
-# pages/account.py sends every run of the account page in this window after a login on to the
+# app_pages/account.py sends every run of the account page in this window after a login on to the
 # page the person came from (the cookie component's late reruns); a person tapping 我的账户 at
 # once is sent on too, so a journey that wants 我的账户 right after logging in waits it out.
 CONTINUE_WINDOW_MS = 5_500
