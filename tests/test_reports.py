@@ -860,3 +860,18 @@ def test_proxy_and_browser_limits_say_why(db, file, make_user):
         file(GUEST_USER, device_key="a" * 32)
     assert str(limited.value) == "提交太频繁，请 10 分钟后再试。"
     file(GUEST_USER, device_key="b" * 32)  # another browser is not affected
+
+
+def test_a_failed_filing_leaves_no_photo_and_a_plain_report_no_proxy_name(db, file, tmp_path,
+                                                                          monkeypatch):
+    plain = file(device_key="d" * 70)
+    assert plain["proxy_for"] == "" and plain["device_key"] == "d" * 64
+    files = uploads(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full while writing the audit log")
+
+    monkeypatch.setattr(reports.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        file(photo_files=[jpeg(color="blue")])
+    assert uploads(tmp_path) == files and count(db) == 1
