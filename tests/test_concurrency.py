@@ -2,15 +2,14 @@
 per submission, whatever the timing."""
 import multiprocessing
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from lib import points, reports
-from lib.clock import to_iso, utc_now
 from lib.db import immediate, open_db, scalar
 from lib.roles import GUEST_USER
+from tests.test_sweeper import resolved_long_ago
 
 WORKERS = 8
 # The multi-process tests are slow (each spawns 8 interpreters): `make mutate` skips them.
@@ -104,17 +103,6 @@ def _sweep(path: str, broken: bool, start, results) -> None:
     db.close()
 
 
-def _resolved_long_ago(db, count: int) -> None:
-    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('1-1', 'x', 'building', 't')")
-    long_ago = to_iso(utc_now() - timedelta(days=30))
-    for n in range(count):
-        db.execute("INSERT INTO reports (place_id, category_id, description, status, closed_at,"
-                   " submission_key, follow_token, created_at, updated_at)"
-                   " VALUES (1, 1, '路灯坏了很久', 'resolved', ?, ?, 'x', ?, ?)",
-                   (long_ago, f"k{n}", long_ago, long_ago))
-    db.conn.commit()
-
-
 def _auto_events_per_report(db) -> list[int]:
     return [row[0] for row in db.execute(
         "SELECT COUNT(report_events.id) FROM reports LEFT JOIN report_events"
@@ -123,7 +111,7 @@ def _auto_events_per_report(db) -> list[int]:
 
 
 def test_eight_processes_sweeping_at_once_confirm_each_report_once(db):
-    _resolved_long_ago(db, DUE_REPORTS)
+    resolved_long_ago(db, DUE_REPORTS)
     path = str(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
     confirmed = race(_sweep, path, False)
     assert sum(confirmed) == DUE_REPORTS
@@ -132,7 +120,7 @@ def test_eight_processes_sweeping_at_once_confirm_each_report_once(db):
 
 
 def test_the_sweep_race_check_sees_an_unconditional_sweep(db):
-    _resolved_long_ago(db, DUE_REPORTS)
+    resolved_long_ago(db, DUE_REPORTS)
     path = str(Path(db.conn.execute("PRAGMA database_list").fetchone()[2]))
     race(_sweep, path, True)
     assert max(_auto_events_per_report(db)) > 1
