@@ -1,4 +1,5 @@
 """Accounts: registration rules, household checks, roles, passwords and server-side sessions."""
+import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -8,7 +9,7 @@ from lib import accounts
 from lib.clock import utc_now
 from lib.db import scalar
 from lib.errors import PermissionDenied, ValidationError
-from lib.roles import User
+from lib.roles import GUEST_USER, User
 
 
 @pytest.fixture(autouse=True)
@@ -437,3 +438,95 @@ def test_registration_normalises_the_username_and_is_audited(db, place):
     assert (row["actor_id"], row["target_type"], row["target_id"]) == (user.id, "user",
                                                                        str(user.id))
     assert "wang_ayi" in row["detail"]
+
+
+# --- behaviour pinned down by the mutation review (make mutate) ---------------------------------
+
+def test_staff_find_users_by_name_mobile_or_username_with_their_room_and_residents_cannot(
+        db, place, make_user):
+    staff = make_user("staff")
+    wang = register(db)
+    accounts.verify_household(db, staff, user_id=wang.id, approve=True)
+    register(db, username="li_shu", display_name="李叔", mobile="13700000000", room="401")
+    found = accounts.search_users(db, staff, " 王阿 ")
+    assert [(r["username"], r["place_code"], r["room"], r["household_status"]) for r in found] == [
+        ("wang_ayi", "1-1", "302", "verified")]
+    assert [r["username"] for r in accounts.search_users(db, staff, "1370000")] == ["li_shu"]
+    assert [r["username"] for r in accounts.search_users(db, staff, "li_")] == ["li_shu"]
+    assert [r["username"] for r in accounts.search_users(db, staff, "", limit=2)] == [
+        staff.username, "wang_ayi"]
+    assert accounts.search_users(db, staff, "无此人") == []
+    with pytest.raises(PermissionDenied):
+        accounts.search_users(db, wang, "王")
+
+
+def test_a_resident_hides_and_shows_their_name_on_public_lists(db, place):
+    user = register(db)
+    accounts.set_privacy(db, user, show_name_publicly=False)
+    assert accounts.load_user(db, user.id).show_name_publicly is False
+    accounts.set_privacy(db, user, show_name_publicly=True)
+    assert accounts.load_user(db, user.id).show_name_publicly is True
+    with pytest.raises(PermissionDenied):
+        accounts.set_privacy(db, GUEST_USER, show_name_publicly=False)
+
+
+def test_the_household_summary_shows_the_request_then_the_verified_room(db, place, make_user):
+    user = register(db, room="302室")
+    assert accounts.household_summary(db, user) == "1栋1单元 302"
+    verified = accounts.verify_household(db, make_user("staff"), user_id=user.id, approve=True)
+    db.execute("UPDATE users SET requested_room = NULL WHERE id = ?", (user.id,))
+    assert accounts.household_summary(db, verified) == "1栋1单元 302"
+    assert accounts.household_summary(db, make_user("resident")) == ""
+
+
+def test_a_household_decision_is_audited_and_a_settled_one_cannot_be_reversed(
+        db, place, make_user):
+    staff = make_user("staff")
+    user = register(db)
+    accounts.verify_household(db, staff, user_id=user.id, approve=False, reason="查无此户")
+    again = accounts.verify_household(db, staff, user_id=user.id, approve=False, reason="再次")
+    assert again.household_status == "rejected"
+    with pytest.raises(ValidationError) as caught:
+        accounts.verify_household(db, staff, user_id=user.id, approve=True)
+    assert str(caught.value) == "该用户没有待核实的住户信息。"
+    rows = list(db.query("SELECT actor_id, action, target_type, target_id, detail FROM audit_log"
+                         " WHERE action LIKE 'household.%'"))
+    assert [(r["actor_id"], r["action"], r["target_type"], r["target_id"]) for r in rows] == [
+        (staff.id, "household.reject", "user", str(user.id))]
+    assert json.loads(rows[0]["detail"]) == {"place": "1-1", "room": "302", "reason": "查无此户"}
+    assert accounts.user_row(db, user.id)["household_status"] == "rejected"
+
+
+def test_a_leader_of_another_micro_grid_is_told_why_in_chinese(db, place, make_user):
+    user = register(db)
+    with pytest.raises(PermissionDenied) as caught:
+        accounts.verify_household(db, make_user("leader", leads_microgrid_id=2), user_id=user.id,
+                                  approve=True)
+    assert str(caught.value) == "您只能核实自己负责的微网格内的住户。"
+
+
+def test_one_of_two_admins_can_be_demoted_and_the_refusals_say_why(db, place, make_user):
+    first, second = make_user("admin"), make_user("admin")
+    assert accounts.change_role(db, first, user_id=second.id, role="staff").role == "staff"
+    for kwargs, fields in (({"role": "king"}, {"role": "未知的角色。"}),
+                           ({"role": "leader"}, {"microgrid": "请选择该微网格长负责的微网格。"}),
+                           ({"role": "staff"}, {"role": "这是最后一位管理员，不能取消其管理员身份。"})):
+        with pytest.raises(ValidationError) as caught:
+            accounts.change_role(db, first, user_id=first.id, **kwargs)
+        assert caught.value.fields == fields
+    entry = next(db.query("SELECT detail FROM audit_log WHERE action = 'user.role'"))
+    assert json.loads(entry["detail"]) == {"old": "admin", "new": "staff", "microgrid": None}
+
+
+def test_sessions_ended_by_an_admin_record_why(db, place, make_user):
+    admin = make_user("admin")
+    user = register(db)
+    accounts.start_session(db, user.username, "phone")
+    accounts.reset_password(db, admin, user_id=user.id, new_password="Autumn2026")
+    accounts.start_session(db, user.username, "tablet")
+    accounts.set_disabled(db, admin, user_id=user.id, disabled=True)
+    assert [r[0] for r in db.execute("SELECT revoked_reason FROM sessions WHERE user_id = ?"
+                                     " ORDER BY id", (user.id,))] == ["password", "disabled"]
+    with pytest.raises(ValidationError) as caught:
+        accounts.set_disabled(db, admin, user_id=admin.id, disabled=True)
+    assert str(caught.value) == "不能停用自己的账号。"
