@@ -530,3 +530,243 @@ def test_sessions_ended_by_an_admin_record_why(db, place, make_user):
     with pytest.raises(ValidationError) as caught:
         accounts.set_disabled(db, admin, user_id=admin.id, disabled=True)
     assert str(caught.value) == "不能停用自己的账号。"
+
+
+def audit_rows(db, pattern):
+    """(actor, action, target type, target id, detail) of the audit entries matching pattern."""
+    return [(r["actor_id"], r["action"], r["target_type"], r["target_id"],
+             json.loads(r["detail"]) if r["detail"] else None)
+            for r in db.query("SELECT * FROM audit_log WHERE action LIKE ? ORDER BY id",
+                              (pattern,))]
+
+
+def test_a_household_request_names_the_refused_field_and_is_audited_once(db, place):
+    user = register(db, place_id=None, room="")
+    for place_id in (None, 999):
+        with pytest.raises(ValidationError) as caught:
+            accounts.request_household(db, user, place_id=place_id, room="501")
+        assert caught.value.fields == {"place": "请选择所住的楼栋。"}
+    assert accounts.user_row(db, user.id)["household_status"] == "none"
+    accounts.request_household(db, user, place_id=1, room="501")
+    assert audit_rows(db, "household.%") == [
+        (user.id, "household.request", "user", str(user.id), {"room": "501"})]
+
+
+def test_a_pending_or_verified_household_cannot_be_requested_again(db, place, make_user):
+    user = register(db)
+    for _ in range(2):
+        with pytest.raises(ValidationError) as caught:
+            accounts.request_household(db, user, place_id=2, room="101")
+        assert str(caught.value) == "您已提交过住户信息。"
+        row = accounts.user_row(db, user.id)
+        assert (row["requested_place_id"], row["requested_room"]) == (1, "302")
+        accounts.verify_household(db, make_user("staff"), user_id=user.id, approve=True)
+    assert audit_rows(db, "household.request") == []
+
+
+def test_a_rejection_without_a_reason_names_the_field_and_leaves_the_request_pending(
+        db, place, make_user):
+    user = register(db)
+    with pytest.raises(ValidationError) as caught:
+        accounts.verify_household(db, make_user("staff"), user_id=user.id, approve=False,
+                                  reason="  ")
+    assert caught.value.fields == {"reason": "请填写未通过的原因。"}
+    assert accounts.user_row(db, user.id)["household_status"] == "pending"
+    assert audit_rows(db, "household.%") == []
+
+
+def test_an_approval_is_audited_with_the_leader_building_and_room(db, place, make_user):
+    leader = make_user("leader", leads_microgrid_id=1)
+    user = register(db)
+    accounts.verify_household(db, leader, user_id=user.id, approve=True)
+    assert audit_rows(db, "household.%") == [
+        (leader.id, "household.verify", "user", str(user.id),
+         {"place": "1-1", "room": "302", "reason": ""})]
+
+
+def test_a_request_for_a_building_that_is_gone_is_not_found(db, place, make_user):
+    user = register(db)
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("UPDATE users SET requested_place_id = 999 WHERE id = ?", (user.id,))
+    with pytest.raises(accounts.NotFound) as caught:
+        accounts.verify_household(db, make_user("staff"), user_id=user.id, approve=True)
+    assert str(caught.value) == "找不到该楼栋。"
+    assert accounts.user_row(db, user.id)["household_status"] == "pending"
+
+
+def test_an_unknown_user_is_not_found_in_chinese(db, place):
+    with pytest.raises(accounts.NotFound) as caught:
+        accounts.user_row(db, 999)
+    assert str(caught.value) == "找不到该用户。"
+    with pytest.raises(accounts.NotFound) as caught:
+        accounts.start_session(db, "nobody", "token")
+    assert str(caught.value) == "找不到该用户。"
+
+
+def test_a_leader_needs_a_micro_grid_that_exists_and_the_change_is_audited(db, place, make_user):
+    admin, user = make_user("admin"), make_user("resident")
+    with pytest.raises(ValidationError) as caught:
+        accounts.change_role(db, admin, user_id=user.id, role="leader", leads_microgrid_id=99)
+    assert caught.value.fields == {"microgrid": "请选择该微网格长负责的微网格。"}
+    assert accounts.user_row(db, user.id)["role"] == "resident"
+    accounts.change_role(db, admin, user_id=user.id, role="leader", leads_microgrid_id=2)
+    assert audit_rows(db, "user.role") == [
+        (admin.id, "user.role", "user", str(user.id),
+         {"old": "resident", "new": "leader", "microgrid": 2})]
+
+
+def test_the_last_active_admin_cannot_be_disabled_by_a_stale_admin(db, make_user):
+    stale, last = make_user("admin"), make_user("admin")
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (stale.id,))
+    with pytest.raises(ValidationError) as caught:
+        accounts.set_disabled(db, stale, user_id=last.id, disabled=True)
+    assert str(caught.value) == "这是最后一位管理员，不能停用。"
+    assert accounts.load_user(db, last.id) is not None
+    assert audit_rows(db, "user.%able") == []
+
+
+def test_disabling_and_enabling_are_audited_with_the_admin_and_the_account(db, make_user):
+    admin, user = make_user("admin"), make_user("resident")
+    accounts.set_disabled(db, admin, user_id=user.id, disabled=True)
+    accounts.set_disabled(db, admin, user_id=user.id, disabled=False)
+    assert audit_rows(db, "user.%able") == [
+        (admin.id, "user.disable", "user", str(user.id), None),
+        (admin.id, "user.enable", "user", str(user.id), None)]
+    assert accounts.load_user(db, user.id) is not None
+
+
+def test_a_reset_password_containing_the_username_is_refused_and_a_good_one_audited(
+        db, place, make_user):
+    admin = make_user("admin")
+    user = register(db)
+    with pytest.raises(ValidationError) as caught:
+        accounts.reset_password(db, admin, user_id=user.id, new_password="Wang_ayi2027")
+    assert caught.value.fields == {"password": "密码太容易被猜到，请换一个。"}
+    assert accounts.check_password(accounts.user_row(db, user.id), "Spring2026")
+    accounts.reset_password(db, admin, user_id=user.id, new_password="Autumn2026")
+    assert audit_rows(db, "%password") == [
+        (admin.id, "user.reset_password", "user", str(user.id), None)]
+
+
+@pytest.mark.parametrize("old, new, repeat, fields", [
+    ("Spring2027", "Winter2026", "Winter2026", {"old_password": "原密码不正确。"}),
+    ("Spring2026", "wang_ayi2027", "wang_ayi2027", {"password": "密码太容易被猜到，请换一个。"}),
+    ("Spring2026", "Winter2026", "Winter2027", {"password_repeat": "两次输入的密码不一致。"}),
+])
+def test_a_refused_own_password_change_names_the_field_and_keeps_the_old_password(
+        db, place, old, new, repeat, fields):
+    user = register(db)
+    accounts.start_session(db, user.username, "phone")
+    with pytest.raises(ValidationError) as caught:
+        accounts.change_own_password(db, user, old_password=old, new_password=new,
+                                     new_password_repeat=repeat)
+    assert caught.value.fields == fields
+    assert accounts.check_password(accounts.user_row(db, user.id), "Spring2026")
+    assert accounts.session_user(db, "phone").id == user.id
+    assert audit_rows(db, "%password") == []
+
+
+def test_an_own_password_change_is_audited_as_the_users_own(db, place):
+    user = register(db)
+    accounts.change_own_password(db, user, old_password="Spring2026", new_password="Winter2026",
+                                 new_password_repeat="Winter2026")
+    assert audit_rows(db, "%password") == [
+        (user.id, "account.change_password", "user", str(user.id), None)]
+
+
+def test_registration_refusals_are_exact_in_chinese(db, place):
+    register(db)
+    with pytest.raises(ValidationError) as caught:
+        register(db, username="wang_ayi", mobile="")
+    assert caught.value.fields == {"username": "该用户名已被注册，请换一个。"}
+    with pytest.raises(ValidationError) as caught:
+        register(db, username="li_shu", mobile="1391234567")
+    assert caught.value.fields == {"mobile": "手机号应为 11 位大陆手机号码，例如 13800138000。"}
+    with pytest.raises(ValidationError) as caught:
+        register(db, username=None)
+    assert "username" in caught.value.fields
+    assert count_users(db) == 1
+
+
+def test_a_password_without_a_username_is_judged_on_its_own():
+    assert accounts.password_problem("Xxxx2026") is None
+
+
+def test_a_missing_name_or_password_never_logs_in_even_as_a_placeholder_account(
+        db, place, make_user):
+    make_user("resident", username="xxxx", password_hash=accounts.hash_password("XXXX"))
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, None, "XXXX", now=at(0))
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, "xxxx", None, now=at(1))
+    with pytest.raises(accounts.NotFound):
+        accounts.start_session(db, None, "token")
+
+
+def test_a_blank_name_never_matches_an_account_with_a_blank_username(db, place, make_user):
+    user = make_user("resident", password_hash=accounts.hash_password("Spring2026"))
+    db.execute("UPDATE users SET username = '' WHERE id = ?", (user.id,))
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, "  ", "Spring2026", now=at(0))
+
+
+def test_login_names_are_cut_at_40_characters_and_lowercased(db, place):
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, "A" * 41, "Spring2026", now=at(0))
+    assert [r["username"] for r in db.query("SELECT username FROM login_failures")] == ["a" * 40]
+
+
+def test_login_failures_are_stored_in_utc_whatever_the_server_zone(db, place, monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate(db, "wang_ayi", "Spring2026", now=at(0))
+        stored = scalar(db, "SELECT at FROM login_failures")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert stored.endswith("+00:00")
+
+
+def test_a_failure_exactly_at_the_window_edge_no_longer_counts():
+    now = at(0)
+    fails = [now - accounts.LOGIN_FAILURE_WINDOW] + [now] * 4
+    assert accounts.login_wait(fails, now) == 0.0
+    assert accounts.login_wait([now] * 5, now) == 1.0
+
+
+def test_a_session_token_up_to_4096_characters_is_honoured_and_longer_or_odd_ones_are_not(
+        db, place):
+    register(db)
+    for token in ("t" * 4096, "u" * 4097):
+        accounts.start_session(db, "wang_ayi", token)
+    assert accounts.session_user(db, "t" * 4096).username == "wang_ayi"
+    assert accounts.session_user(db, "u" * 4097) is None
+    assert accounts.session_user(db, 12345) is None
+    assert accounts.session_user(db, "") is None
+
+
+def test_a_plain_logout_records_logout_as_the_reason(db, place):
+    register(db)
+    accounts.start_session(db, "wang_ayi", "token")
+    accounts.end_session(db, "token")
+    assert scalar(db, "SELECT revoked_reason FROM sessions") == "logout"
+
+
+def test_search_without_a_query_lists_everyone_up_to_fifty(db, make_user):
+    staff = make_user("staff")
+    for _ in range(51):
+        make_user("resident")
+    found = accounts.search_users(db, staff)
+    assert len(found) == 50 and found[0]["id"] == staff.id
+
+
+def test_roles_are_labelled_in_chinese_and_unknown_ones_shown_as_they_are():
+    assert accounts.role_label("admin") == accounts.ROLE_LABELS["admin"] != "admin"
+    assert accounts.role_label("mystery") == "mystery"
+
+
+def test_a_new_secret_carries_24_random_bytes():
+    assert len(accounts.new_secret()) == 32
+    assert accounts.new_secret() != accounts.new_secret()
