@@ -699,6 +699,8 @@ def test_a_missing_name_or_password_never_logs_in_even_as_a_placeholder_account(
         accounts.authenticate(db, None, "XXXX", now=at(0))
     with pytest.raises(accounts.LoginFailed):
         accounts.authenticate(db, "xxxx", None, now=at(1))
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(db, "nobody", None, now=at(2))
     with pytest.raises(accounts.NotFound):
         accounts.start_session(db, None, "token")
 
