@@ -6,6 +6,7 @@ import struct
 import threading
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageCms
@@ -493,3 +494,187 @@ def test_a_refused_photo_gives_its_slot_back():
         assert photos._WORKER_SLOTS.acquire(timeout=0)
     for _ in range(photos.PHOTO_WORKERS):
         photos._WORKER_SLOTS.release()
+
+
+# --- behaviour pinned down after mutation testing ----------------------------------------------
+
+
+def test_heif_brand_bytes_without_an_ftyp_box_are_not_called_heic():
+    error = rejected(b"\0\0\0\x18abcdheic" + b"\0" * 40)
+    assert error.reason == "not_an_image"
+
+
+def test_a_broken_webp_is_called_corrupt_not_a_non_photo():
+    error = rejected(b"RIFF\x40\0\0\0WEBPVP8 " + b"\0" * 40)
+    assert error.reason == "corrupt"
+    assert rejected(b"RIFX\x40\0\0\0WEBPVP8 " + b"\0" * 40).reason == "not_an_image"
+
+
+def test_an_image_of_exactly_the_pixel_cap_passes(monkeypatch):
+    monkeypatch.setattr(photos, "MAX_PIXELS", 400 * 300)
+    assert process_photo(jpeg((400, 300))).width == 400
+    assert rejected(jpeg((401, 300))).reason == "too_many_pixels"
+
+
+def test_the_full_image_is_a_lanczos_downscale_saved_as_an_optimised_quality_82_jpeg():
+    source = Image.new("RGB", (3200, 800), "white")
+    for x in range(0, 3200, 7):
+        source.paste((200, 30, 60), (x, 0, x + 3, 800))
+    upload = io.BytesIO()
+    source.save(upload, "PNG")
+
+    expected = Image.open(io.BytesIO(upload.getvalue())).convert("RGB")
+    expected.thumbnail((1600, 1600), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    expected.save(out, "JPEG", quality=82, optimize=True)
+
+    assert process_photo(upload.getvalue()).image == out.getvalue()
+
+
+def test_a_16_bit_grey_value_is_divided_by_256_exactly():
+    out = io.BytesIO()
+    Image.new("I;16", (64, 64), 25600).save(out, "PNG")
+    assert opened(process_photo(out.getvalue()).image).getpixel((5, 5)) == (100, 100, 100)
+
+
+def test_a_grey_png_with_an_alpha_channel_is_flattened_on_white():
+    out = io.BytesIO()
+    Image.new("LA", (64, 64), (0, 0)).save(out, "PNG")
+    assert opened(out.getvalue()).mode == "LA"
+    assert close_to(opened(process_photo(out.getvalue()).image).getpixel((5, 5)), (255,) * 3, 2)
+
+
+@pytest.mark.parametrize("mode, transparent_black", [
+    ("LA", (0, 0)), ("PA", (0, 0)), ("RGBa", (0, 0, 0, 0)), ("RGBA", (0, 0, 0, 0))])
+def test_every_mode_with_alpha_is_flattened_on_white(mode, transparent_black):
+    flat_image = photos._to_rgb(Image.new(mode, (8, 8), transparent_black))
+    assert flat_image.mode == "RGB" and flat_image.getpixel((3, 3)) == (255, 255, 255)
+
+
+def test_store_creates_a_missing_data_dir_with_its_parents(tmp_path):
+    data_dir = tmp_path / "not" / "yet" / "there"
+    name = photos.store(data_dir, process_photo(jpeg()))
+    assert photos.path_for(data_dir, name).exists()
+    assert photos.path_for(data_dir, name, thumb=True).exists()
+
+
+def test_store_syncs_the_parent_folder_only_when_it_creates_uploads(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(photos, "_fsync_dir", lambda folder: synced.append(Path(folder)))
+    photo = process_photo(jpeg())
+
+    photos.store(tmp_path, photo)
+    assert synced == [tmp_path, tmp_path / "uploads"]
+    synced.clear()
+    photos.store(tmp_path, photo)
+    assert synced == [tmp_path / "uploads"]
+
+
+def test_path_for_says_which_name_it_refused(tmp_path):
+    with pytest.raises(ValueError, match="not a photo name: 'ABC'"):
+        photos.path_for(tmp_path, "ABC")
+
+
+def test_the_default_sweep_threshold_is_one_hour(tmp_path):
+    name = photos.store(tmp_path, process_photo(jpeg()))
+    age(tmp_path, name, 3600.5)
+    assert photos.sweep_orphans(tmp_path, set()) == [name]
+
+
+def test_sweep_judges_a_symlink_by_its_own_age_not_its_target(tmp_path):
+    target = tmp_path / "elsewhere.jpg"
+    target.write_bytes(b"x")
+    then = time.time() - 7200
+    os.utime(target, (then, then))
+    (tmp_path / "uploads").mkdir()
+    link = tmp_path / "uploads" / ("a" * 32 + ".jpg")
+    link.symlink_to(target)
+
+    assert photos.sweep_orphans(tmp_path, set()) == []
+    assert link.is_symlink() and target.exists()
+
+
+class _Gone:
+    """A directory entry removed by someone else between the listing and our look at it."""
+
+    def __init__(self, name, path, mtime=None):
+        self.name, self.path, self._mtime = name, path, mtime
+
+    def stat(self, follow_symlinks=True):
+        if self._mtime is None:
+            raise FileNotFoundError(self.path)
+        return os.stat_result((0,) * 8 + (self._mtime, self._mtime))
+
+
+def test_sweep_carries_on_past_files_that_vanish_under_it(tmp_path, monkeypatch):
+    name = photos.store(tmp_path, process_photo(jpeg()))
+    age(tmp_path, name, 7200)
+    folder = tmp_path / "uploads"
+    real_scandir = os.scandir
+    old = time.time() - 7200
+    vanished = [_Gone("b" * 32 + ".jpg", str(folder / ("b" * 32 + ".jpg"))),
+                _Gone(".partial-gone", str(folder / ".partial-gone"), old)]
+    monkeypatch.setattr(photos.os, "scandir",
+                        lambda path: vanished + sorted(real_scandir(path), key=lambda e: e.name))
+
+    assert photos.sweep_orphans(tmp_path, set()) == [name]
+    assert list(folder.iterdir()) == []
+
+
+def test_sweep_keeps_a_photo_whose_image_is_recent_whatever_the_listing_order(
+        tmp_path, monkeypatch):
+    name = photos.store(tmp_path, process_photo(jpeg()))
+    then = time.time() - 7200
+    os.utime(photos.path_for(tmp_path, name, thumb=True), (then, then))
+    real_scandir = os.scandir
+    monkeypatch.setattr(photos.os, "scandir",
+                        lambda path: sorted(real_scandir(path), key=lambda e: e.name))
+
+    assert photos.sweep_orphans(tmp_path, set()) == []
+    assert photos.path_for(tmp_path, name).exists()
+
+
+@pytest.mark.parametrize("leftover", [".partial-xyz", "c" * 32 + ".jpg"])
+def test_sweep_keeps_a_file_exactly_at_the_cutoff(tmp_path, monkeypatch, leftover):
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / leftover).write_bytes(b"x")
+    now = 2_000_000_000
+    os.utime(folder / leftover, (now - 3600, now - 3600))
+    monkeypatch.setattr(photos.time, "time", lambda: float(now))
+
+    assert photos.sweep_orphans(tmp_path, set()) == []
+    assert (folder / leftover).exists()
+
+
+def test_a_photo_is_written_to_a_sweepable_temporary_file_beside_it_then_renamed(
+        tmp_path, monkeypatch):
+    renames = []
+    real_replace = os.replace
+    monkeypatch.setattr(photos.os, "replace",
+                        lambda src, dst: (renames.append((Path(src), Path(dst))),
+                                          real_replace(src, dst)))
+    name = photos.store(tmp_path, process_photo(jpeg()))
+
+    assert [dst for _, dst in renames] == [photos.path_for(tmp_path, name, thumb=True),
+                                           photos.path_for(tmp_path, name)]
+    for src, dst in renames:
+        assert src.parent == dst.parent and src.name.startswith(".partial-")
+
+
+class _DiskGone(Exception):
+    pass
+
+
+@pytest.mark.parametrize("remove_first", [False, True])
+def test_a_failed_write_leaves_no_temporary_file_and_raises_the_original_error(
+        tmp_path, monkeypatch, remove_first):
+    def failing_replace(src, dst):
+        if remove_first:
+            os.unlink(src)
+        raise _DiskGone()
+
+    monkeypatch.setattr(photos.os, "replace", failing_replace)
+    with pytest.raises(_DiskGone):
+        photos.store(tmp_path, process_photo(jpeg()))
+    assert list((tmp_path / "uploads").iterdir()) == []
