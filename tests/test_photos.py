@@ -505,9 +505,10 @@ def test_heif_brand_bytes_without_an_ftyp_box_are_not_called_heic():
 
 
 def test_a_broken_webp_is_called_corrupt_not_a_non_photo():
-    error = rejected(b"RIFF\x40\0\0\0WEBPVP8 " + b"\0" * 40)
-    assert error.reason == "corrupt"
-    assert rejected(b"RIFX\x40\0\0\0WEBPVP8 " + b"\0" * 40).reason == "not_an_image"
+    for payload in (b"VP8 " + b"\0" * 40, b"xxxx" + b"\0" * 40):
+        assert rejected(b"RIFF\x40\0\0\0WEBP" + payload).reason == "corrupt"
+    assert rejected(b"RIFX\x40\0\0\0WEBPxxxx" + b"\0" * 40).reason == "not_an_image"
+    assert rejected(b"RIFF\x40\0\0\0WEBQxxxx" + b"\0" * 40).reason == "not_an_image"
 
 
 def test_an_image_of_exactly_the_pixel_cap_passes(monkeypatch):
@@ -678,3 +679,11 @@ def test_a_failed_write_leaves_no_temporary_file_and_raises_the_original_error(
     with pytest.raises(_DiskGone):
         photos.store(tmp_path, process_photo(jpeg()))
     assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_a_photo_whose_exif_only_draws_a_pillow_warning_is_still_accepted():
+    entries = struct.pack("<HHII", 0x010E, 2, 100, 1000)  # a description pointing past the end
+    exif = b"Exif\0\0II*\0" + struct.pack("<IH", 8, 1) + entries + struct.pack("<I", 0)
+    photo = process_photo(jpeg((40, 30), exif=exif))
+    assert (photo.width, photo.height) == (40, 30)
+    assert "exif" not in opened(photo.image).info
