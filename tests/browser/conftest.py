@@ -111,21 +111,26 @@ def new_phone_context(browser, **options):
     return context
 
 
+def _module_phone_options(request) -> dict:
+    """A test module may set PHONE_OPTIONS, e.g. a mobile user agent, for all its phones."""
+    return getattr(request.module, "PHONE_OPTIONS", {})
+
+
 @pytest.fixture
-def phone(browser):
+def phone(browser, request):
     """A fresh phone-sized browser context (its own cookies) per test."""
-    context = new_phone_context(browser)
+    context = new_phone_context(browser, **_module_phone_options(request))
     yield context
     context.close()
 
 
 @pytest.fixture
-def phones(browser):
+def phones(browser, request):
     """Make more phone contexts (other people, other browsers); all closed after the test."""
     made = []
 
     def make():
-        made.append(new_phone_context(browser))
+        made.append(new_phone_context(browser, **_module_phone_options(request)))
         return made[-1]
 
     yield make

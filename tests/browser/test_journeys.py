@@ -15,10 +15,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-import pytest
-
-from tests.browser.conftest import PHONE, PHONE_USER_AGENT, new_phone_context, settle, \
-    submit_login, wait_ready
+from tests.browser.conftest import PHONE, PHONE_USER_AGENT, settle, submit_login, wait_ready
 
 _numbers = itertools.count(1)
 PASSWORD = "Harvest2026"
@@ -31,26 +28,8 @@ SHOTS = Path("/tmp/shots")
 CONTINUE_WINDOW_MS = 5_500
 
 
-@pytest.fixture
-def phone(browser):
-    """A fresh phone (its own cookies) that says it is one: the sidebar closes after a tap."""
-    context = new_phone_context(browser, user_agent=PHONE_USER_AGENT)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def phones(browser):
-    """Make more phones (other people, other browsers); all closed after the test."""
-    made = []
-
-    def make():
-        made.append(new_phone_context(browser, user_agent=PHONE_USER_AGENT))
-        return made[-1]
-
-    yield make
-    for context in made:
-        context.close()
+# Phones that say they are phones: Streamlit closes the sidebar after a tap only then.
+PHONE_OPTIONS = {"user_agent": PHONE_USER_AGENT}
 
 
 def new_username(prefix: str) -> str:
