@@ -35,7 +35,7 @@ system-browser:
 	    apt-get install -y -qq chromium >/dev/null; }
 
 run: venv system-fonts
-	$(PY) -m lib.bootstrap
+	$(PY) -m lib.site.bootstrap
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.installed-dev system-fonts system-browser
@@ -50,8 +50,8 @@ bench: $(VENV)/.installed-dev system-fonts system-browser
 	$(PY) -m bench.run
 
 # Mutation testing of the rule modules (not part of make test or CI: it takes many minutes).
-# `make mutate MODULES=lib/points.py` picks modules; survivors are printed at the end.
-MODULES ?= lib/points.py lib/reports.py lib/accounts.py lib/org.py lib/photos.py
+# `make mutate MODULES=lib/points/ledger.py` picks modules; survivors are printed at the end.
+MODULES ?= lib/points/ledger.py lib/reports/workflow.py lib/people/accounts.py lib/people/org.py lib/core/photos.py
 mutate: $(VENV)/.installed-dev
 	$(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MODULES),"$(subst /,.,$(basename $(m))).*")
 	$(VENV)/bin/mutmut results

@@ -1,12 +1,16 @@
 """微网实格 community portal: page config, the user of this run, and navigation by role."""
 import streamlit as st
 
-from lib import ui
+from lib.core import ui
+from lib.people import ui as people_ui
+from lib.site import navigation
+
 
 st.set_page_config(page_title="微网实格 · 社区自助服务", page_icon="🏘️", layout="centered")
+navigation.start()  # once per server process: migrate, seed, start the sweeper
 db = ui.portal_db()
-user = ui.current_user(db)
+user = people_ui.current_user(db)
 ui.apply_style()
-page = st.navigation(ui.navigation_pages(user))
-ui.remember_page(page)  # where logging in brings a person back to
+page = st.navigation(navigation.navigation_pages(user))
+navigation.remember_page(page)  # where logging in brings a person back to
 page.run()

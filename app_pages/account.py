@@ -7,17 +7,20 @@ import time
 
 import streamlit as st
 
-from lib import accounts, ui
-from lib.errors import ValidationError
+from lib.core import ui
+from lib.core.errors import ValidationError
+from lib.people import accounts
+from lib.people import ui as people_ui
+
 
 db = ui.portal_db()
 auth = None  # streamlit-authenticator (only its cookie): built only when logging in or out
 if st.session_state.pop("account_logout_requested", False):
-    auth = ui.authenticator(db)
-    ui.logout(db, auth)
+    auth = people_ui.authenticator(db)
+    people_ui.logout(db, auth)
     st.success("您已退出登录。")
-user = ui.current_user(db)
-place = ui.current_place(db)
+user = people_ui.current_user(db)
+place = people_ui.current_place(db)
 CONTINUE_WINDOW_SECONDS = 5
 FIELD_LABELS = {"username": "用户名", "display_name": "称呼", "password": "密码",
                 "password_repeat": "确认密码", "mobile": "手机号", "place": "楼栋", "room": "房号",
@@ -30,7 +33,7 @@ def carry_on(message: str) -> None:
     Rerunning now would drop the cookie being set in the browser; the browser reruns the page
     itself once the cookie is stored, and that run (or 继续) moves on.
     """
-    target = ui.after_login_target()
+    target = people_ui.after_login_target()
     st.session_state["account_continue"] = (target, time.time())
     st.success(message)
     st.button("继续", type="primary", key="account_continue_button",
@@ -39,12 +42,12 @@ def carry_on(message: str) -> None:
 
 if user.is_guest:
     st.title("登录 / 注册")
-    if st.session_state.get(ui.AFTER_LOGIN):
+    if st.session_state.get(people_ui.AFTER_LOGIN):
         st.info("请先登录，登录后将回到您刚才要打开的页面。")
-    auth = auth or ui.authenticator(db)  # every run: its cookie component must be in place
+    auth = auth or people_ui.authenticator(db)  # every run: its cookie component must be in place
     login_tab, register_tab = st.tabs(["登录", "注册新账号"])
     with login_tab:
-        if ui.login_form(db, auth) is not None:
+        if people_ui.login_form(db, auth) is not None:
             carry_on("登录成功！")
         if ui.portal().settings.is_demo:
             st.caption("演示账号（仅演示模式显示）：resident、leader、staff、admin，密码均为 Demo@2026")
@@ -60,7 +63,7 @@ if user.is_guest:
             st.text_input("确认密码", type="password", key="account_reg_password_repeat")
             st.text_input("手机号（可选）", key="account_reg_mobile", max_chars=14)
             st.caption("填写楼栋和房号后，由本微网格的微网格长核实您的住户身份。")
-            chosen = ui.place_select(db, key="account_reg_place", label="楼栋（可选）",
+            chosen = people_ui.place_select(db, key="account_reg_place", label="楼栋（可选）",
                                      kind="building", place=place)
             st.text_input("房号（可选）", key="account_reg_room", max_chars=10, placeholder="例如：302")
             submitted = st.form_submit_button("注册", type="primary")
@@ -79,7 +82,7 @@ if user.is_guest:
             except ValidationError as error:
                 ui.show_errors(error, FIELD_LABELS)
             else:
-                ui.begin_session(db, auth, registered.username)
+                people_ui.begin_session(db, auth, registered.username)
                 carry_on("注册成功，已为您登录！")
     st.stop()
 
@@ -105,7 +108,7 @@ if household:
 if user.household_status in ("none", "rejected"):
     with st.form("account_bind"):
         st.subheader("绑定住户")
-        chosen = ui.place_select(db, key="account_bind_place", label="楼栋", kind="building",
+        chosen = people_ui.place_select(db, key="account_bind_place", label="楼栋", kind="building",
                                  place=place)
         st.text_input("房号", key="account_bind_room", max_chars=10, placeholder="例如：302")
         if st.form_submit_button("提交核实"):
@@ -140,7 +143,7 @@ with st.expander("修改密码"):
         except ValidationError as error:
             ui.show_errors(error, {**FIELD_LABELS, "password": "新密码"})
         else:
-            st.session_state.pop(ui.AUTH_TOKEN, None)
+            st.session_state.pop(people_ui.AUTH_TOKEN, None)
             st.success("密码已修改，所有设备均已退出，请用新密码重新登录。")
 
 st.button("退出登录", key="account_logout",

@@ -1,12 +1,16 @@
 """首页: where the gate QR code lands — the community, the scanned place, the way in."""
 import streamlit as st
 
-from lib import org, points, ui
-from lib.roles import LEADER
+from lib.core import ui
+from lib.core.roles import LEADER
+from lib.people import org
+from lib.people import ui as people_ui
+from lib.points import ledger
+
 
 db = ui.portal_db()
-user = ui.current_user(db)
-place = ui.current_place(db)
+user = people_ui.current_user(db)
+place = people_ui.current_place(db)
 query = {"b": place.code} if place else None
 
 st.title(ui.esc(org.community_name(db)) or "社区自助服务")
@@ -26,7 +30,7 @@ if user.is_guest:
                  query_params=query, width="stretch")
 else:
     st.subheader(f"您好，{ui.esc(user.display_name)}")
-    st.metric("我的积分", points.balance(db, user.id))
+    st.metric("我的积分", ledger.balance(db, user.id))
     if user.household_status == "pending":
         st.info("您的住户信息正在等待微网格长核实。")
     elif user.household_status in ("none", "rejected"):

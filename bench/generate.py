@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from lib.accounts import hash_password
-from lib.db import open_db
+from lib.core.db import open_db
+from lib.people.accounts import hash_password
+
 
 DEMO_PASSWORD = "Demo@2026"
 YEARS = 5

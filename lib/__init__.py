@@ -1,1 +1,4 @@
-"""The portal's domain layer: plain Python over SQLite, no Streamlit (except lib/ui.py)."""
+"""The portal's code by layer: core, people, points, the features (reports, ...), then the site.
+
+See the README's layout section for the map; tests/test_house_rules.py keeps imports flowing down.
+"""

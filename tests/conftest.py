@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from lib.accounts import load_user  # noqa: E402
-from lib.clock import now_iso  # noqa: E402
-from lib.db import open_db  # noqa: E402
+from lib.core.clock import now_iso  # noqa: E402
+from lib.core.db import open_db  # noqa: E402
+from lib.people.accounts import load_user  # noqa: E402
+
 
 _numbers = itertools.count(1)
 

@@ -8,10 +8,10 @@ import sys
 
 from PIL import Image
 
-from lib import reports
-from lib.config import Settings
-from lib.db import open_db
-from lib.roles import GUEST_USER
+from lib.core.config import Settings
+from lib.core.db import open_db
+from lib.core.roles import GUEST_USER
+from lib.reports import workflow
 
 
 def main(data_dir: str, mode: str, prefix: str) -> None:
@@ -24,7 +24,7 @@ def main(data_dir: str, mode: str, prefix: str) -> None:
         db.execute("BEGIN")
     for n in range(100_000):
         key = f"{prefix}-{n}"
-        reports.file_report(db, GUEST_USER, data_dir=settings.data_dir, place_id=1 + n % 5,
+        workflow.file_report(db, GUEST_USER, data_dir=settings.data_dir, place_id=1 + n % 5,
                             category_id=1 + n % 9, description=f"崩溃测试第 {n} 号：楼道堆物",
                             photo_files=[photo], submission_key=key)
         print(f"CONFIRMED {key}", flush=True)

@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lib import accounts
-from lib.clock import utc_now
-from lib.db import scalar
-from lib.errors import PermissionDenied, ValidationError
-from lib.roles import GUEST_USER, User
+from lib.core.clock import utc_now
+from lib.core.db import scalar
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.roles import GUEST_USER, User
+from lib.people import accounts
 
 
 @pytest.fixture(autouse=True)
@@ -351,7 +351,7 @@ def test_parallel_guesses_queue_behind_the_backoff_instead_of_slipping_through(d
                                                                                 tmp_path):
     import threading
 
-    from lib.db import open_db
+    from lib.core.db import open_db
 
     register(db)
     for step in range(accounts.FREE_LOGIN_FAILURES - 1):

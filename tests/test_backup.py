@@ -9,11 +9,13 @@ import zipfile
 import pytest
 from PIL import Image
 
-from lib import backup, bootstrap, reports
-from lib.config import Settings
-from lib.db import open_db, scalar
-from lib.errors import PermissionDenied, ValidationError
-from lib.roles import GUEST_USER
+from lib.core import backup
+from lib.core.config import Settings
+from lib.core.db import open_db, scalar
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.roles import GUEST_USER
+from lib.reports import workflow
+from lib.site import bootstrap
 
 
 def jpeg() -> bytes:
@@ -31,7 +33,7 @@ def portal(tmp_path):
 
 
 def file(db, settings, n):
-    return reports.file_report(db, GUEST_USER, data_dir=settings.data_dir, place_id=1,
+    return workflow.file_report(db, GUEST_USER, data_dir=settings.data_dir, place_id=1,
                                category_id=1, description=f"第{n}个问题：楼道堆物",
                                photo_files=[jpeg()], submission_key=f"backup-{n}")
 
@@ -153,8 +155,8 @@ def test_restore_into_a_missing_data_folder_says_so_and_changes_nothing(portal, 
 
 def run_cli(tmp_path, *args):
     env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path / "data")}
-    return subprocess.run([sys.executable, "-m", "lib.backup", *map(str, args)], cwd=backup.Path(
-        backup.__file__).parents[1], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "lib.core.backup", *map(str, args)], cwd=backup.Path(
+        backup.__file__).parents[2], env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_command_line_problems_are_one_clear_line_and_exit_code_one(portal, tmp_path):
@@ -179,8 +181,8 @@ def test_command_line_problems_are_one_clear_line_and_exit_code_one(portal, tmp_
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
     elsewhere = dict(os.environ, PORTAL_DATA_DIR=str(tmp_path / "nowhere"))
     restore_missing = subprocess.run(
-        [sys.executable, "-m", "lib.backup", "restore", good.stdout.strip()], env=elsewhere,
-        cwd=backup.Path(backup.__file__).parents[1], capture_output=True, text=True, timeout=60)
+        [sys.executable, "-m", "lib.core.backup", "restore", good.stdout.strip()], env=elsewhere,
+        cwd=backup.Path(backup.__file__).parents[2], capture_output=True, text=True, timeout=60)
     assert restore_missing.returncode == 1
     assert "数据目录" in restore_missing.stderr and "does not exist" in restore_missing.stderr
     assert "Traceback" not in restore_missing.stderr

@@ -10,6 +10,7 @@ import pytest
 from bench.burst import burst
 from tests.browser.conftest import ROOT, Server
 
+
 LANDING_TEXT = "看到问题，拍下来告诉社区"  # the caption of 随手拍, on no other page
 
 

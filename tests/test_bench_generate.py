@@ -2,7 +2,7 @@
 import hashlib
 
 from bench.generate import build
-from lib.db import open_db
+from lib.core.db import open_db
 
 
 def fingerprint(path) -> str:

@@ -1,10 +1,11 @@
 """First run: the demo community in demo mode, only an admin in production mode."""
 import stat
 
-from lib import bootstrap
-from lib.accounts import check_password, user_row
-from lib.config import Settings
-from lib.db import scalar
+from lib.core.config import COOKIE_KEY_FILE, Settings, cookie_key
+from lib.core.db import scalar
+from lib.people.accounts import check_password, user_row
+from lib.site import bootstrap
+
 
 COUNTED = ["users", "places", "households", "grids", "microgrids", "points_ledger", "community"]
 
@@ -56,11 +57,11 @@ def test_production_first_run_creates_only_an_admin_and_prints_its_password_once
 
 def test_cookie_key_is_generated_once_and_private(tmp_path):
     config = settings(tmp_path, "demo")
-    key = bootstrap.cookie_key(config)
-    assert len(key) >= 40 and bootstrap.cookie_key(config) == key
-    mode = (config.data_dir / bootstrap.COOKIE_KEY_FILE).stat().st_mode
+    key = cookie_key(config)
+    assert len(key) >= 40 and cookie_key(config) == key
+    mode = (config.data_dir / COOKIE_KEY_FILE).stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
-    assert bootstrap.cookie_key(settings(tmp_path / "other", "demo")) != key
+    assert cookie_key(settings(tmp_path / "other", "demo")) != key
 
 
 def test_start_up_sweeps_photo_files_whose_report_never_committed(tmp_path):
@@ -70,7 +71,7 @@ def test_start_up_sweeps_photo_files_whose_report_never_committed(tmp_path):
 
     from PIL import Image
 
-    from lib import photos
+    from lib.core import photos
 
     config = settings(tmp_path, "demo")
     db = bootstrap.prepare(config)
@@ -100,12 +101,13 @@ def history_settings(tmp_path):
 def test_the_demo_community_has_months_of_reports_in_every_status_with_photos(tmp_path):
     from datetime import datetime, timedelta, timezone
 
-    from lib import photos, reports
+    from lib.core import photos
+    from lib.reports import workflow
 
     config = history_settings(tmp_path)
     db = bootstrap.prepare(config)
     statuses = {row[0] for row in db.execute("SELECT status FROM reports")}
-    assert statuses == set(reports.STATUS_LABELS)
+    assert statuses == set(workflow.STATUS_LABELS)
     assert 20 <= scalar(db, "SELECT COUNT(*) FROM reports") <= 30
     names = [row[0] for row in db.execute("SELECT name FROM report_photos")]
     assert len(names) >= 15
@@ -135,7 +137,8 @@ def test_the_demo_community_has_months_of_reports_in_every_status_with_photos(tm
 def test_the_demo_resident_has_a_fix_to_confirm_and_points_for_accepted_reports(tmp_path):
     from datetime import datetime, timedelta, timezone
 
-    from lib import reports, rules
+    from lib.core import rules
+    from lib.reports import workflow
 
     db = bootstrap.prepare(history_settings(tmp_path))
     resident = scalar(db, "SELECT id FROM users WHERE username = 'resident'")
@@ -145,7 +148,7 @@ def test_the_demo_resident_has_a_fix_to_confirm_and_points_for_accepted_reports(
     days = rules.get(db, "reports.confirm_within_days")
     closed = datetime.fromisoformat(waiting[0]["closed_at"])
     assert datetime.now(timezone.utc) - closed < timedelta(days=days - 1)  # not auto-confirmed soon
-    assert reports.auto_confirm(db) == 0
+    assert workflow.auto_confirm(db) == 0
     accepted = scalar(db, "SELECT COUNT(*) FROM reports WHERE reporter_id = ? AND accepted_at IS NOT NULL",
                       (resident,))
     earned = scalar(db, "SELECT SUM(amount) FROM points_ledger WHERE user_id = ? AND kind = 'report'",
@@ -159,7 +162,7 @@ def test_the_demo_resident_has_a_fix_to_confirm_and_points_for_accepted_reports(
 
 
 def test_demo_history_is_seeded_once_and_can_be_left_out(tmp_path, monkeypatch):
-    from lib.config import load_settings
+    from lib.core.config import load_settings
 
     config = history_settings(tmp_path)
     db = bootstrap.prepare(config)

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from lib import points, reports
-from lib.db import immediate, open_db, scalar
-from lib.roles import GUEST_USER
+from lib.core.db import immediate, open_db, scalar
+from lib.core.roles import GUEST_USER
+from lib.points import ledger
+from lib.reports import workflow
 from tests.test_sweeper import resolved_long_ago
+
 
 WORKERS = 8
 # The multi-process tests are slow (each spawns 8 interpreters): `make mutate` skips them.
@@ -26,7 +28,7 @@ def _award(path: str, user_id: int, broken: bool, start, results) -> None:
             db.conn.commit()
             results.put(("ok", None))
         else:
-            entry = points.award(db, None, user_id=user_id, amount=10, kind=points.KIND_REPORT,
+            entry = ledger.award(db, None, user_id=user_id, amount=10, kind=ledger.KIND_REPORT,
                                  reason="同一次受理", key="same-key")
             results.put(("ok", entry.id))
     except Exception as error:  # reported to the parent, which asserts on it
@@ -36,7 +38,7 @@ def _award(path: str, user_id: int, broken: bool, start, results) -> None:
 def _file(path: str, data_dir: str, start, results) -> None:
     db = open_db(path, migrate=False)
     start.wait()
-    report = reports.file_report(db, GUEST_USER, data_dir=Path(data_dir), place_id=1, category_id=1,
+    report = workflow.file_report(db, GUEST_USER, data_dir=Path(data_dir), place_id=1, category_id=1,
                                  description="同一次提交被点了很多下", photo_files=[],
                                  submission_key="double-tap")
     results.put(report["id"])
@@ -63,7 +65,7 @@ def test_eight_processes_awarding_one_key_award_once(db, make_user, tmp_path):
     outcomes = race(_award, path, user.id, False)
     assert {outcome for outcome, _ in outcomes} == {"ok"}
     assert len({entry_id for _, entry_id in outcomes}) == 1
-    assert points.balance(db, user.id) == 10
+    assert ledger.balance(db, user.id) == 10
 
 
 def test_the_race_check_sees_a_writer_that_skips_the_key_lookup(db, make_user):
@@ -99,7 +101,7 @@ def _sweep(path: str, broken: bool, start, results) -> None:
                            " 'auto_confirmed')", (report_id,))
         results.put(len(due))
     else:
-        results.put(reports.auto_confirm(db))
+        results.put(workflow.auto_confirm(db))
     db.close()
 
 

@@ -11,9 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from lib import bootstrap, photos
-from lib.config import Settings
-from lib.db import open_db, scalar
+from lib.core import photos
+from lib.core.config import Settings
+from lib.core.db import open_db, scalar
+from lib.site import bootstrap
+
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 30

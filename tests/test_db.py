@@ -3,8 +3,8 @@ import sqlite3
 
 import pytest
 
-from lib.db import immediate, open_db, scalar
-from lib.migrations import migrate_database, migrations
+from lib.core.db import immediate, open_db, scalar
+from lib.core.migrations import migrate_database, migrations
 
 
 def test_connection_uses_wal_foreign_keys_durable_commits_and_a_busy_timeout(db):

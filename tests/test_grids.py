@@ -1,23 +1,23 @@
 """An admin builds a new community's organisation from nothing."""
 import pytest
 
-from lib import grids, org
-from lib.db import scalar
-from lib.errors import PermissionDenied, ValidationError
+from lib.core.db import scalar
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.people import org
 
 
 def test_admin_sets_up_community_grid_and_microgrid_then_a_building(db, make_user):
     admin = make_user("admin")
     with pytest.raises(ValidationError):
-        grids.add_grid(db, admin, name="第一网格")  # the community comes first
-    grids.set_community(db, admin, name="新村小区", address="新村路1号")
-    grid_id = grids.add_grid(db, admin, name="第一网格")
-    microgrid_id = grids.add_microgrid(db, admin, grid_id=grid_id, name="第一微网格")
+        org.add_grid(db, admin, name="第一网格")  # the community comes first
+    org.set_community(db, admin, name="新村小区", address="新村路1号")
+    grid_id = org.add_grid(db, admin, name="第一网格")
+    microgrid_id = org.add_microgrid(db, admin, grid_id=grid_id, name="第一微网格")
     place = org.add_place(db, admin, code="1-1", name="1栋1单元", kind="building",
                           microgrid_id=microgrid_id)
     assert org.community_name(db) == "新村小区"
     assert (place.grid_name, place.microgrid_name) == ("第一网格", "第一微网格")
-    grids.set_community(db, admin, name="新村社区")
+    org.set_community(db, admin, name="新村社区")
     assert org.community_name(db) == "新村社区"
     assert scalar(db, "SELECT COUNT(*) FROM community") == 1
 
@@ -25,14 +25,14 @@ def test_admin_sets_up_community_grid_and_microgrid_then_a_building(db, make_use
 def test_duplicates_blank_names_and_non_admins_are_refused(db, make_user):
     admin, staff = make_user("admin"), make_user("staff")
     with pytest.raises(PermissionDenied):
-        grids.set_community(db, staff, name="别的名字")
-    grids.set_community(db, admin, name="新村小区")
-    grid_id = grids.add_grid(db, admin, name="第一网格")
+        org.set_community(db, staff, name="别的名字")
+    org.set_community(db, admin, name="新村小区")
+    grid_id = org.add_grid(db, admin, name="第一网格")
     with pytest.raises(ValidationError):
-        grids.add_grid(db, admin, name="第一网格")
+        org.add_grid(db, admin, name="第一网格")
     with pytest.raises(ValidationError):
-        grids.add_microgrid(db, admin, grid_id=grid_id, name="  ")
+        org.add_microgrid(db, admin, grid_id=grid_id, name="  ")
     with pytest.raises(ValidationError):
-        grids.add_microgrid(db, admin, grid_id=999, name="甲")
+        org.add_microgrid(db, admin, grid_id=999, name="甲")
     assert scalar(db, "SELECT COUNT(*) FROM grids") == 1
     assert scalar(db, "SELECT COUNT(*) FROM microgrids") == 0

@@ -1,17 +1,66 @@
 """House rules from STYLE.md, checked as tests so they cannot quietly erode."""
+import ast
 import re
 from pathlib import Path
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b", re.IGNORECASE)
 
 
 def python_files(folder: str) -> list[Path]:
-    return sorted((ROOT / folder).glob("*.py"))
+    return sorted((ROOT / folder).rglob("*.py"))
 
 
-def test_lib_never_imports_streamlit_outside_its_ui_modules():
-    offenders = [path.name for path in python_files("lib") if not path.name.startswith("ui")
+# Each package of lib/ may import only from its own layer and the layers below it. The shared
+# core knows no feature; the people know no feature; every feature may award points; features
+# (reports and those to come) know nothing of each other; only the site (navigation, seeding,
+# the audit log in words) sees them all.
+LAYERS = {"core": 0, "people": 1, "points": 2, "site": 9}
+FEATURE_LAYER = 3
+STREAMLIT_MODULES = {"ui.py", "admin.py", "navigation.py"}
+
+
+def lib_imports(path: Path) -> set[str]:
+    """The lib packages a module imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                 else [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+        found |= {name.split(".")[1] for name in names
+                  if name.startswith("lib.") and name.count(".") >= 1}
+    return found
+
+
+def test_lib_is_grouped_in_packages_with_nothing_loose():
+    assert [path.name for path in (ROOT / "lib").glob("*.py")] == ["__init__.py"]
+    packages = {path.parent.name for path in python_files("lib") if path.parent != ROOT / "lib"}
+    assert {"core", "people", "points", "reports", "site"} <= packages
+
+
+def test_no_import_runs_back_up_the_layers():
+    offenders = []
+    for path in python_files("lib"):
+        if path.parent == ROOT / "lib":
+            continue
+        own = path.parent.name
+        rank = LAYERS.get(own, FEATURE_LAYER)
+        for other in lib_imports(path) - {own}:
+            other_rank = LAYERS.get(other, FEATURE_LAYER)
+            if other_rank > rank or (other_rank == rank == FEATURE_LAYER):
+                offenders.append(f"{own}/{path.name} imports lib.{other}")
+    assert offenders == []
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path):
+    module = tmp_path / "audit.py"
+    module.write_text("def f():\n    from lib.reports.workflow import STATUS_LABELS\n")
+    assert lib_imports(module) == {"reports"}
+
+
+def test_lib_imports_streamlit_only_in_its_ui_modules():
+    offenders = [str(path.relative_to(ROOT)) for path in python_files("lib")
+                 if path.name not in STREAMLIT_MODULES
                  and re.search(r"^\s*(import|from) streamlit", path.read_text(), re.MULTILINE)]
     assert offenders == []
 
@@ -34,7 +83,7 @@ def test_no_pages_folder_beside_app_py():
 
 
 def test_every_page_file_is_registered_with_a_stable_url():
-    from lib.ui import PAGE_FILES
+    from lib.core.ui import PAGE_FILES
 
     assert sorted(PAGE_FILES.values()) == sorted(f"app_pages/{p.name}" for p in python_files("app_pages"))
     assert set(PAGE_FILES) == {"", "report", "reports", "account", "admin"}
@@ -46,13 +95,13 @@ def test_resident_screens_carry_no_streamlit_english_chrome():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     # "minimal" drops the ⋮ menu (Record screen, Made with Streamlit); "viewer" keeps it.
     assert config["client"]["toolbarMode"] == "minimal"
-    from lib.ui import _STYLE
+    from lib.core.ui import _STYLE
 
     assert re.search(r'\[data-testid="InputInstructions"\]\s*\{\s*display:\s*none', _STYLE)
 
 
 def test_every_kind_of_button_is_at_least_44_px_tall():
-    from lib.ui import _STYLE
+    from lib.core.ui import _STYLE
 
     rule = re.search(r"([^{}]*)\{\s*min-height:\s*44px", _STYLE)
     assert rule is not None

@@ -5,11 +5,13 @@ import json
 
 import pytest
 
-from lib import audit, org
-from lib.config import DEMO_SEED_DIR
-from lib.db import open_db
-from lib.errors import NotFound, PermissionDenied, ValidationError
-from lib.roles import ADMIN, RESIDENT
+from lib.core import audit
+from lib.core.config import DEMO_SEED_DIR
+from lib.core.db import open_db
+from lib.core.errors import NotFound, PermissionDenied, ValidationError
+from lib.core.roles import ADMIN, RESIDENT
+from lib.people import org
+
 
 SPEC = {
     "community": {"name": "测试小区", "address": "测试路1号"},
@@ -270,7 +272,7 @@ def test_an_admin_cannot_add_302_next_to_302_typed_differently(db, admin):
 
 
 def _register(db, username: str, **fields):
-    from lib import accounts
+    from lib.people import accounts
     return accounts.register(db, username=username, display_name="居民", password="Spring2026",
                              **fields)
 
@@ -278,7 +280,7 @@ def _register(db, username: str, **fields):
 @pytest.mark.parametrize("typed", ["３０２", "302室", "302 号"])
 def test_a_resident_typing_302_any_way_is_bound_to_the_rosters_302(db, admin, make_user, typed):
     """Both call sites: the roster imports 302室, a resident asks for ３０２ (or the reverse)."""
-    from lib import accounts, roster
+    from lib.people import accounts, roster
     place = org.place_by_code(db, "1-1")
     roster.import_roster(db, admin, filename="r.csv", data="楼栋编号,房号\n1-1,302室\n".encode())
     resident = _register(db, "zhang_san")
@@ -306,7 +308,7 @@ def test_registering_with_a_room_uses_the_same_rule(db):
 
 @pytest.mark.parametrize("typed", ["3 0 2!", "", "12345678901", "地下室"])
 def test_a_household_request_with_an_odd_room_changes_nothing(db, typed):
-    from lib import accounts
+    from lib.people import accounts
     resident = _register(db, "sun_qi")
     place = org.place_by_code(db, "1-1")
     with pytest.raises(ValidationError) as caught:
@@ -317,7 +319,7 @@ def test_a_household_request_with_an_odd_room_changes_nothing(db, typed):
 
 
 def test_m007_normalises_old_rooms_and_keeps_every_row_that_would_collide(tmp_path):
-    from lib.migrations import migrate_database, migrations
+    from lib.core.migrations import migrate_database, migrations
     path = tmp_path / "old.db"
     old = open_db(path, migrate=False)
     migrate_database(old, stop_before="m007_normalise_room_numbers")

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from lib import photos
-from lib.errors import ValidationError
-from lib.photos import PhotoRejected, process_photo
+from lib.core import photos
+from lib.core.errors import ValidationError
+from lib.core.photos import PhotoRejected, process_photo
+
 
 RED = (255, 0, 0)
 

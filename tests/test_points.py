@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from lib import points
-from lib.clock import now_iso
-from lib.db import immediate, open_db
-from lib.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
-from lib.points import KIND_REDEEM, KIND_REPORT, KIND_SPECIAL, KIND_VOLUNTEER
-from lib.roles import ADMIN, GUEST_USER, LEADER, RESIDENT, STAFF, User
+from lib.core.clock import now_iso
+from lib.core.db import immediate, open_db
+from lib.core.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
+from lib.core.roles import ADMIN, GUEST_USER, LEADER, RESIDENT, STAFF, User
+from lib.points import ledger
+from lib.points.ledger import KIND_REDEEM, KIND_REPORT, KIND_SPECIAL, KIND_VOLUNTEER
+
 
 SPENDERS = 8
 SPENDS_EACH = 20
@@ -44,8 +45,8 @@ def audit_count(db) -> int:
     return db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
 
 
-def give(db, user: User, amount: int, key: str = "seed") -> points.Entry:
-    return points.award(db, None, user_id=user.id, amount=amount, kind=KIND_REPORT,
+def give(db, user: User, amount: int, key: str = "seed") -> ledger.Entry:
+    return ledger.award(db, None, user_id=user.id, amount=amount, kind=KIND_REPORT,
                         reason="随手拍已受理", key=key)
 
 
@@ -55,7 +56,7 @@ def test_an_award_adds_to_the_balance_and_is_audited(db):
     alice = add_user(db, "alice")
     entry = give(db, alice, 20, key="report:1")
     give(db, alice, 5, key="report:2")
-    assert points.balance(db, alice.id) == 25
+    assert ledger.balance(db, alice.id) == 25
     assert entry.amount == 20 and entry.kind == KIND_REPORT and entry.actor_id is None
     assert entry.kind_label == "随手拍受理"
     audit = db.execute("SELECT action, target_id FROM audit_log ORDER BY id").fetchall()
@@ -64,8 +65,8 @@ def test_an_award_adds_to_the_balance_and_is_audited(db):
 
 def test_a_user_without_entries_has_a_balance_of_zero(db):
     alice = add_user(db, "alice")
-    assert points.balance(db, alice.id) == 0
-    assert points.history(db, alice.id) == []
+    assert ledger.balance(db, alice.id) == 0
+    assert ledger.history(db, alice.id) == []
 
 
 def test_the_same_key_twice_awards_only_once(db):
@@ -73,7 +74,7 @@ def test_the_same_key_twice_awards_only_once(db):
     first = give(db, alice, 20, key="report:7")
     second = give(db, alice, 20, key="report:7")
     assert second == first
-    assert points.balance(db, alice.id) == 20
+    assert ledger.balance(db, alice.id) == 20
     assert len(ledger_rows(db)) == 1
     assert audit_count(db) == 1
 
@@ -84,7 +85,7 @@ def test_reusing_a_key_for_a_different_amount_is_refused_and_nothing_changes(db)
     with pytest.raises(ValidationError) as caught:
         give(db, alice, 30, key="report:7")
     assert "key" in caught.value.fields
-    assert points.balance(db, alice.id) == 20
+    assert ledger.balance(db, alice.id) == 20
     assert len(ledger_rows(db)) == 1
 
 
@@ -93,7 +94,7 @@ def test_reusing_a_key_for_a_different_user_is_refused(db):
     give(db, alice, 20, key="report:7")
     with pytest.raises(ValidationError):
         give(db, bob, 20, key="report:7")
-    assert points.balance(db, bob.id) == 0
+    assert ledger.balance(db, bob.id) == 0
 
 
 @pytest.mark.parametrize("amount", [0, -5, 2.5, True])
@@ -108,7 +109,7 @@ def test_an_award_that_is_not_a_positive_whole_number_is_refused_in_chinese(db, 
 def test_an_award_to_a_missing_user_is_not_found_and_to_a_disabled_user_is_refused(db):
     gone = add_user(db, "gone", disabled=True)
     with pytest.raises(NotFound):
-        points.award(db, None, user_id=9999, amount=5, kind=KIND_REPORT, reason="", key="k1")
+        ledger.award(db, None, user_id=9999, amount=5, kind=KIND_REPORT, reason="", key="k1")
     with pytest.raises(ValidationError) as caught:
         give(db, gone, 5, key="k2")
     assert "停用" in str(caught.value)
@@ -119,11 +120,11 @@ def test_an_award_to_a_missing_user_is_not_found_and_to_a_disabled_user_is_refus
 def test_an_unknown_kind_or_a_blank_key_is_refused(db):
     alice = add_user(db, "alice")
     with pytest.raises(ValidationError):
-        points.award(db, None, user_id=alice.id, amount=5, kind="bonus", reason="", key="k")
+        ledger.award(db, None, user_id=alice.id, amount=5, kind="bonus", reason="", key="k")
     with pytest.raises(ValidationError):
-        points.award(db, None, user_id=alice.id, amount=5, kind=KIND_REDEEM, reason="", key="k")
+        ledger.award(db, None, user_id=alice.id, amount=5, kind=KIND_REDEEM, reason="", key="k")
     with pytest.raises(ValidationError):
-        points.award(db, None, user_id=alice.id, amount=5, kind=KIND_REPORT, reason="", key=" ")
+        ledger.award(db, None, user_id=alice.id, amount=5, kind=KIND_REPORT, reason="", key=" ")
     assert ledger_rows(db) == []
 
 
@@ -131,9 +132,9 @@ def test_a_resident_cannot_award_points_even_to_themself(db):
     alice = add_user(db, "alice")
     for kind in (KIND_SPECIAL, KIND_REPORT):
         with pytest.raises(PermissionDenied):
-            points.award(db, alice, user_id=alice.id, amount=50, kind=kind, reason="自己奖励",
+            ledger.award(db, alice, user_id=alice.id, amount=50, kind=kind, reason="自己奖励",
                          key=f"self:{kind}")
-    assert points.balance(db, alice.id) == 0
+    assert ledger.balance(db, alice.id) == 0
 
 
 def test_a_special_award_needs_staff_and_a_reason(db):
@@ -141,28 +142,28 @@ def test_a_special_award_needs_staff_and_a_reason(db):
     leader = add_user(db, "leader", LEADER)
     staff = add_user(db, "staff", STAFF)
     with pytest.raises(PermissionDenied):
-        points.award(db, leader, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
+        ledger.award(db, leader, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
                      reason="让地修路", key="special:1")
     with pytest.raises(ValidationError) as caught:
-        points.award(db, staff, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
+        ledger.award(db, staff, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
                      reason="  ", key="special:1")
     assert "理由" in caught.value.fields["reason"]
-    entry = points.award(db, staff, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
+    entry = ledger.award(db, staff, user_id=alice.id, amount=20, kind=KIND_SPECIAL,
                          reason="让地修路", key="special:1")
     assert entry.actor_id == staff.id and entry.reason == "让地修路"
-    assert points.balance(db, alice.id) == 20
+    assert ledger.balance(db, alice.id) == 20
 
 
 def test_a_leader_can_award_volunteer_hours_to_a_neighbour(db):
     grid = build_grids(db)
     alice = placed_user(db, "alice", RESIDENT, grid["place_a"])
     leader = placed_user(db, "leader", LEADER, grid["place_a"], leads=grid["mg_a"])
-    entry = points.award(db, leader, user_id=alice.id, amount=10, kind=KIND_VOLUNTEER,
+    entry = ledger.award(db, leader, user_id=alice.id, amount=10, kind=KIND_VOLUNTEER,
                          reason="志愿服务 2 小时", key="hours:1")
-    assert points.balance(db, alice.id) == 10 and entry.actor_id == leader.id
+    assert ledger.balance(db, alice.id) == 10 and entry.actor_id == leader.id
 
 
-# --- who may grant what: every cell of the matrix in lib/points.py ----------------------------
+# --- who may grant what: every cell of the matrix in lib/points/ledger.py ----------------------------
 
 def build_grids(db) -> dict:
     """Two micro-grids (A and B), one building in each."""
@@ -199,7 +200,7 @@ ROLES = ["system", "guest", RESIDENT, LEADER, STAFF, ADMIN]
 TARGETS = ["in", "out", "self"]
 # The matrix, written out by hand (not derived from lib): (role, kind, target) that may award.
 ALLOWED_AWARDS = (
-    {("system", kind, target) for kind in points.AWARD_KINDS for target in ("in", "out")}
+    {("system", kind, target) for kind in ledger.AWARD_KINDS for target in ("in", "out")}
     | {(LEADER, KIND_VOLUNTEER, "in")}
     | {(role, kind, target) for role in (STAFF, ADMIN) for kind in (KIND_VOLUNTEER, KIND_SPECIAL)
        for target in ("in", "out")}
@@ -239,19 +240,19 @@ def _cells(kinds):
                 yield role, kind, target
 
 
-@pytest.mark.parametrize("role, kind, target", list(_cells(points.AWARD_KINDS)))
+@pytest.mark.parametrize("role, kind, target", list(_cells(ledger.AWARD_KINDS)))
 def test_every_cell_of_the_award_matrix(db, cast, role, kind, target):
     user_id = _target(cast, role, target)
     before, audits = ledger_rows(db), audit_count(db)
     call = dict(user_id=user_id, amount=7, kind=kind, reason="参加楼道清理", key="cell")
     if (role, kind, target) in ALLOWED_AWARDS:
-        entry = points.award(db, cast[role], **call)
-        assert points.balance(db, user_id) == 7
+        entry = ledger.award(db, cast[role], **call)
+        assert ledger.balance(db, user_id) == 7
         assert entry.actor_id == (cast[role].id if cast[role] else None)
         assert len(ledger_rows(db)) == len(before) + 1
     else:
         with pytest.raises(PermissionDenied):
-            points.award(db, cast[role], **call)
+            ledger.award(db, cast[role], **call)
         assert ledger_rows(db) == before and audit_count(db) == audits
         assert not db.conn.in_transaction
 
@@ -264,18 +265,18 @@ def test_every_cell_of_the_correction_matrix(db, cast, role, target, amount):
     before = ledger_rows(db)
     call = dict(user_id=user_id, amount=amount, reason="录入错误", key="fix")
     if role == ADMIN and target != "self":
-        points.correct(db, cast[role], **call)
-        assert points.balance(db, user_id) == 10 + amount
+        ledger.correct(db, cast[role], **call)
+        assert ledger.balance(db, user_id) == 10 + amount
     else:
         with pytest.raises(PermissionDenied):
-            points.correct(db, cast[role], **call)
-        assert ledger_rows(db) == before and points.balance(db, user_id) == 10
+            ledger.correct(db, cast[role], **call)
+        assert ledger_rows(db) == before and ledger.balance(db, user_id) == 10
 
 
 def test_a_leader_gives_nothing_to_a_neighbour_whose_household_is_not_verified(db, cast):
     pending = placed_user(db, "newcomer", RESIDENT, cast["grid"]["place_a"], status="pending")
     with pytest.raises(PermissionDenied):
-        points.award(db, cast[LEADER], user_id=pending.id, amount=5, kind=KIND_VOLUNTEER,
+        ledger.award(db, cast[LEADER], user_id=pending.id, amount=5, kind=KIND_VOLUNTEER,
                      reason="帮忙搬东西", key="k")
     assert ledger_rows(db) == []
 
@@ -283,45 +284,45 @@ def test_a_leader_gives_nothing_to_a_neighbour_whose_household_is_not_verified(d
 def test_a_leader_without_a_micro_grid_gives_nothing(db, cast):
     lost = placed_user(db, "lost", LEADER, cast["grid"]["place_a"], leads=None)
     with pytest.raises(PermissionDenied):
-        points.award(db, lost, user_id=cast["in"].id, amount=5, kind=KIND_VOLUNTEER,
+        ledger.award(db, lost, user_id=cast["in"].id, amount=5, kind=KIND_VOLUNTEER,
                      reason="帮忙搬东西", key="k")
     assert ledger_rows(db) == []
 
 
 def test_a_leader_cannot_give_themself_a_million_points(db, cast):
-    for kind in points.AWARD_KINDS:
+    for kind in ledger.AWARD_KINDS:
         with pytest.raises(PermissionDenied):
-            points.award(db, cast[LEADER], user_id=cast[LEADER].id, amount=points.MAX_AMOUNT,
+            ledger.award(db, cast[LEADER], user_id=cast[LEADER].id, amount=ledger.MAX_AMOUNT,
                          kind=kind, reason="辛苦了", key=f"me:{kind}")
-    assert points.balance(db, cast[LEADER].id) == 0
+    assert ledger.balance(db, cast[LEADER].id) == 0
 
 
 @pytest.mark.parametrize("role, kind", [(LEADER, KIND_VOLUNTEER), (STAFF, KIND_VOLUNTEER),
                                         (STAFF, KIND_SPECIAL), (ADMIN, KIND_SPECIAL)])
 def test_a_person_granting_points_must_say_why(db, cast, role, kind):
     with pytest.raises(ValidationError) as caught:
-        points.award(db, cast[role], user_id=cast["in"].id, amount=5, kind=kind, reason="  ",
+        ledger.award(db, cast[role], user_id=cast["in"].id, amount=5, kind=kind, reason="  ",
                      key="k")
     assert "理由" in caught.value.fields["reason"]
     assert ledger_rows(db) == []
 
 
 def test_the_system_applies_a_rule_without_a_written_reason(db, cast):
-    entry = points.award(db, None, user_id=cast["out"].id, amount=5, kind=KIND_REPORT,
+    entry = ledger.award(db, None, user_id=cast["out"].id, amount=5, kind=KIND_REPORT,
                          reason="", key="k")
-    assert entry.reason == "" and points.balance(db, cast["out"].id) == 5
+    assert entry.reason == "" and ledger.balance(db, cast["out"].id) == 5
 
 
 def test_a_granted_key_replayed_after_the_neighbour_moved_away_is_refused(db, cast):
     leader, alice = cast[LEADER], cast["in"]
     call = dict(user_id=alice.id, amount=5, kind=KIND_VOLUNTEER, reason="值班", key="k")
-    points.award(db, leader, **call)
+    ledger.award(db, leader, **call)
     db.execute("UPDATE users SET household_id = NULL, household_status = 'none' WHERE id = ?",
                (alice.id,))
     db.conn.commit()
     with pytest.raises(PermissionDenied):
-        points.award(db, leader, **call)
-    assert points.balance(db, alice.id) == 5
+        ledger.award(db, leader, **call)
+    assert ledger.balance(db, alice.id) == 5
 
 
 # --- spends ----------------------------------------------------------------------------------
@@ -329,12 +330,12 @@ def test_a_granted_key_replayed_after_the_neighbour_moved_away_is_refused(db, ca
 def test_a_spend_is_a_negative_entry_and_repeating_its_key_spends_once(db):
     alice = add_user(db, "alice")
     give(db, alice, 100)
-    first = points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM,
+    first = ledger.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM,
                          reason="兑换洗衣液", key="redeem:1")
-    again = points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM,
+    again = ledger.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM,
                          reason="兑换洗衣液", key="redeem:1")
     assert first == again and first.amount == -30 and first.actor_id == alice.id
-    assert points.balance(db, alice.id) == 70
+    assert ledger.balance(db, alice.id) == 70
     assert len(ledger_rows(db)) == 2
 
 
@@ -343,10 +344,10 @@ def test_spending_below_zero_is_refused_and_nothing_is_stored(db):
     give(db, alice, 25)
     audits = audit_count(db)
     with pytest.raises(InsufficientPoints) as caught:
-        points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM, reason="",
+        ledger.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM, reason="",
                      key="redeem:1")
     assert "当前余额 25" in str(caught.value)
-    assert points.balance(db, alice.id) == 25
+    assert ledger.balance(db, alice.id) == 25
     assert len(ledger_rows(db)) == 1
     assert audit_count(db) == audits
     assert not db.conn.in_transaction
@@ -355,8 +356,8 @@ def test_spending_below_zero_is_refused_and_nothing_is_stored(db):
 def test_spending_exactly_the_balance_leaves_zero(db):
     alice = add_user(db, "alice")
     give(db, alice, 25)
-    points.spend(db, None, user_id=alice.id, amount=25, kind=KIND_REDEEM, reason="", key="r")
-    assert points.balance(db, alice.id) == 0
+    ledger.spend(db, None, user_id=alice.id, amount=25, kind=KIND_REDEEM, reason="", key="r")
+    assert ledger.balance(db, alice.id) == 0
 
 
 def test_a_resident_cannot_spend_another_residents_points(db):
@@ -365,19 +366,19 @@ def test_a_resident_cannot_spend_another_residents_points(db):
     give(db, bob, 100)
     for actor in (alice, leader):
         with pytest.raises(PermissionDenied):
-            points.spend(db, actor, user_id=bob.id, amount=10, kind=KIND_REDEEM, reason="",
+            ledger.spend(db, actor, user_id=bob.id, amount=10, kind=KIND_REDEEM, reason="",
                          key=f"steal:{actor.username}")
-    assert points.balance(db, bob.id) == 100
+    assert ledger.balance(db, bob.id) == 100
 
 
 def test_staff_can_spend_for_a_resident(db):
     grandma = add_user(db, "grandma")
     staff = add_user(db, "staff", STAFF)
     give(db, grandma, 100)
-    entry = points.spend(db, staff, user_id=grandma.id, amount=40, kind=KIND_REDEEM,
+    entry = ledger.spend(db, staff, user_id=grandma.id, amount=40, kind=KIND_REDEEM,
                          reason="代办兑换大米", key="redeem:rice")
     assert entry.actor_id == staff.id and entry.user_id == grandma.id
-    assert points.balance(db, grandma.id) == 60
+    assert ledger.balance(db, grandma.id) == 60
     audit = db.execute("SELECT actor_id, action FROM audit_log ORDER BY id DESC").fetchone()
     assert audit == (staff.id, "points.spend")
 
@@ -387,10 +388,10 @@ def test_a_spend_inside_an_outer_transaction_rolls_back_with_it(db):
     give(db, alice, 100)
     with pytest.raises(RuntimeError):
         with immediate(db):
-            points.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM, reason="",
+            ledger.spend(db, alice, user_id=alice.id, amount=30, kind=KIND_REDEEM, reason="",
                          key="redeem:1")
             raise RuntimeError("stock ran out after the spend")
-    assert points.balance(db, alice.id) == 100
+    assert ledger.balance(db, alice.id) == 100
     assert len(ledger_rows(db)) == 1
 
 
@@ -401,7 +402,7 @@ def test_only_an_admin_can_correct_a_balance(db):
     staff = add_user(db, "staff", STAFF)
     for actor in (None, alice, staff):
         with pytest.raises(PermissionDenied):
-            points.correct(db, actor, user_id=alice.id, amount=10, reason="补录", key="fix:1")
+            ledger.correct(db, actor, user_id=alice.id, amount=10, reason="补录", key="fix:1")
     assert ledger_rows(db) == []
 
 
@@ -410,12 +411,12 @@ def test_a_correction_is_a_new_entry_with_a_required_reason(db):
     admin = add_user(db, "admin", ADMIN)
     award = give(db, alice, 50, key="report:1")
     with pytest.raises(ValidationError):
-        points.correct(db, admin, user_id=alice.id, amount=-30, reason="", key="fix:1")
-    fix = points.correct(db, admin, user_id=alice.id, amount=-30, reason="误发，更正",
+        ledger.correct(db, admin, user_id=alice.id, amount=-30, reason="", key="fix:1")
+    fix = ledger.correct(db, admin, user_id=alice.id, amount=-30, reason="误发，更正",
                          key="fix:1")
-    assert fix.kind == points.KIND_CORRECTION and fix.amount == -30
-    assert points.balance(db, alice.id) == 20
-    assert points.history(db, alice.id) == [fix, award]
+    assert fix.kind == ledger.KIND_CORRECTION and fix.amount == -30
+    assert ledger.balance(db, alice.id) == 20
+    assert ledger.history(db, alice.id) == [fix, award]
 
 
 def test_a_negative_correction_cannot_take_the_balance_below_zero(db):
@@ -423,8 +424,8 @@ def test_a_negative_correction_cannot_take_the_balance_below_zero(db):
     admin = add_user(db, "admin", ADMIN)
     give(db, alice, 20)
     with pytest.raises(InsufficientPoints):
-        points.correct(db, admin, user_id=alice.id, amount=-30, reason="更正", key="fix:1")
-    assert points.balance(db, alice.id) == 20
+        ledger.correct(db, admin, user_id=alice.id, amount=-30, reason="更正", key="fix:1")
+    assert ledger.balance(db, alice.id) == 20
     assert len(ledger_rows(db)) == 1
 
 
@@ -450,7 +451,7 @@ def test_history_pages_newest_first_by_id_without_gaps_or_overlap(db):
         give(db, alice, n + 1, key=f"a:{n}")
         give(db, bob, 1, key=f"b:{n}")
     pages, before = [], None
-    while page := points.history(db, alice.id, limit=10, before_id=before):
+    while page := ledger.history(db, alice.id, limit=10, before_id=before):
         pages.append(page)
         before = page[-1].id
     assert [len(p) for p in pages] == [10, 10, 5]
@@ -467,7 +468,7 @@ def test_balance_and_history_are_answered_from_indexes(db):
         (1,)))
     assert "COVERING INDEX points_ledger_user_amount" in plan
     plan = " ".join(r[3] for r in db.execute(
-        "EXPLAIN QUERY PLAN " + points._SELECT
+        "EXPLAIN QUERY PLAN " + ledger._SELECT
         + " WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?", (1, 100, 20)))
     assert "points_ledger_user_id" in plan and "TEMP B-TREE" not in plan
 
@@ -476,7 +477,7 @@ def test_balance_and_history_are_answered_from_indexes(db):
 
 def _broken_spend(db, *, user_id: int, amount: int, key: str) -> None:
     """A spend done wrong on purpose: read, then write, with no transaction around both."""
-    current = points.balance(db, user_id)
+    current = ledger.balance(db, user_id)
     if current < amount:
         raise InsufficientPoints("积分不足")
     time.sleep(0.003)  # the gap a real page has between reading and writing, made visible
@@ -497,7 +498,7 @@ def _spender(path: str, user_id: int, worker: int, broken: bool, start, results)
             if broken:
                 _broken_spend(db, user_id=user_id, amount=SPEND, key=key)
             else:
-                points.spend(db, None, user_id=user_id, amount=SPEND, kind=KIND_REDEEM,
+                ledger.spend(db, None, user_id=user_id, amount=SPEND, kind=KIND_REDEEM,
                              reason="", key=key)
             succeeded += 1
         except InsufficientPoints:
@@ -584,17 +585,17 @@ def test_every_refusal_says_exactly_what_is_wrong(db, cast):
     def award(actor, **fields):
         call = dict(user_id=alice.id, amount=5, kind=KIND_VOLUNTEER, reason="值班", key="k1")
         call.update(fields)
-        return lambda: points.award(db, actor, **call)
+        return lambda: ledger.award(db, actor, **call)
 
     def spend(actor, **fields):
         call = dict(user_id=alice.id, amount=5, kind=KIND_REDEEM, reason="", key="s1")
         call.update(fields)
-        return lambda: points.spend(db, actor, **call)
+        return lambda: ledger.spend(db, actor, **call)
 
     def correct(actor, **fields):
         call = dict(user_id=alice.id, amount=5, reason="补录", key="c1")
         call.update(fields)
-        return lambda: points.correct(db, actor, **call)
+        return lambda: ledger.correct(db, actor, **call)
 
     expected = [
         (award(leader, kind=KIND_SPECIAL), ("PermissionDenied", "您不能发放“特别奖励”积分。")),
@@ -606,13 +607,13 @@ def test_every_refusal_says_exactly_what_is_wrong(db, cast):
         (award(staff, reason=""), ("ValidationError", {"reason": "发放积分必须填写理由。"})),
         (award(None, amount=2.5), ("ValidationError", {"amount": "积分必须是整数。"})),
         (award(None, amount=0), ("ValidationError", {"amount": "积分必须大于 0。"})),
-        (award(None, amount=points.MAX_AMOUNT + 1),
-         ("ValidationError", {"amount": f"积分不能超过 {points.MAX_AMOUNT}。"})),
+        (award(None, amount=ledger.MAX_AMOUNT + 1),
+         ("ValidationError", {"amount": f"积分不能超过 {ledger.MAX_AMOUNT}。"})),
         (award(None, key=" "), ("ValidationError", {"key": "缺少有效的操作编号。"})),
-        (award(None, key="x" * (points.MAX_KEY + 1)),
+        (award(None, key="x" * (ledger.MAX_KEY + 1)),
          ("ValidationError", {"key": "缺少有效的操作编号。"})),
-        (award(None, reason="长" * (points.MAX_REASON + 1)),
-         ("ValidationError", {"reason": f"理由不能超过 {points.MAX_REASON} 字。"})),
+        (award(None, reason="长" * (ledger.MAX_REASON + 1)),
+         ("ValidationError", {"reason": f"理由不能超过 {ledger.MAX_REASON} 字。"})),
         (award(None, key="seed", amount=6),
          ("ValidationError", {"key": "该操作编号已用于另一笔积分记录，请刷新页面后重试。"})),
         (award(None, user_id=99999), ("NotFound", "找不到该用户。")),
@@ -626,8 +627,8 @@ def test_every_refusal_says_exactly_what_is_wrong(db, cast):
          ("PermissionDenied", "不能更正自己的积分，请由其他管理员操作。")),
         (correct(admin, reason=" "), ("ValidationError", {"reason": "积分更正必须填写理由。"})),
         (correct(admin, amount=0), ("ValidationError", {"amount": "更正积分不能为 0。"})),
-        (correct(admin, amount=-points.MAX_AMOUNT - 1),
-         ("ValidationError", {"amount": f"积分不能超过 {points.MAX_AMOUNT}。"})),
+        (correct(admin, amount=-ledger.MAX_AMOUNT - 1),
+         ("ValidationError", {"amount": f"积分不能超过 {ledger.MAX_AMOUNT}。"})),
     ]
     before = ledger_rows(db)
     assert [refusal(call) for call, _ in expected] == [answer for _, answer in expected]
@@ -643,21 +644,21 @@ def test_a_disabled_account_is_refused_under_its_own_field(db, cast):
 
 def test_the_limits_themselves_are_allowed(db, cast):
     alice = cast["in"]
-    entry = points.award(db, cast[STAFF], user_id=alice.id, amount=points.MAX_AMOUNT,
-                         kind=KIND_SPECIAL, reason="长" * points.MAX_REASON,
-                         key="k" * points.MAX_KEY)
-    assert entry.amount == points.MAX_AMOUNT and len(entry.reason) == points.MAX_REASON
-    fix = points.correct(db, cast[ADMIN], user_id=alice.id, amount=-points.MAX_AMOUNT,
+    entry = ledger.award(db, cast[STAFF], user_id=alice.id, amount=ledger.MAX_AMOUNT,
+                         kind=KIND_SPECIAL, reason="长" * ledger.MAX_REASON,
+                         key="k" * ledger.MAX_KEY)
+    assert entry.amount == ledger.MAX_AMOUNT and len(entry.reason) == ledger.MAX_REASON
+    fix = ledger.correct(db, cast[ADMIN], user_id=alice.id, amount=-ledger.MAX_AMOUNT,
                          reason="误发", key="fix")
-    assert fix.amount == -points.MAX_AMOUNT and points.balance(db, alice.id) == 0
+    assert fix.amount == -ledger.MAX_AMOUNT and ledger.balance(db, alice.id) == 0
 
 
 def test_a_spend_keeps_its_reason_and_a_missing_reason_is_empty(db, cast):
     alice = cast["in"]
     give(db, alice, 100)
-    first = points.spend(db, alice, user_id=alice.id, amount=5, kind=KIND_REDEEM,
+    first = ledger.spend(db, alice, user_id=alice.id, amount=5, kind=KIND_REDEEM,
                          reason="  兑换洗衣液 ", key="s1")
-    second = points.spend(db, alice, user_id=alice.id, amount=5, kind=KIND_REDEEM,
+    second = ledger.spend(db, alice, user_id=alice.id, amount=5, kind=KIND_REDEEM,
                           reason=None, key="s2")
     assert (first.reason, second.reason) == ("兑换洗衣液", "")
 
@@ -665,14 +666,14 @@ def test_a_spend_keeps_its_reason_and_a_missing_reason_is_empty(db, cast):
 def test_every_entry_is_audited_with_who_what_and_why(db, cast):
     alice, admin = cast["in"], cast[ADMIN]
     give(db, alice, 50, key="report:1")
-    fix = points.correct(db, admin, user_id=alice.id, amount=-20, reason="误发", key="fix:1")
-    spent = points.spend(db, alice, user_id=alice.id, amount=10, kind=KIND_REDEEM,
+    fix = ledger.correct(db, admin, user_id=alice.id, amount=-20, reason="误发", key="fix:1")
+    spent = ledger.spend(db, alice, user_id=alice.id, amount=10, kind=KIND_REDEEM,
                          reason="兑换", key="r:1")
     assert fix.actor_id == admin.id
     rows = db.execute("SELECT actor_id, action, target_type, target_id, detail FROM audit_log"
                       " ORDER BY id").fetchall()
     decoded = [(a, act, tt, tid, json.loads(d)) for a, act, tt, tid, d in rows]
-    ids = [e.id for e in points.history(db, alice.id)][::-1]
+    ids = [e.id for e in ledger.history(db, alice.id)][::-1]
     assert decoded == [
         (None, "points.award", "user", str(alice.id),
          {"entry_id": ids[0], "amount": 50, "kind": "report", "reason": "随手拍已受理"}),
@@ -689,9 +690,9 @@ def test_history_pages_are_twenty_by_default_and_between_one_and_five_hundred(db
         "INSERT INTO points_ledger (user_id, amount, kind, reason, idempotency_key, created_at)"
         " VALUES (?, 1, 'report', '', ?, 'now')", [(alice.id, f"k{n}") for n in range(502)])
     db.conn.commit()
-    assert len(points.history(db, alice.id)) == 20
-    assert len(points.history(db, alice.id, limit=0)) == 1
-    assert len(points.history(db, alice.id, limit=-3)) == 1
-    assert len(points.history(db, alice.id, limit=2)) == 2
-    assert len(points.history(db, alice.id, limit=501)) == 500
-    assert len(points.history(db, alice.id, limit=500)) == 500
+    assert len(ledger.history(db, alice.id)) == 20
+    assert len(ledger.history(db, alice.id, limit=0)) == 1
+    assert len(ledger.history(db, alice.id, limit=-3)) == 1
+    assert len(ledger.history(db, alice.id, limit=2)) == 2
+    assert len(ledger.history(db, alice.id, limit=501)) == 500
+    assert len(ledger.history(db, alice.id, limit=500)) == 500

@@ -6,8 +6,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from lib import qr
-from lib.fonts import cjk_font
+from lib.core.fonts import cjk_font
+from lib.people import posters
+
 
 BASE = "https://portal.example.cn"
 
@@ -17,35 +18,35 @@ def decode(png: bytes) -> list[str]:
 
 
 def test_qr_png_holds_exactly_the_place_url():
-    url = qr.place_url(BASE, "1-1")
+    url = posters.place_url(BASE, "1-1")
     assert url == "https://portal.example.cn/?b=1-1"
-    assert decode(qr.qr_png(url)) == [url]
+    assert decode(posters.qr_png(url)) == [url]
 
 
 @pytest.mark.parametrize("code", ["gate", "4-1", "东门 A", "a/b&c=d"])
 def test_odd_codes_are_encoded_and_survive_the_round_trip(code):
     from urllib.parse import parse_qs, urlsplit
 
-    url = qr.place_url(BASE + "/", code)
+    url = posters.place_url(BASE + "/", code)
     assert " " not in url and "&c" not in url
     assert parse_qs(urlsplit(url).query)["b"] == [code]
-    assert decode(qr.qr_png(url)) == [url]
+    assert decode(posters.qr_png(url)) == [url]
 
 
 def test_page_url_names_the_page_and_the_place():
-    assert qr.page_url(BASE, "report", "4-1") == "https://portal.example.cn/report?b=4-1"
-    assert qr.page_url(BASE, "ranking") == "https://portal.example.cn/ranking"
+    assert posters.page_url(BASE, "report", "4-1") == "https://portal.example.cn/report?b=4-1"
+    assert posters.page_url(BASE, "ranking") == "https://portal.example.cn/ranking"
 
 
 def test_single_poster_qr_decodes_to_the_place_url():
-    png = qr.poster_png("幸福里小区", "3-2", "3栋2单元", BASE)
-    assert decode(png) == [qr.place_url(BASE, "3-2")]
+    png = posters.poster_png("幸福里小区", "3-2", "3栋2单元", BASE)
+    assert decode(png) == [posters.place_url(BASE, "3-2")]
 
 
 def test_poster_sheet_has_four_posters_a_page_and_reports_progress():
     calls = []
     places = [(f"{n}-1", f"{n}栋1单元") for n in range(1, 10)]
-    pdf = qr.poster_sheet_pdf("幸福里小区", places, BASE,
+    pdf = posters.poster_sheet_pdf("幸福里小区", places, BASE,
                               progress=lambda done, total: calls.append((done, total)))
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3
@@ -54,7 +55,7 @@ def test_poster_sheet_has_four_posters_a_page_and_reports_progress():
 
 def test_an_empty_sheet_is_refused():
     with pytest.raises(ValueError):
-        qr.poster_sheet_pdf("幸福里小区", [], BASE)
+        posters.poster_sheet_pdf("幸福里小区", [], BASE)
 
 
 def test_the_cjk_font_draws_real_chinese_glyphs():
@@ -65,23 +66,23 @@ def test_the_cjk_font_draws_real_chinese_glyphs():
 
 
 def test_long_place_names_stay_inside_the_poster():
-    png = qr.poster_png("幸福里小区", "P-1", "北门岗亭旁边的自行车棚和快递柜区域靠近垃圾分类站" * 2, BASE)
-    assert Image.open(io.BytesIO(png)).size == qr.POSTER_SIZE
+    png = posters.poster_png("幸福里小区", "P-1", "北门岗亭旁边的自行车棚和快递柜区域靠近垃圾分类站" * 2, BASE)
+    assert Image.open(io.BytesIO(png)).size == posters.POSTER_SIZE
     # the name is wrapped and shortened, never drawn over the code: it still scans
-    assert decode(png) == [qr.place_url(BASE, "P-1")]
+    assert decode(png) == [posters.place_url(BASE, "P-1")]
 
 
 def test_the_poster_shows_the_community_and_place_names_as_text():
-    poster = Image.open(io.BytesIO(qr.poster_png("幸福里小区", "3-2", "3栋2单元", BASE))).convert("L")
+    poster = Image.open(io.BytesIO(posters.poster_png("幸福里小区", "3-2", "3栋2单元", BASE))).convert("L")
     width = poster.width
-    title = poster.crop((qr.PADDING, 10, width - qr.PADDING, 90))
-    name = poster.crop((qr.PADDING, 108, width - qr.PADDING, 234))
+    title = poster.crop((posters.PADDING, 10, width - posters.PADDING, 90))
+    name = poster.crop((posters.PADDING, 108, width - posters.PADDING, 234))
     # white glyphs on the blue title band, dark glyphs on the white name area
     assert sum(title.histogram()[240:]) > 500
     assert sum(name.histogram()[:100]) > 500
-    blank = qr.poster_png("幸福里小区", "3-2", " ", BASE)
+    blank = posters.poster_png("幸福里小区", "3-2", " ", BASE)
     blank_name = Image.open(io.BytesIO(blank)).convert("L").crop(
-        (qr.PADDING, 108, width - qr.PADDING, 234))
+        (posters.PADDING, 108, width - posters.PADDING, 234))
     assert sum(blank_name.histogram()[:100]) == 0
 
 
@@ -95,7 +96,7 @@ def test_the_poster_shows_the_community_and_place_names_as_text():
     (None, "http://localhost:8501"),
 ])
 def test_the_public_address_keeps_only_scheme_host_and_port(url, origin):
-    from lib.config import origin_of
+    from lib.core.config import origin_of
 
     assert origin_of(url) == origin
 
@@ -106,13 +107,13 @@ def test_the_public_address_keeps_only_scheme_host_and_port(url, origin):
     ("https://localhost.example.cn", False),
 ])
 def test_only_this_machine_addresses_count_as_local(base, local):
-    from lib.config import is_local
+    from lib.core.config import is_local
 
     assert is_local(base) is local
 
 
 def test_portal_base_url_is_optional_and_wins_when_set(monkeypatch):
-    from lib.config import load_settings
+    from lib.core.config import load_settings
 
     monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
     assert load_settings().base_url == ""

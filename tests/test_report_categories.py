@@ -1,13 +1,12 @@
 """Admins adapt the 随手拍 categories; filing offers only the active ones."""
 import pytest
 
-from lib import report_categories as categories
-from lib import reports
-from lib.errors import PermissionDenied, ValidationError
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.reports import categories, workflow
 
 
 def names(db):
-    return [c["name"] for c in reports.categories(db)]
+    return [c["name"] for c in workflow.categories(db)]
 
 
 def test_default_categories_end_with_other(db):

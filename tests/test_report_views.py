@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 import openpyxl
 import pytest
 
-from lib import report_views as views
-from lib.clock import to_iso
+from lib.core.clock import to_iso
+from lib.reports import views
+
 
 NOW = datetime(2026, 3, 15, 4, 0, tzinfo=timezone.utc)
 CLEANING, HALLWAY, PARKING = 1, 2, 3  # ids of the categories m004 seeds: 环境卫生, 楼道堆物, 车辆乱停
@@ -366,7 +367,7 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_both_exports(db, place
 def test_queue_summary_counts_open_and_overdue_reports(db):
     from datetime import datetime, timezone
 
-    from lib import report_views
+    from lib.reports import views
 
     db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('q-1', 'q', 'common', 't')")
     rows = [("pending", "2026-01-01T00:00:00+00:00"), ("pending", "2026-01-10T11:00:00+00:00"),
@@ -377,7 +378,7 @@ def test_queue_summary_counts_open_and_overdue_reports(db):
                    " '描述五个字', ?, ?, 't', ?, ?)", (status, f"q{number}", created, created))
     db.conn.commit()
     now = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)
-    assert report_views.queue_summary(db, now=now) == {
+    assert views.queue_summary(db, now=now) == {
         "open": 3, "overdue_accept": 1, "overdue_close": 2}
 
 
@@ -442,18 +443,18 @@ def test_the_exports_default_days_are_shanghai_dates():
 
 def test_a_guests_reports_are_rate_limited_by_the_device_key(db, tmp_path, place, make_user):
     """The one report rate limit lives in lib: per device for guests (no session limiter)."""
-    from lib import reports
-    from lib.roles import GUEST_USER
-    from lib.errors import ValidationError  # noqa: F401
+    from lib.core.errors import ValidationError  # noqa: F401
+    from lib.core.roles import GUEST_USER
+    from lib.reports import workflow
 
     def file(actor=GUEST_USER, device="d" * 32, key=None):
-        return reports.file_report(db, actor, data_dir=tmp_path, place_id=place, category_id=1,
+        return workflow.file_report(db, actor, data_dir=tmp_path, place_id=place, category_id=1,
                                    description="楼道里堆满了纸箱", photo_files=[],
                                    submission_key=key or f"rate-{next(_keys)}", device_key=device)
 
-    for _ in range(reports.RATE_LIMIT):
+    for _ in range(workflow.RATE_LIMIT):
         file()
-    with pytest.raises(reports.RateLimited):
+    with pytest.raises(workflow.RateLimited):
         file()
     file(device="e" * 32)  # another browser is not affected
     resident = make_user()
@@ -463,8 +464,8 @@ def test_a_guests_reports_are_rate_limited_by_the_device_key(db, tmp_path, place
 
 
 def test_an_older_database_gains_the_device_key_column_and_keeps_its_reports(tmp_path):
-    from lib.db import open_db, scalar
-    from lib.migrations import migrate_database
+    from lib.core.db import open_db, scalar
+    from lib.core.migrations import migrate_database
 
     path = tmp_path / "old.db"
     old = open_db(path, migrate=False)

@@ -9,9 +9,11 @@ import random
 import openpyxl
 import pytest
 
-from lib import audit, org, roster
-from lib.errors import PermissionDenied, ValidationError
-from lib.roles import ADMIN, RESIDENT
+from lib.core import audit
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.roles import ADMIN, RESIDENT
+from lib.people import org, roster
+
 
 SPEC = {
     "community": {"name": "测试小区"},

@@ -1,8 +1,8 @@
 """Admin-tunable rules: defaults, ranges, and that the report rules follow them."""
 import pytest
 
-from lib import rules
-from lib.errors import PermissionDenied, ValidationError
+from lib.core import rules
+from lib.core.errors import PermissionDenied, ValidationError
 
 
 def test_defaults_apply_until_an_admin_changes_a_rule(db, make_user):

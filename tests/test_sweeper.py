@@ -3,9 +3,9 @@ import logging
 import time
 from datetime import timedelta
 
-from lib import reports, sweeper
-from lib.clock import to_iso, utc_now
-from lib.db import scalar
+from lib.core.clock import to_iso, utc_now
+from lib.core.db import scalar
+from lib.reports import sweeper, workflow
 
 
 def resolved_long_ago(db, count=2) -> None:
@@ -68,8 +68,8 @@ def test_a_failing_sweep_is_logged_not_raised(db, tmp_path, caplog, monkeypatch)
     def broken(_db):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(reports, "auto_confirm", broken)
-    with caplog.at_level(logging.ERROR, logger="lib.sweeper"):
+    monkeypatch.setattr(workflow, "auto_confirm", broken)
+    with caplog.at_level(logging.ERROR, logger="lib.reports.sweeper"):
         assert sweeper.sweep(db_path(db)) == 0
         assert sweeper.sweep(tmp_path / "a-folder-not-a-file" / "..") == 0
     assert "auto-confirm sweep" in caplog.text
@@ -82,7 +82,7 @@ def test_a_failing_sweep_is_logged_not_raised(db, tmp_path, caplog, monkeypatch)
 
 def test_a_missing_database_is_not_created_by_the_sweep(tmp_path, caplog):
     gone = tmp_path / "moved" / "portal.db"
-    with caplog.at_level(logging.WARNING, logger="lib.sweeper"):
+    with caplog.at_level(logging.WARNING, logger="lib.reports.sweeper"):
         assert sweeper.sweep(gone) == 0
     assert not gone.parent.exists()
     assert "no database" in caplog.text

@@ -7,7 +7,7 @@ The cookie key is left out: a backup file that leaks must not let anyone forge a
 in it (password hashes, phone numbers) is still private, so every file written here is 0600 from
 the moment it exists (created with that mode, never chmod-ed afterwards: no window to read it).
 
-Command line: ``python -m lib.backup create [FOLDER]`` and ``python -m lib.backup restore FILE``
+Command line: ``python -m lib.core.backup create [FOLDER]`` and ``python -m lib.core.backup restore FILE``
 (restore with the portal stopped). A problem (no such folder, no permission, not a backup) is
 one line in Chinese and English and exit code 1, never a traceback.
 """
@@ -22,12 +22,13 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from lib import audit
-from lib.clock import SHANGHAI
-from lib.config import Settings, load_settings
-from lib.errors import ValidationError
-from lib.photos import UPLOADS
-from lib.roles import ADMIN, User, require_role
+from lib.core import audit
+from lib.core.clock import SHANGHAI
+from lib.core.config import Settings, load_settings
+from lib.core.errors import ValidationError
+from lib.core.photos import UPLOADS
+from lib.core.roles import ADMIN, User, require_role
+
 
 DATABASE_ENTRY = "portal.db"
 PRIVATE = 0o600
@@ -88,7 +89,7 @@ def _create(settings: Settings, folder: Path, actor: User | None) -> Path:
             os.fsync(handle.fileno())
         os.replace(partial, target)
     if actor is not None:
-        from lib.db import open_db
+        from lib.core.db import open_db
 
         db = open_db(settings.database_path, migrate=False)
         audit.record(db, actor.id, "backup.create", "backup", target.name)
@@ -159,7 +160,7 @@ def main(argv: list[str]) -> int:
     except BackupError as error:
         print(f"{error}\n{error.english}", file=sys.stderr)
         return 1
-    print("usage: python -m lib.backup create [FOLDER] | restore FILE", file=sys.stderr)
+    print("usage: python -m lib.core.backup create [FOLDER] | restore FILE", file=sys.stderr)
     return 2
 
 

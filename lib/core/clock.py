@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

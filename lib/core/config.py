@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SEED_DIR = PROJECT_ROOT / "data" / "demo"
 
 
@@ -63,3 +65,17 @@ def is_local(base_url: str) -> bool:
     host = urlsplit(base_url).netloc.rpartition("@")[2].lower()
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     return host in LOCAL_HOSTS
+
+
+COOKIE_KEY_FILE = "cookie_key"
+
+
+def cookie_key(settings: Settings) -> str:
+    """The cookie signing key, generated once and kept in the data directory (never in git)."""
+    path = settings.data_dir / COOKIE_KEY_FILE
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

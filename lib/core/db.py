@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -31,7 +32,7 @@ def open_db(path: Path | str, *, migrate: bool = True) -> Database:
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA foreign_keys = ON")
     if migrate:
-        from lib.migrations import migrate_database
+        from lib.core.migrations import migrate_database
 
         migrate_database(db)
     return db

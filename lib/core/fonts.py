@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 # Index 2 of the Noto Sans CJK collection is the Simplified Chinese face (0 is Japanese).
 NOTO_SC_INDEX = 2

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+
 migrations = Migrations("portal")
 
 
@@ -229,14 +230,18 @@ def m007_normalise_room_numbers(db: Database) -> None:
     Never loses data: a household whose normal form is already taken in its place (302室 next
     to 302) is left as it was for an admin to merge, and a room that fits no rule is kept.
     """
-    from lib.errors import ValidationError
-    from lib.org import normalize_room
+    import re
+    import unicodedata
 
     def normal(room: str | None) -> str | None:
-        try:
-            return normalize_room(room)
-        except ValidationError:
-            return None
+        # The room rule as it stood when this migration shipped (lib.people.org.normalize_room),
+        # frozen here: a migration must do the same thing on every database, whatever the rule
+        # becomes later, and the core may not import the people.
+        text = re.sub(r"[ \t]+", "", unicodedata.normalize("NFKC", room or ""))
+        text = re.sub(r"[室号]$", "", text).upper()
+        if 1 <= len(text) <= 10 and text.isascii() and re.fullmatch(r"[0-9A-Z][0-9A-Z-]*", text):
+            return text
+        return None
 
     for household_id, place_id, room in db.execute(
             "SELECT id, place_id, room FROM households ORDER BY id").fetchall():
@@ -260,7 +265,7 @@ def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
     Two processes starting on a new file at once (the server and `make run`'s bootstrap, or
     several workers) would otherwise both try to create the same tables.
     """
-    from lib.db import immediate
+    from lib.core.db import immediate
 
     if "_sqlite_migrations" in db.table_names() and not migrations.pending(db):
         return  # the usual start-up: nothing to do, so no write lock is taken

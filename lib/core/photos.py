@@ -22,7 +22,8 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
 
-from lib.errors import ValidationError
+from lib.core.errors import ValidationError
+
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the same 10 MB as the server's maxUploadSize
 MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a 20000 x 20000 canvas does not

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.errors import PermissionDenied
+from lib.core.errors import PermissionDenied
+
 
 GUEST, RESIDENT, LEADER, STAFF, ADMIN = "guest", "resident", "leader", "staff", "admin"
 ROLE_RANK = {GUEST: 0, RESIDENT: 1, LEADER: 2, STAFF: 3, ADMIN: 4}

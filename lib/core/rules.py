@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from lib import audit
-from lib.db import immediate, scalar
-from lib.errors import ValidationError
-from lib.roles import ADMIN, User, require_role
+from lib.core import audit
+from lib.core.db import immediate, scalar
+from lib.core.errors import ValidationError
+from lib.core.roles import ADMIN, User, require_role
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,23 @@ from datetime import datetime, timedelta, timezone
 import bcrypt
 from sqlite_utils import Database
 
-from lib import audit
-from lib.clock import now_iso, to_iso, utc_now
-from lib.db import immediate, one, scalar
-from lib.errors import NotFound, PermissionDenied, PortalError, ValidationError
-from lib.org import normalize_room
-from lib.roles import ACCOUNT_ROLES, ADMIN, LEADER, RESIDENT, ROLE_LABELS, STAFF, User, \
-    can_manage_microgrid, require_role
+from lib.core import audit
+from lib.core.clock import now_iso, to_iso, utc_now
+from lib.core.db import immediate, one, scalar
+from lib.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from lib.core.roles import (
+    ACCOUNT_ROLES,
+    ADMIN,
+    LEADER,
+    RESIDENT,
+    ROLE_LABELS,
+    STAFF,
+    User,
+    can_manage_microgrid,
+    require_role,
+)
+from lib.people.org import normalize_room
+
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,19}$")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -147,7 +157,7 @@ def register(db: Database, *, username: str, display_name: str, password: str,
         if place_id is None or scalar(db, "SELECT id FROM places WHERE id = ?", (place_id,)) is None:
             errors["place"] = "请选择所住的楼栋。"
         try:
-            room = normalize_room(room)  # lib.org's one room rule, as the roster import
+            room = normalize_room(room)  # lib.people.org's one room rule, as the roster import
         except ValidationError as error:
             errors.update(error.fields)
     if errors:
@@ -177,7 +187,7 @@ def request_household(db: Database, actor: User, *, place_id: int | None, room: 
                                   (place_id,)) is None:
         errors["place"] = "请选择所住的楼栋。"
     try:
-        room = normalize_room(room)  # lib.org's one room rule, as the roster import
+        room = normalize_room(room)  # lib.people.org's one room rule, as the roster import
     except ValidationError as error:
         errors.update(error.fields)
     if errors:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from lib import audit
-from lib.clock import now_iso
-from lib.db import immediate, one, scalar
-from lib.errors import NotFound, ValidationError
-from lib.roles import ADMIN, User, require_role
+from lib.core import audit
+from lib.core.clock import now_iso
+from lib.core.db import immediate, one, scalar
+from lib.core.errors import NotFound, ValidationError
+from lib.core.roles import ADMIN, User, require_role
+
 
 BUILDING, COMMON = "building", "common"
 PLACE_KINDS = {BUILDING: "楼栋单元", COMMON: "公共区域"}
@@ -324,3 +325,65 @@ def _seed_place(db: Database, place: dict, microgrid_id: int | None, now: str) -
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (place_id, room, head_name, members, now),
         )
+
+
+# --- the community itself: its name, grids and micro-grids (admins build them) ---
+
+ORGANISATION_NAME_MAX = 30  # a community, grid or micro-grid name
+
+
+def _clean_name(name: object, field: str) -> str:
+    name = str(name or "").strip()
+    if not name or len(name) > ORGANISATION_NAME_MAX or not name.isprintable():
+        raise ValidationError({field: f"请填写 1-{ORGANISATION_NAME_MAX} 个字的名称。"})
+    return name
+
+
+def set_community(db: Database, actor: User, *, name: str, address: str = "") -> None:
+    """Name the community (created on first use); shown at the top of every home page."""
+    require_role(actor, ADMIN)
+    name = _clean_name(name, "name")
+    address = str(address or "").strip()[:100]
+    with immediate(db):
+        community_id = scalar(db, "SELECT id FROM community ORDER BY id LIMIT 1")
+        if community_id is None:
+            db.execute("INSERT INTO community (name, address) VALUES (?, ?)", (name, address))
+        else:
+            db.execute("UPDATE community SET name = ?, address = ? WHERE id = ?",
+                       (name, address, community_id))
+        audit.record(db, actor.id, "community.set", "community", community_id or 1, name=name)
+
+
+def add_grid(db: Database, actor: User, *, name: str) -> int:
+    """Add a grid (网格); the community must be named first."""
+    require_role(actor, ADMIN)
+    name = _clean_name(name, "grid")
+    with immediate(db):
+        community_id = scalar(db, "SELECT id FROM community ORDER BY id LIMIT 1")
+        if community_id is None:
+            raise ValidationError({"grid": "请先填写社区名称。"})
+        if scalar(db, "SELECT 1 FROM grids WHERE community_id = ? AND name = ?", (community_id, name)):
+            raise ValidationError({"grid": "该网格已存在。"})
+        grid_id = db.execute("INSERT INTO grids (community_id, name) VALUES (?, ?)",
+                             (community_id, name)).lastrowid
+        audit.record(db, actor.id, "grid.add", "grid", grid_id, name=name)
+    return grid_id
+
+
+def add_microgrid(db: Database, actor: User, *, grid_id: int | None, name: str) -> int:
+    """Add a micro-grid (微网格) to a grid; leaders and buildings are then assigned to it."""
+    require_role(actor, ADMIN)
+    name = _clean_name(name, "microgrid")
+    with immediate(db):
+        if grid_id is None or scalar(db, "SELECT 1 FROM grids WHERE id = ?", (grid_id,)) is None:
+            raise ValidationError({"grid": "请选择所属网格。"})
+        if scalar(db, "SELECT 1 FROM microgrids WHERE grid_id = ? AND name = ?", (grid_id, name)):
+            raise ValidationError({"microgrid": "该网格下已有同名微网格。"})
+        microgrid_id = db.execute("INSERT INTO microgrids (grid_id, name) VALUES (?, ?)",
+                                  (grid_id, name)).lastrowid
+        audit.record(db, actor.id, "microgrid.add", "microgrid", microgrid_id, name=name)
+    return microgrid_id
+
+
+def list_grids(db: Database) -> list[dict]:
+    return list(db.query("SELECT id, name FROM grids ORDER BY id"))

@@ -9,7 +9,8 @@ from urllib.parse import quote
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from lib.fonts import cjk_font
+from lib.core.fonts import cjk_font
+
 
 SLOGAN = "扫码随手拍 · 众筹 · 积分"
 

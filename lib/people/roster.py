@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from lib import audit
-from lib.clock import now_iso
-from lib.db import immediate
-from lib.errors import ValidationError
-from lib.org import HEAD_NAME_MAX, normalise_code, normalize_room, parse_members
-from lib.roles import ADMIN, User, require_role
+from lib.core import audit
+from lib.core.clock import now_iso
+from lib.core.db import immediate
+from lib.core.errors import ValidationError
+from lib.core.roles import ADMIN, User, require_role
+from lib.people.org import HEAD_NAME_MAX, normalise_code, normalize_room, parse_members
+
 
 MAX_ROWS = 20_000
 MAX_BYTES = 20 * 1024 * 1024

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from lib import audit
-from lib.clock import now_iso
-from lib.db import immediate
-from lib.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
-from lib.roles import ADMIN, LEADER, RESIDENT, STAFF, User, require_role
+from lib.core import audit
+from lib.core.clock import now_iso
+from lib.core.db import immediate
+from lib.core.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
+from lib.core.roles import ADMIN, LEADER, RESIDENT, STAFF, User, require_role
+
 
 KIND_REPORT = "report"
 KIND_VOLUNTEER = "volunteer"

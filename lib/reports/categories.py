@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from lib import audit
-from lib.db import immediate, scalar
-from lib.errors import NotFound, ValidationError
-from lib.roles import ADMIN, User, require_role
+from lib.core import audit
+from lib.core.db import immediate, scalar
+from lib.core.errors import NotFound, ValidationError
+from lib.core.roles import ADMIN, User, require_role
+
 
 NAME_MAX = 12
 

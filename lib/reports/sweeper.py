@@ -3,7 +3,7 @@
 A page that writes while it is being read makes every visitor a writer (and two visitors two
 writers). Instead each server process starts one daemon thread, at start-up, that sweeps once
 at once and then every ``interval`` seconds. Errors are logged, never raised: a failed sweep
-is simply retried at the next tick. ``reports.auto_confirm`` is safe to run from several
+is simply retried at the next tick. ``workflow.auto_confirm`` is safe to run from several
 processes at once, so no coordination between processes is needed.
 """
 from __future__ import annotations
@@ -12,8 +12,9 @@ import logging
 import threading
 from pathlib import Path
 
-from lib import reports
-from lib.db import open_db
+from lib.core.db import open_db
+from lib.reports import workflow
+
 
 INTERVAL_SECONDS = 600
 
@@ -68,7 +69,7 @@ def sweep(database_path: Path | str) -> int:
         log.exception("auto-confirm sweep could not open %s", database_path)
         return 0
     try:
-        confirmed = reports.auto_confirm(db)
+        confirmed = workflow.auto_confirm(db)
         if confirmed:
             log.info("auto-confirmed %d resolved reports", confirmed)
         return confirmed

@@ -7,10 +7,13 @@ import uuid
 import streamlit as st
 from sqlite_utils import Database
 
-from lib import photos, report_views, reports, rules, ui
-from lib.clock import local_text
-from lib.errors import NotFound, PermissionDenied, ValidationError
-from lib.roles import STAFF, User
+from lib.core import photos, rules, ui
+from lib.core.clock import local_text
+from lib.core.errors import NotFound, PermissionDenied, ValidationError
+from lib.core.roles import STAFF, User
+from lib.people import ui as people_ui
+from lib.reports import views, workflow
+
 
 PAGE_SIZE = 20
 # A long-lived random id of this browser: a guest's +1 vote and the reports it filed hang on it.
@@ -136,21 +139,21 @@ def thumbnail(name: str | None) -> None:
 
 def wall(db: Database, user: User) -> None:
     """Everyone reads the wall: filters, counts per status, newest reports with thumbnails."""
-    place = ui.current_place(db)
-    categories = reports.categories(db)
+    place = people_ui.current_place(db)
+    categories = workflow.categories(db)
     left, right = st.columns(2)
     category = left.selectbox("类别", categories, index=None, placeholder="全部类别",
                               format_func=lambda c: c["name"], key="reports_filter_category")
-    status = right.selectbox("状态", list(reports.STATUS_LABELS), index=None, placeholder="全部状态",
-                             format_func=reports.STATUS_LABELS.get, key="reports_filter_status")
-    chosen_place = ui.place_select(db, key="reports_filter_place", label="地点", place=place)
+    status = right.selectbox("状态", list(workflow.STATUS_LABELS), index=None, placeholder="全部状态",
+                             format_func=workflow.STATUS_LABELS.get, key="reports_filter_status")
+    chosen_place = people_ui.place_select(db, key="reports_filter_place", label="地点", place=place)
     filters = {"category_id": category["id"] if category else None,
                "place_id": chosen_place.id if chosen_place else None}
-    counts = report_views.wall_counts(db, **filters)
+    counts = views.wall_counts(db, **filters)
     st.caption(" · ".join(f"{label} {counts.get(code, 0)}"
-                          for code, label in reports.STATUS_LABELS.items()))
+                          for code, label in workflow.STATUS_LABELS.items()))
     shown = st.session_state.get("reports_shown", PAGE_SIZE)
-    rows = report_views.wall(db, status=status, limit=shown + 1, **filters)
+    rows = views.wall(db, status=status, limit=shown + 1, **filters)
     if not rows:
         st.info("暂时没有符合条件的问题。")
     for row in rows[:shown]:
@@ -167,7 +170,7 @@ def wall(db: Database, user: User) -> None:
 
 def detail(db: Database, user: User, report_id: int, token: str | None) -> None:
     """One report as anyone may follow it; its reporter confirms here; staff handle it here."""
-    report = report_views.public_report(db, report_id)
+    report = views.public_report(db, report_id)
     if report is None:
         st.error(f"找不到编号为 {report_id} 的问题，请检查链接。")
         return
@@ -190,9 +193,9 @@ def detail(db: Database, user: User, report_id: int, token: str | None) -> None:
     if report["confirmation"]:
         st.caption(ui.esc(confirmation_text(db, report["confirmation"]))
                    + (f" · 满意度 {'★' * report['rating']}" if report["rating"] else ""))
-    full = reports.get(db, report_id)
-    if full["status"] == reports.RESOLVED and full["confirmation"] is None and \
-            reports.may_confirm(full, user, token):
+    full = workflow.get(db, report_id)
+    if full["status"] == workflow.RESOLVED and full["confirmation"] is None and \
+            workflow.may_confirm(full, user, token):
         _confirm_form(db, user, report_id, token)
     if user.at_least(STAFF):
         _staff_actions(db, user, full)
@@ -207,9 +210,9 @@ def _confirm_form(db: Database, user: User, report_id: int, token: str | None) -
         comment = st.text_input("评价（可选）", max_chars=200, key="reports_comment")
         if st.form_submit_button("提交确认", type="primary"):
             try:
-                reports.confirm(db, user, report_id=report_id, token=token,
+                workflow.confirm(db, user, report_id=report_id, token=token,
                                 solved=solved == "已解决", rating=rating, comment=comment)
-            except (ValidationError, PermissionDenied, reports.InvalidTransition) as error:
+            except (ValidationError, PermissionDenied, workflow.InvalidTransition) as error:
                 st.error(str(error))
             else:
                 st.session_state["reports_done"] = "已提交确认，谢谢您的评价！"
@@ -241,27 +244,27 @@ def _staff_actions(db: Database, user: User, report: dict) -> None:
                 _field_errors(error, places, {})
             else:
                 ui.show_errors(error)
-        except (PermissionDenied, reports.InvalidTransition, NotFound) as error:
+        except (PermissionDenied, workflow.InvalidTransition, NotFound) as error:
             st.error(str(error))
         else:
             st.session_state["reports_done"] = done
             st.rerun()
 
-    if reports.can_move(report, reports.ACCEPTED):
-        staff = reports.staff_members(db)
+    if workflow.can_move(report, workflow.ACCEPTED):
+        staff = workflow.staff_members(db)
         handler = st.selectbox("处理人", staff, key="reports_handler",
                                index=next((i for i, s in enumerate(staff) if s["id"] == user.id), 0),
                                format_func=lambda s: s["display_name"])
         if st.button("受理", type="primary", key="reports_accept"):
-            attempt(lambda: reports.accept(db, user, report_id=report_id,
+            attempt(lambda: workflow.accept(db, user, report_id=report_id,
                                            handler_id=handler["id"] if handler else None),
                     "已受理。")
-    if reports.can_move(report, reports.IN_PROGRESS) and report["status"] != reports.RESOLVED:
+    if workflow.can_move(report, workflow.IN_PROGRESS) and report["status"] != workflow.RESOLVED:
         if st.button("开始处理", key="reports_start"):
-            attempt(lambda: reports.start(db, user, report_id=report_id), "已开始处理。")
-    if reports.can_move(report, reports.RESOLVED):
+            attempt(lambda: workflow.start(db, user, report_id=report_id), "已开始处理。")
+    if workflow.can_move(report, workflow.RESOLVED):
         with st.form("reports_resolve"):
-            note = st.text_area("处理结果（必填）", max_chars=reports.DESCRIPTION_MAX,
+            note = st.text_area("处理结果（必填）", max_chars=workflow.DESCRIPTION_MAX,
                                 key="reports_result")
             note_error = st.empty()
             st.caption("处理后照片：点击 “Upload” 按钮拍照或选择，JPG、PNG 或 WEBP。")
@@ -272,21 +275,21 @@ def _staff_actions(db: Database, user: User, report: dict) -> None:
             photo_error = st.empty()
             other_error = st.empty()
             if st.form_submit_button("办结"):
-                attempt(lambda: reports.resolve(
+                attempt(lambda: workflow.resolve(
                     db, user, data_dir=settings.data_dir, report_id=report_id, result_note=note,
                     after_photo=after.getvalue() if after else None), "已办结。",
                     {"result_note": note_error, "after_photo": photo_error, "photo": photo_error,
                      "*": other_error})
-    if reports.can_move(report, reports.REJECTED):
+    if workflow.can_move(report, workflow.REJECTED):
         with st.form("reports_reject"):
-            reason = st.selectbox("不予受理原因", list(reports.REJECT_REASONS), key="reports_reason",
-                                  format_func=reports.REJECT_REASONS.get)
+            reason = st.selectbox("不予受理原因", list(workflow.REJECT_REASONS), key="reports_reason",
+                                  format_func=workflow.REJECT_REASONS.get)
             duplicate_of = st.number_input("重复的原问题编号（重复时填写）", min_value=0, step=1,
                                            key="reports_duplicate_of")
             transferred_to = st.text_input("转交单位（不属于社区职责时填写）",
                                            key="reports_transferred_to")
             if st.form_submit_button("不予受理"):
-                attempt(lambda: reports.reject(
+                attempt(lambda: workflow.reject(
                     db, user, report_id=report_id, reason=reason,
                     duplicate_of=int(duplicate_of) or None, transferred_to=transferred_to),
                     "已处理为不予受理。")
@@ -300,13 +303,13 @@ UPLOAD_WIDGET_MB = 20
 def mine(db: Database, user: User) -> None:
     """The reports this account filed, or for a guest those this browser filed."""
     if user.is_guest:
-        rows = report_views.device_reports(db, device_key())
+        rows = views.device_reports(db, device_key())
         if not rows:
             st.info("这台手机（浏览器）还没有提交过问题。登录后提交的问题会记在您的账户里。")
             return
         st.caption("以下是在这台手机（浏览器）上提交的问题。")
     else:
-        rows = report_views.my_reports(db, user.id)
+        rows = views.my_reports(db, user.id)
         if not rows:
             st.info("您还没有反映过问题。")
     for row in rows:
@@ -320,16 +323,16 @@ def mine(db: Database, user: User) -> None:
 @st.cache_data(ttl=60, show_spinner=False)
 def _desk_stats(database_path: str) -> dict:
     """Statistics read every 50,000 reports: a minute old is fresh enough for the desk."""
-    return report_views.desk_stats(ui.portal_db())
+    return views.desk_stats(ui.portal_db())
 
 
 def desk(db: Database, user: User) -> None:
     """Staff: the queue oldest first with overdue reports marked, charts, and export."""
-    summary = report_views.queue_summary(db)
+    summary = views.queue_summary(db)
     st.caption(f"待办 {summary['open']} 件，其中超时未受理 {summary['overdue_accept']} 件、"
                f"超时未办结 {summary['overdue_close']} 件（最早的排在前面）")
     shown = st.session_state.get("reports_queue_shown", PAGE_SIZE)
-    queue = report_views.staff_queue(db, limit=shown)
+    queue = views.staff_queue(db, limit=shown)
     for row in queue:
         flag = "⚠ 超时未受理 " if row["overdue_accept"] else ("⚠ 超时未办结 " if row["overdue_close"] else "")
         with st.container(border=True, key=f"reports_queue_{row['id']}"):
@@ -351,22 +354,22 @@ def desk(db: Database, user: User) -> None:
                 if stats["avg_close_hours"] is not None else "—")
     right.metric("满意度", f"{stats['avg_rating']:.1f} ★" if stats["avg_rating"] else "—",
                  help=f"共 {stats['rating_count']} 条评价")
-    st.altair_chart(report_views.status_chart(stats["by_status"]), width="stretch")
-    st.altair_chart(report_views.category_chart(stats["by_category"]), width="stretch")
-    st.altair_chart(report_views.month_chart(stats["by_month"]), width="stretch")
+    st.altair_chart(views.status_chart(stats["by_status"]), width="stretch")
+    st.altair_chart(views.category_chart(stats["by_category"]), width="stretch")
+    st.altair_chart(views.month_chart(stats["by_month"]), width="stretch")
     st.subheader("导出")
-    first_day, today = report_views.export_default_range()
+    first_day, today = views.export_default_range()
     start, end = st.columns(2)
     first = start.date_input("开始日期", first_day, key="reports_export_start")
     last = end.date_input("结束日期", today, key="reports_export_end")
     if not st.button("生成导出文件", key="reports_export"):
         return
-    rows = report_views.export_rows(db, start=first, end=last)
+    rows = views.export_rows(db, start=first, end=last)
     st.caption(f"共 {len(rows)} 条")
     csv_col, xlsx_col = st.columns(2)
-    csv_col.download_button("下载 CSV", report_views.export_csv(rows), file_name="reports.csv",
+    csv_col.download_button("下载 CSV", views.export_csv(rows), file_name="reports.csv",
                             mime="text/csv", key="reports_export_csv", on_click="ignore")
-    xlsx_col.download_button("下载 Excel", report_views.export_xlsx(rows),
+    xlsx_col.download_button("下载 Excel", views.export_xlsx(rows),
                              file_name="reports.xlsx", key="reports_export_xlsx",
                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              on_click="ignore")
@@ -379,8 +382,8 @@ def photo_problems(uploads: list) -> list[str]:
     again; the report is filed only when this list is empty.
     """
     problems = []
-    if len(uploads) > reports.MAX_PHOTOS:
-        problems.append(f"最多上传 {reports.MAX_PHOTOS} 张照片，现在选了 {len(uploads)} 张："
+    if len(uploads) > workflow.MAX_PHOTOS:
+        problems.append(f"最多上传 {workflow.MAX_PHOTOS} 张照片，现在选了 {len(uploads)} 张："
                         "请删掉多出的照片。")
     checked = st.session_state.setdefault("report_photo_checks", {})
     for upload in uploads:

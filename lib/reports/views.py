@@ -8,11 +8,12 @@ from datetime import date, datetime, time, timedelta
 import altair as alt
 from sqlite_utils import Database
 
-from lib.clock import SHANGHAI, local_text, to_iso, utc_now
-from lib import rules
-from lib.db import one, scalar
-from lib.reports import STATUS_LABELS
-from lib.roles import ROLE_LABELS
+from lib.core import rules
+from lib.core.clock import SHANGHAI, local_text, to_iso, utc_now
+from lib.core.db import one, scalar
+from lib.core.roles import ROLE_LABELS
+from lib.reports.workflow import STATUS_LABELS
+
 
 CONFIRMATION_LABELS = {"solved": "已解决", "unsolved": "未解决", "auto": "逾期未确认，视为已解决"}
 # What each timeline entry says; a kind not listed here (rejected) shows the status it moved to.

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from lib import audit, photos, points, rules
-from lib.accounts import validate_mobile
-from lib.clock import SHANGHAI, now_iso, to_iso, utc_now
-from lib.db import immediate, one, scalar
-from lib.errors import NotFound, PermissionDenied, PortalError, ValidationError
-from lib.roles import STAFF, User, require_role
+from lib.core import audit, photos, rules
+from lib.core.clock import SHANGHAI, now_iso, to_iso, utc_now
+from lib.core.db import immediate, one, scalar
+from lib.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from lib.core.roles import STAFF, User, require_role
+from lib.people.accounts import validate_mobile
+from lib.points import ledger
+
 
 PENDING, ACCEPTED, IN_PROGRESS = "pending", "accepted", "in_progress"
 RESOLVED, REJECTED, TRANSFERRED = "resolved", "rejected", "transferred"
@@ -241,12 +243,12 @@ def _award_reporter(db: Database, report: dict) -> None:
     month_start = datetime.now(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     earned = scalar(db, "SELECT COALESCE(SUM(amount), 0) FROM points_ledger WHERE user_id = ?"
                         " AND kind = ? AND created_at >= ?",
-                    (report["reporter_id"], points.KIND_REPORT, to_iso(month_start)))
+                    (report["reporter_id"], ledger.KIND_REPORT, to_iso(month_start)))
     amount = min(amount, cap - earned)
     if amount > 0 and scalar(db, "SELECT 1 FROM users WHERE id = ? AND disabled = 0",
                              (report["reporter_id"],)):
-        points.award(db, None, user_id=report["reporter_id"], amount=amount,
-                     kind=points.KIND_REPORT, reason=f"随手拍第 {report['id']} 号被受理",
+        ledger.award(db, None, user_id=report["reporter_id"], amount=amount,
+                     kind=ledger.KIND_REPORT, reason=f"随手拍第 {report['id']} 号被受理",
                      key=f"report:{report['id']}:accepted")
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 import streamlit as st
 from sqlite_utils import Database
 
-from lib import accounts, audit, backup, grids, org, qr, roster, rules, ui
-from lib import report_categories as categories
-from lib.clock import local_text
-from lib.config import is_local
-from lib.errors import NotFound, PermissionDenied, ValidationError
-from lib.roles import ACCOUNT_ROLES, ADMIN, ROLE_LABELS, STAFF, User
+from lib.core import audit, backup, rules, ui
+from lib.core.clock import local_text
+from lib.core.config import is_local
+from lib.core.errors import NotFound, PermissionDenied, ValidationError
+from lib.core.roles import ACCOUNT_ROLES, ADMIN, ROLE_LABELS, STAFF, User
+from lib.people import accounts, org, posters, roster
+from lib.people import ui as people_ui
+from lib.reports import categories
+from lib.site.audit_log import readable
+
 
 PLACE_KIND_LABELS = {"building": "楼栋/单元", "common": "公共区域"}
 
@@ -111,18 +115,18 @@ def organisation(db: Database, actor: User) -> None:
         with st.form("admin_community"):
             name = st.text_input("社区（小区）名称", value=org.community_name(db), key="admin_community_name")
             if st.form_submit_button("保存名称"):
-                _attempt(lambda: grids.set_community(db, actor, name=name), "已保存。")
+                _attempt(lambda: org.set_community(db, actor, name=name), "已保存。")
         with st.form("admin_grid", clear_on_submit=True):
             grid_name = st.text_input("新增网格", key="admin_grid_name", placeholder="例如：第四网格")
             if st.form_submit_button("新增网格"):
-                _attempt(lambda: grids.add_grid(db, actor, name=grid_name), "已新增网格。")
+                _attempt(lambda: org.add_grid(db, actor, name=grid_name), "已新增网格。")
         with st.form("admin_microgrid", clear_on_submit=True):
-            grid = st.selectbox("所属网格", grids.list_grids(db), index=None, placeholder="请选择",
+            grid = st.selectbox("所属网格", org.list_grids(db), index=None, placeholder="请选择",
                                 key="admin_microgrid_grid", format_func=lambda g: g["name"])
             microgrid_name = st.text_input("新增微网格", key="admin_microgrid_name",
                                            placeholder="例如：第六微网格")
             if st.form_submit_button("新增微网格"):
-                _attempt(lambda: grids.add_microgrid(db, actor, grid_id=grid["id"] if grid else None,
+                _attempt(lambda: org.add_microgrid(db, actor, grid_id=grid["id"] if grid else None,
                                                      name=microgrid_name), "已新增微网格。")
 
 
@@ -187,7 +191,7 @@ def _add_place() -> None:
     carried over from the run that drew the button.
     """
     db = ui.portal_db()
-    actor = ui.current_user(db)
+    actor = people_ui.current_user(db)
     state = st.session_state
     microgrid = state.get("admin_place_microgrid")
     try:
@@ -253,23 +257,23 @@ def qr_codes(db: Database, actor: User) -> None:
                    icon="⚠️")
     elif not ui.portal().settings.base_url:
         st.caption("这是您现在打开本页用的地址。若居民访问的地址不同，请设置环境变量 `PORTAL_BASE_URL`。")
-    place = ui.place_select(db, key="admin_qr_place", label="楼栋或地点", place=ui.current_place(db))
+    place = people_ui.place_select(db, key="admin_qr_place", label="楼栋或地点", place=people_ui.current_place(db))
     if place is not None:
-        url = qr.place_url(base_url, place.code)
-        png = qr.qr_png(url)
+        url = posters.place_url(base_url, place.code)
+        png = posters.qr_png(url)
         st.image(png, caption=url, width=220)
         left, right = st.columns(2)
         left.download_button("下载二维码 PNG", png, file_name=f"qr-{place.code}.png",
                              mime="image/png", key="admin_qr_png", on_click="ignore")
         right.download_button("下载单张海报 PNG",
-                              qr.poster_png(community, place.code, place.name, base_url),
+                              posters.poster_png(community, place.code, place.name, base_url),
                               file_name=f"poster-{place.code}.png", mime="image/png",
                               key="admin_qr_poster", on_click="ignore")
     st.subheader("全部海报（A4，可打印）")
     st.caption(f"共 {len(all_places)} 个楼栋和地点，每页 4 张。")
     if st.button("生成海报 PDF", key="admin_qr_sheet", type="primary"):
         bar = st.progress(0.0, text="正在生成…")
-        pdf = qr.poster_sheet_pdf(
+        pdf = posters.poster_sheet_pdf(
             community, [(p.code, p.name) for p in all_places], base_url,
             progress=lambda done, total: bar.progress(done / total, text=f"正在生成… {done}/{total}"))
         bar.progress(1.0, text="已生成")
@@ -323,7 +327,7 @@ def backups(db: Database, actor: User) -> None:
     settings = ui.portal().settings
     folder = settings.data_dir / "backups"
     st.caption(f"备份包含数据库和全部照片，保存在服务器的 {ui.esc(folder)}；"
-               "恢复请停止平台后运行 python -m lib.backup restore 备份文件。")
+               "恢复请停止平台后运行 python -m lib.core.backup restore 备份文件。")
     if st.button("立即备份", key="admin_backup", type="primary"):
         try:
             with st.spinner("正在备份…"):
@@ -345,7 +349,7 @@ def backups(db: Database, actor: User) -> None:
 
 def audit_log(db: Database, actor: User) -> None:
     """The newest 200 recorded actions, in Chinese (times in Asia/Shanghai)."""
-    rows = audit.readable(db, audit.recent(db, limit=200))
+    rows = readable(db, audit.recent(db, limit=200))
     # st.dataframe shows cells as plain text: names typed by users stay inert here.
     st.dataframe([{"时间": local_text(r["at"]), "操作人": r["actor"], "操作": r["action"],
                    "对象": r["target"], "详情": r["detail"]} for r in rows],

@@ -6,31 +6,18 @@ the console) and again, cheaply, when the app opens its database.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
 from datetime import timedelta
 
 from sqlite_utils import Database
 
-from lib import org, photos
-from lib.accounts import hash_password
-from lib.clock import now_iso, to_iso, utc_now
-from lib.config import DEMO_SEED_DIR, Settings, load_settings
-from lib.db import immediate, open_db, scalar
-
-COOKIE_KEY_FILE = "cookie_key"
-
-
-def cookie_key(settings: Settings) -> str:
-    """The cookie signing key, generated once and kept in the data directory (never in git)."""
-    path = settings.data_dir / COOKIE_KEY_FILE
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+from lib.core import photos
+from lib.core.clock import now_iso, to_iso, utc_now
+from lib.core.config import DEMO_SEED_DIR, Settings, cookie_key, load_settings
+from lib.core.db import immediate, open_db, scalar
+from lib.people import org
+from lib.people.accounts import hash_password
 
 
 def seed_demo(db: Database) -> None:
@@ -115,7 +102,7 @@ def prepare(settings: Settings, *, announce=print) -> Database:
     if settings.is_demo:
         seed_demo(db)
         if settings.demo_history:
-            from lib import demo_history  # imports the report rules: only a demo needs them
+            from lib.site import demo_history  # imports the report rules: only a demo needs them
 
             demo_history.seed_reports(db, settings.data_dir)
     else:

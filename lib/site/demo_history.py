@@ -1,6 +1,6 @@
 """A few months of 随手拍 history for the demo community, so a newcomer sees a living wall.
 
-Every report goes through the real rules (reports.file_report, accept, start, resolve, reject,
+Every report goes through the real rules (workflow.file_report, accept, start, resolve, reject,
 confirm; photos through the real pipeline, thumbnails included), then its times are moved back
 to when the story in data/demo/reports.json says it happened, relative to the seeding time. The
 points ledger is append-only, so the points a resident earned for an accepted report carry the
@@ -14,13 +14,14 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from lib import reports
-from lib.accounts import load_user
-from lib.clock import to_iso, utc_now
-from lib.config import DEMO_SEED_DIR
-from lib.db import immediate, scalar
-from lib.demo_pictures import picture
-from lib.roles import GUEST_USER, User
+from lib.core.clock import to_iso, utc_now
+from lib.core.config import DEMO_SEED_DIR
+from lib.core.db import immediate, scalar
+from lib.core.roles import GUEST_USER, User
+from lib.people.accounts import load_user
+from lib.reports import workflow
+from lib.site.demo_pictures import picture
+
 
 SPEC_FILE = "reports.json"
 
@@ -56,7 +57,7 @@ def _seed(db: Database, data_dir: Path, spec: list[dict], now: datetime, started
         ids[entry["key"]] = report_id
         _backdate(db, report_id, filed_at, started)
         for number in range(entry.get("metoo", 0)):
-            reports.me_too(db, report_id=report_id, voter=f"demo-{entry['key']}-{number}")
+            workflow.me_too(db, report_id=report_id, voter=f"demo-{entry['key']}-{number}")
             _backdate(db, report_id, filed_at + timedelta(hours=6 * (number + 1)), started)
         for step in entry["steps"]:
             if step[0] == "auto_confirm":
@@ -64,7 +65,7 @@ def _seed(db: Database, data_dir: Path, spec: list[dict], now: datetime, started
             moment = min(filed_at + timedelta(hours=step[1]), now - timedelta(minutes=5))
             _step(db, data_dir, step, report_id, entry, staff, ids, photo)
             _backdate(db, report_id, moment, started)
-    reports.auto_confirm(db)
+    workflow.auto_confirm(db)
     _backdate_auto_confirmations(db, started)
 
 
@@ -78,7 +79,7 @@ def _file(db: Database, data_dir: Path, entry: dict, staff: User, photo) -> int:
     by = entry["by"]
     proxy_for = by.get("proxy_for") if isinstance(by, dict) else None
     actor = staff if proxy_for else (_user(db, by) if by else GUEST_USER)
-    report = reports.file_report(
+    report = workflow.file_report(
         db, actor, data_dir=data_dir,
         place_id=scalar(db, "SELECT id FROM places WHERE code = ?", (entry["place"],)),
         category_id=scalar(db, "SELECT id FROM report_categories WHERE name = ?",
@@ -93,23 +94,23 @@ def _step(db: Database, data_dir: Path, step: list, report_id: int, entry: dict,
           ids: dict[str, int], photo) -> None:
     kind = step[0]
     if kind == "accept":
-        reports.accept(db, staff, report_id=report_id)
+        workflow.accept(db, staff, report_id=report_id)
     elif kind == "start":
-        reports.start(db, staff, report_id=report_id)
+        workflow.start(db, staff, report_id=report_id)
     elif kind == "resolve":
-        reports.resolve(db, staff, data_dir=data_dir, report_id=report_id, result_note=step[2],
+        workflow.resolve(db, staff, data_dir=data_dir, report_id=report_id, result_note=step[2],
                         after_photo=photo(step[3]))
     elif kind == "reject":
         reason, value = step[2], step[3]
-        reports.reject(db, staff, report_id=report_id, reason=reason,
+        workflow.reject(db, staff, report_id=report_id, reason=reason,
                        duplicate_of=ids[value] if reason == "duplicate" else None,
                        transferred_to=value if reason == "not_ours" else "",
                        note=value if reason == "insufficient" else "")
     elif kind == "confirm":
         by = entry["by"]
         reporter = _user(db, by) if isinstance(by, str) else GUEST_USER
-        token = None if isinstance(by, str) else reports.get(db, report_id)["follow_token"]
-        reports.confirm(db, reporter, report_id=report_id, token=token, solved=step[2],
+        token = None if isinstance(by, str) else workflow.get(db, report_id)["follow_token"]
+        workflow.confirm(db, reporter, report_id=report_id, token=token, solved=step[2],
                         rating=step[3], comment=step[4])
     else:
         raise ValueError(f"unknown demo step {kind!r}")

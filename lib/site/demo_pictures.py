@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageDraw
 
+
 SIZE = (640, 480)
 WALL, FLOOR, SKY, NIGHT = (226, 221, 208), (170, 160, 146), (168, 205, 232), (44, 52, 82)
 CARDBOARD, CARDBOARD_DARK = (196, 154, 98), (150, 112, 66)

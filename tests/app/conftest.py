@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.config import load_settings
-from lib.db import open_db
+from lib.core.config import load_settings
+from lib.core.db import open_db
+
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Demo@2026"

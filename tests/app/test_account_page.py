@@ -3,10 +3,10 @@ from datetime import timedelta
 
 import pytest
 
-from lib import accounts, ui
-from lib.clock import utc_now
-from lib.db import scalar
-
+from lib.core.clock import utc_now
+from lib.core.db import scalar
+from lib.people import accounts
+from lib.people import ui as people_ui
 from tests.app.conftest import by_label, login, texts
 
 
@@ -63,7 +63,7 @@ def test_the_login_button_is_primary_and_continue_without_waiting_also_goes_on(a
 def test_a_guest_comes_back_to_the_page_they_were_on_after_logging_in(app):
     at = app()
     at.run()
-    at.switch_page("app_pages/reports.py").run()  # app.py notes the page (ui.remember_page)
+    at.switch_page("app_pages/reports.py").run()  # app.py notes the page (navigation.remember_page)
     login(at, "resident").run()
     assert texts(at.title)[0] == "问题墙"
 
@@ -105,7 +105,7 @@ class Clock:
 def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(accounts, "utc_now", fake)
-    monkeypatch.setattr(ui, "utc_now", fake)
+    monkeypatch.setattr(people_ui, "utc_now", fake)
     return fake
 
 

@@ -1,8 +1,7 @@
 """AppTest of 管理: role gates, household checks, users, places, roster, QR codes."""
 from collections.abc import Sequence
 
-from lib.db import scalar
-
+from lib.core.db import scalar
 from tests.app.conftest import by_label, login, texts
 
 
@@ -237,7 +236,7 @@ def test_the_audit_log_reads_in_chinese(app, portal_db):
     assert "房号：201" in row["详情"]
     assert not log["操作"].str.contains(r"^[a-z_]+\.[a-z_]+$").any()
     # Asia/Shanghai: the stored UTC time plus eight hours
-    from lib.clock import local_text
+    from lib.core.clock import local_text
     stored = scalar(portal_db, "SELECT at FROM audit_log WHERE action = 'household.verify'")
     assert row["时间"] == local_text(stored)
 

@@ -1,6 +1,5 @@
 """AppTest of 首页: the community, the scanned place, the balance."""
-from lib.db import scalar
-
+from lib.core.db import scalar
 from tests.app.conftest import login, texts
 
 

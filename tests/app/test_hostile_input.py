@@ -1,9 +1,10 @@
 """Hostile input across the forms: stored safely or refused, always shown as plain text."""
 import pytest
 
-from lib.db import scalar
+from lib.core.db import scalar
 from tests.app.conftest import by_label, login, texts
 from tests.app.test_report_page import fill, open_report
+
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 MARKDOWN = "**粗体** [点我](javascript:alert(1)) :red[红字] $x^2$"

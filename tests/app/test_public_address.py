@@ -2,6 +2,7 @@
 from tests.app.conftest import login, texts
 from tests.app.test_report_page import fill
 
+
 LAN = "http://192.168.1.20:8600"
 
 

@@ -3,7 +3,7 @@ import io
 
 from PIL import Image
 
-from lib.db import scalar
+from lib.core.db import scalar
 from tests.app.conftest import by_label, login, texts
 
 

@@ -1,5 +1,5 @@
 """AppTest of 问题墙: the wall, the follow view, confirmation, the staff desk."""
-from lib.db import scalar
+from lib.core.db import scalar
 from tests.app.conftest import by_label, login, texts
 from tests.app.test_report_page import fill, jpeg, open_report
 
@@ -273,7 +273,7 @@ def test_a_hidden_name_leaders_report_shows_no_role_in_the_timeline(app, portal_
 def test_the_export_defaults_to_the_shanghai_date(app):
     from datetime import datetime
 
-    from lib.clock import SHANGHAI
+    from lib.core.clock import SHANGHAI
 
     at = open_wall(login(app(), "staff"))
     assert at.date_input(key="reports_export_end").value == datetime.now(SHANGHAI).date()

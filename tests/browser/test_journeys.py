@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, PHONE_USER_AGENT, settle, submit_login, wait_ready
 
+
 _numbers = itertools.count(1)
 PASSWORD = "Harvest2026"
 MY_PLACE = "1栋1单元（1-1）"

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Server, settle, submit_login, wait_ready
 
+
 SHOTS = Path("/tmp/shots")
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, settle, submit_login, wait_ready
 
+
 HERE = Path(__file__).parent
 SHOTS = Path("/tmp/shots")
 HOSTILE = "![](http://198.51.100.7/x.png)"

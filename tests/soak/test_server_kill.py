@@ -11,9 +11,10 @@ import re
 import signal
 from pathlib import Path
 
-from lib import photos
-from lib.db import open_db, scalar
+from lib.core import photos
+from lib.core.db import open_db, scalar
 from tests.browser.conftest import PHONE, Server, wait_ready
+
 
 HERE = Path(__file__).resolve().parent.parent / "browser"
 KILLS = 30
