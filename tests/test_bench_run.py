@@ -1,0 +1,51 @@
+"""The bench table's verdicts: a page over twice the typical floor, or a burst with a failed
+session or over 1.5x the empty burst, is MISSED even when its milliseconds look fine."""
+import pytest
+
+from bench import run
+from bench.burst import BurstResult, Session
+
+
+@pytest.fixture(autouse=True)
+def fresh_rows(monkeypatch):
+    monkeypatch.setattr(run, "rows", [])
+
+
+def test_a_page_row_carries_its_ratio_to_the_typical_floor(capsys):
+    row = run.record("page", "fast page", [10.0, 14.0, 12.0], 300, floor=8.0,
+                     max_ratio=run.MAX_FLOOR_RATIO, empty_floor=2.0)
+    assert (row["ratio"], row["ratio_empty"], row["ok"]) == (1.5, 6.0, True)
+    assert "1.5x floor (6.0x empty)  ok" in capsys.readouterr().out
+    assert run.rows == [row]
+
+
+def test_a_page_over_twice_the_floor_is_missed_though_under_300_ms(capsys):
+    row = run.record("page", "slow page", [17.0, 17.0, 17.0], 300, floor=8.0,
+                     max_ratio=run.MAX_FLOOR_RATIO)
+    assert (row["ratio"], row["ok"]) == (2.12, False)
+    assert capsys.readouterr().out.rstrip().endswith("2.1x floor  MISSED")
+    # exactly twice is still within the target; the 300 ms p95 target still counts
+    assert run.record("page", "at 2x", [16.0], 300, floor=8.0, max_ratio=2.0)["ok"] is True
+    assert run.record("page", "p95 over", [10.0, 400.0], 300, floor=8.0, max_ratio=2.0)["ok"] is False
+
+
+def burst_of(latencies: list[float | None], wall_s: float) -> BurstResult:
+    return BurstResult([Session(latency_ms=ms, error=None if ms else "timed out")
+                        for ms in latencies], connect_s=0.1, wall_s=wall_s)
+
+
+def test_a_burst_row_compares_its_wall_time_with_the_empty_burst(capsys):
+    run.record_burst("empty", burst_of([100.0, 200.0], 2.0))
+    run.record_burst("landing", burst_of([100.0, 300.0], 3.0), empty_wall_s=2.0)
+    run.record_burst("slow landing", burst_of([100.0, 300.0], 3.2), empty_wall_s=2.0)
+    empty, landing, slow = run.rows
+    assert (empty["ok"], empty["ratio"], empty["failed"]) == (None, None, 0)
+    assert (landing["ok"], landing["ratio"], landing["wall_s"]) == (True, 1.5, 3.0)
+    assert (slow["ok"], slow["ratio"]) == (False, 1.6)
+    assert "1.60x the empty burst  MISSED" in capsys.readouterr().out
+
+
+def test_a_burst_with_a_failed_session_is_missed_and_says_why(capsys):
+    run.record_burst("landing", burst_of([100.0, None], 1.0), empty_wall_s=2.0)
+    assert (run.rows[0]["ok"], run.rows[0]["failed"], run.rows[0]["runs"]) == (False, 1, 2)
+    assert "1 failed: timed out" in capsys.readouterr().out
