@@ -26,6 +26,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
+
 EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 
 
@@ -84,8 +85,8 @@ def rerun_message(page: str, query: str, url: str) -> bytes:
 
 
 async def _session(base_url: str, page: str, query: str, expect: tuple[str, ...],
-                   chosen: dict[str, str], start: asyncio.Event, opened: list[int], total: int, all_open: asyncio.Event,
-                   timeout: float) -> Session:
+                   chosen: dict[str, str], start: asyncio.Event, opened: list[int], total: int,
+                   all_open: asyncio.Event, timeout: float) -> Session:
     result = Session()
     host = urlparse(base_url)
     address = f"ws://{host.netloc}/_stcore/stream"

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+
 CATEGORIES = ["漏水", "照明", "垃圾", "噪音", "停车", "绿化", "电梯", "门禁"]
 STATUSES = ["待受理", "处理中", "已解决", "已关闭"]
 ROWS = pd.DataFrame({
