@@ -4,7 +4,7 @@ import uuid
 import streamlit as st
 
 from lib.core import ui
-from lib.core.errors import ValidationError
+from lib.core.errors import InvalidTransition, PortalError
 from lib.core.roles import STAFF
 from lib.people import posters
 from lib.people import ui as people_ui
@@ -51,7 +51,7 @@ def me_too(report_id: int, voter: str) -> None:
     try:
         # callbacks run in the next run's thread: take that run's connection
         workflow.me_too(ui.portal_db(), report_id=report_id, voter=voter)
-    except workflow.InvalidTransition as error:
+    except InvalidTransition as error:
         st.session_state["report_metoo_note"] = (report_id, str(error), False)
     else:
         st.session_state["report_metoo_note"] = (
@@ -109,10 +109,8 @@ elif submitted:
             photo_files=[upload.getvalue() for upload in uploads],
             submission_key=st.session_state.report_submission_key, contact_mobile=mobile,
             hide_name=hide_name, proxy_for=proxy_for, device_key=device)
-    except ValidationError as error:
-        ui.show_errors(error, FIELD_LABELS)
-    except workflow.RateLimited as error:
-        st.error(str(error))
+    except PortalError as error:
+        ui.show_error(error, FIELD_LABELS)
     else:
         st.session_state["report_filed_id"] = report["id"]
         st.session_state["report_submission_key"] = uuid.uuid4().hex

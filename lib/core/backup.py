@@ -25,21 +25,13 @@ from pathlib import Path
 from lib.core import audit
 from lib.core.clock import SHANGHAI
 from lib.core.config import Settings, load_settings
-from lib.core.errors import ValidationError
+from lib.core.errors import BackupError
 from lib.core.photos import UPLOADS
 from lib.core.roles import ADMIN, User, require_role
 
 
 DATABASE_ENTRY = "portal.db"
 PRIVATE = 0o600
-
-
-class BackupError(ValidationError):
-    """A backup or restore that cannot go ahead; the message says why in Chinese and English."""
-
-    def __init__(self, chinese: str, english: str):
-        self.english = english
-        super().__init__({"backup": chinese})
 
 
 def _private_file(path: Path):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps
 
-from lib.core.errors import ValidationError
+from lib.core.errors import PhotoRejected
 
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the same 10 MB as the server's maxUploadSize
@@ -49,27 +49,6 @@ _IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 # Shared by every session of this server process on purpose: it bounds the process's memory.
 _WORKER_SLOTS = threading.BoundedSemaphore(PHOTO_WORKERS)
-
-
-class PhotoRejected(ValidationError):
-    """An upload that is not a usable photo; ``reason`` is a stable code, the message is Chinese."""
-
-    MESSAGES = {
-        "empty": "没有收到照片：文件是空的，请重新选择",
-        "too_large": "照片不能超过 10 MB",
-        "not_an_image": "文件不是照片，请上传 JPG、PNG 或 WEBP 格式的图片",
-        "heic": "暂不支持 iPhone 的 HEIC 格式照片：请在“设置 > 相机 > 格式”中选择“兼容性最佳”，"
-                "或截图后上传截图，或转成 JPG 再上传",
-        "too_many_pixels": "照片像素太多（超过 5000 万），请缩小后再上传",
-        "lossless_too_many_pixels": "PNG 或 WEBP 图片像素太多，请缩小、截图或转成 JPG 后再上传",
-        "busy": "服务器繁忙，正在处理其他照片，请稍后再试",
-        "bomb": "照片尺寸大得异常，可能是有问题的文件，请换一张照片",
-        "corrupt": "照片文件不完整或已损坏，请重新拍摄或选择",
-    }
-
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__({"photo": self.MESSAGES[reason]})
 
 
 @dataclass(frozen=True)

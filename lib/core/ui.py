@@ -9,13 +9,14 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 from sqlite_utils import Database
 
 from lib.core.config import Settings, cookie_key, load_settings, origin_of
 from lib.core.db import open_db
-from lib.core.errors import ValidationError
+from lib.core.errors import PortalError, ValidationError
 
 
 PLACE_CODE = "place_code"
@@ -90,12 +91,28 @@ def esc(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
-def show_errors(error: ValidationError, labels: dict[str, str] | None = None) -> None:
-    """Show each refused field with its reason, in the words of the form."""
+def show_error(error: PortalError, labels: dict[str, str] | None = None, *,
+               places: dict[str, Any] | None = None) -> None:
+    """Show any domain error in the words of the form: the one way pages report a refusal.
+
+    A ValidationError shows each field's message after that field's label (``labels``: field
+    name -> the label the form shows), drawn in ``places[field]`` when the form keeps a
+    placeholder beside the widget (``places["*"]`` takes the rest), else where called. Any other
+    PortalError shows its Chinese ``str()``. Messages are escaped: they may quote what the user
+    typed, and st.error renders markdown.
+    """
     labels = labels or {}
-    for field, message in error.fields.items():
+    places = places or {}
+    fields = error.fields if isinstance(error, ValidationError) else {"_": str(error)}
+    for field, message in fields.items():
         prefix = f"{labels[field]}：" if field in labels else ""
-        st.error(prefix + esc(message))  # a message may quote what the user typed
+        target = places.get(field) or places.get("*") or st
+        target.error(prefix + esc(message))
+
+
+def show_errors(error: ValidationError, labels: dict[str, str] | None = None) -> None:
+    """Old name of show_error, kept only until lib/site/admin.py (the 管理 pages) moves to it."""
+    show_error(error, labels)
 
 
 # Static CSS only (never user text): big touch targets on phones, no gap from hidden iframes.

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from lib.core import photos, rules, ui
 from lib.core.clock import local_text
-from lib.core.errors import NotFound, PermissionDenied, ValidationError
+from lib.core.errors import PhotoRejected, PortalError
 from lib.core.roles import STAFF, User
 from lib.people import ui as people_ui
 from lib.reports import views, workflow
@@ -212,18 +212,11 @@ def _confirm_form(db: Database, user: User, report_id: int, token: str | None) -
             try:
                 workflow.confirm(db, user, report_id=report_id, token=token,
                                 solved=solved == "已解决", rating=rating, comment=comment)
-            except (ValidationError, PermissionDenied, workflow.InvalidTransition) as error:
-                st.error(str(error))
+            except PortalError as error:
+                ui.show_error(error)
             else:
                 st.session_state["reports_done"] = "已提交确认，谢谢您的评价！"
                 st.rerun()
-
-
-def _field_errors(error: ValidationError, places: dict, labels: dict[str, str]) -> None:
-    """Each refused field's message in the placeholder beside that field, the rest at the end."""
-    for field, message in error.fields.items():
-        target = places.get(field) or places.get("*")
-        target.error(f"{labels[field]}：{message}" if field in labels else message)
 
 
 def _staff_actions(db: Database, user: User, report: dict) -> None:
@@ -239,13 +232,8 @@ def _staff_actions(db: Database, user: User, report: dict) -> None:
     def attempt(action, done: str, places: dict | None = None) -> None:
         try:
             action()
-        except ValidationError as error:
-            if places:
-                _field_errors(error, places, {})
-            else:
-                ui.show_errors(error)
-        except (PermissionDenied, workflow.InvalidTransition, NotFound) as error:
-            st.error(str(error))
+        except PortalError as error:
+            ui.show_error(error, places=places)
         else:
             st.session_state["reports_done"] = done
             st.rerun()
@@ -390,7 +378,7 @@ def photo_problems(uploads: list) -> list[str]:
         if upload.file_id not in checked:
             try:
                 photos.process_photo(upload.getvalue())
-            except photos.PhotoRejected as error:
+            except PhotoRejected as error:
                 checked[upload.file_id] = "；".join(error.fields.values())
             else:
                 checked[upload.file_id] = ""

@@ -14,7 +14,9 @@ from sqlite_utils import Database
 from lib.core import audit, photos, rules
 from lib.core.clock import SHANGHAI, now_iso, to_iso, utc_now
 from lib.core.db import immediate, one, scalar
-from lib.core.errors import NotFound, PermissionDenied, PortalError, ValidationError
+from lib.core.errors import (
+    InvalidTransition, NotFound, PermissionDenied, RateLimited, ValidationError,
+)
 from lib.core.roles import STAFF, User, require_role
 from lib.people.accounts import validate_mobile
 from lib.points import ledger
@@ -39,14 +41,6 @@ REOPEN = (RESOLVED, IN_PROGRESS)
 REJECT_REASONS = {"duplicate": "重复", "insufficient": "信息不足", "not_ours": "不属于社区职责"}
 DESCRIPTION_MIN, DESCRIPTION_MAX, MAX_PHOTOS = 5, 500, 3
 RATE_LIMIT, RATE_WINDOW = 5, timedelta(minutes=10)
-
-
-class InvalidTransition(PortalError):
-    """The report's current status does not allow this step."""
-
-
-class RateLimited(PortalError):
-    """Too many reports from one person in a short time."""
 
 
 def is_open(report: dict) -> bool:
