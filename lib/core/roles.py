@@ -65,9 +65,3 @@ def can_manage_microgrid(actor: User | None, microgrid_id: int | None) -> bool:
     if actor.at_least(STAFF):
         return True
     return actor.role == LEADER and microgrid_id is not None and actor.leads_microgrid_id == microgrid_id
-
-
-def require_microgrid(actor: User | None, microgrid_id: int | None) -> User:
-    if not can_manage_microgrid(actor, microgrid_id):
-        raise PermissionDenied("您只能管理自己负责的微网格。")
-    return actor  # type: ignore[return-value]
