@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib.core import ui
 from lib.core.errors import ValidationError
-from lib.people import accounts
+from lib.people import accounts, households
 from lib.people import ui as people_ui
 
 
@@ -100,8 +100,8 @@ if pending is not None:
 
 st.title("我的账户")
 st.write(f"**{ui.esc(user.display_name)}**（{user.username}） · {user.role_label}")
-st.caption(f"住户核实：{accounts.HOUSEHOLD_STATUS_LABELS[user.household_status]}")
-household = accounts.household_summary(db, user)
+st.caption(f"住户核实：{households.HOUSEHOLD_STATUS_LABELS[user.household_status]}")
+household = households.household_summary(db, user)
 if household:
     st.write(f"住户：{ui.esc(household)}")
 
@@ -113,8 +113,8 @@ if user.household_status in ("none", "rejected"):
         st.text_input("房号", key="account_bind_room", max_chars=10, placeholder="例如：302")
         if st.form_submit_button("提交核实"):
             try:
-                accounts.request_household(db, user, place_id=chosen.id if chosen else None,
-                                           room=st.session_state.account_bind_room)
+                households.request_household(db, user, place_id=chosen.id if chosen else None,
+                                             room=st.session_state.account_bind_room)
             except ValidationError as error:
                 ui.show_errors(error, FIELD_LABELS)
             else:

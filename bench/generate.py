@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from lib.core.db import open_db
-from lib.people.accounts import hash_password
+from lib.people.passwords import hash_password
 
 
 DEMO_PASSWORD = "Demo@2026"

@@ -3,7 +3,8 @@ import stat
 
 from lib.core.config import COOKIE_KEY_FILE, Settings, cookie_key
 from lib.core.db import scalar
-from lib.people.accounts import check_password, user_row
+from lib.people.passwords import check_password
+from lib.people.users import user_row
 from lib.site import bootstrap
 
 

@@ -20,6 +20,11 @@ def test_admin_sets_up_community_grid_and_microgrid_then_a_building(db, make_use
     org.set_community(db, admin, name="新村社区")
     assert org.community_name(db) == "新村社区"
     assert scalar(db, "SELECT COUNT(*) FROM community") == 1
+    second = org.add_grid(db, admin, name="第二网格")
+    org.add_microgrid(db, admin, grid_id=second, name="第二微网格")
+    assert org.list_grids(db) == [{"id": grid_id, "name": "第一网格"}, {"id": second, "name": "第二网格"}]
+    assert [(m["name"], m["grid_name"]) for m in org.list_microgrids(db)] == [
+        ("第一微网格", "第一网格"), ("第二微网格", "第二网格")]
 
 
 def test_duplicates_blank_names_and_non_admins_are_refused(db, make_user):

@@ -10,7 +10,7 @@ from lib.core.config import DEMO_SEED_DIR
 from lib.core.db import open_db
 from lib.core.errors import NotFound, PermissionDenied, ValidationError
 from lib.core.roles import ADMIN, RESIDENT
-from lib.people import org
+from lib.people import accounts, households, org, roster
 
 
 SPEC = {
@@ -243,7 +243,7 @@ def test_the_demo_community_seeds_16_units_3_common_places_and_about_120_househo
     ("0302", "0302"), (302, "302"), ("a" * 10, "A" * 10),
 ])
 def test_a_room_is_written_one_way_however_it_is_typed(typed, stored):
-    assert org.normalize_room(typed) == stored
+    assert org.normalise_room(typed) == stored
 
 
 @pytest.mark.parametrize("typed, says", [
@@ -254,7 +254,7 @@ def test_a_room_is_written_one_way_however_it_is_typed(typed, stored):
 ])
 def test_an_odd_room_is_refused_in_chinese(typed, says):
     with pytest.raises(ValidationError) as caught:
-        org.normalize_room(typed)
+        org.normalise_room(typed)
     assert says in caught.value.fields["room"]
 
 
@@ -272,27 +272,29 @@ def test_an_admin_cannot_add_302_next_to_302_typed_differently(db, admin):
 
 
 def _register(db, username: str, **fields):
-    from lib.people import accounts
+    """A resident through the real registration (bcrypt made cheap by cheap_bcrypt)."""
     return accounts.register(db, username=username, display_name="居民", password="Spring2026",
                              **fields)
 
 
+@pytest.mark.usefixtures("cheap_bcrypt")
 @pytest.mark.parametrize("typed", ["３０２", "302室", "302 号"])
 def test_a_resident_typing_302_any_way_is_bound_to_the_rosters_302(db, admin, make_user, typed):
     """Both call sites: the roster imports 302室, a resident asks for ３０２ (or the reverse)."""
-    from lib.people import accounts, roster
     place = org.place_by_code(db, "1-1")
     roster.import_roster(db, admin, filename="r.csv", data="楼栋编号,房号\n1-1,302室\n".encode())
     resident = _register(db, "zhang_san")
-    accounts.request_household(db, resident, place_id=place.id, room=typed)
+    households.request_household(db, resident, place_id=place.id, room=typed)
     assert db.execute("SELECT requested_room FROM users WHERE id = ?", (resident.id,)
                       ).fetchone()[0] == "302"
-    verified = accounts.verify_household(db, make_user("staff"), user_id=resident.id, approve=True)
+    verified = households.verify_household(db, make_user("staff"), user_id=resident.id,
+                                           approve=True)
     assert verified.household_id == org.household_for(db, place.id, "302")["id"]
     assert db.execute("SELECT COUNT(*) FROM households WHERE place_id = ?", (place.id,)
                       ).fetchone()[0] == 1
 
 
+@pytest.mark.usefixtures("cheap_bcrypt")
 def test_registering_with_a_room_uses_the_same_rule(db):
     place = org.place_by_code(db, "1-1")
     user = _register(db, "li_si", place_id=place.id, room="ｂ１－０２室")
@@ -306,13 +308,13 @@ def test_registering_with_a_room_uses_the_same_rule(db):
     assert "请填写" in caught.value.fields["room"]
 
 
+@pytest.mark.usefixtures("cheap_bcrypt")
 @pytest.mark.parametrize("typed", ["3 0 2!", "", "12345678901", "地下室"])
 def test_a_household_request_with_an_odd_room_changes_nothing(db, typed):
-    from lib.people import accounts
     resident = _register(db, "sun_qi")
     place = org.place_by_code(db, "1-1")
     with pytest.raises(ValidationError) as caught:
-        accounts.request_household(db, resident, place_id=place.id, room=typed)
+        households.request_household(db, resident, place_id=place.id, room=typed)
     assert set(caught.value.fields) == {"room"}
     assert db.execute("SELECT household_status, requested_room FROM users WHERE id = ?",
                       (resident.id,)).fetchone() == ("none", None)

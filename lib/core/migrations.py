@@ -234,7 +234,7 @@ def m007_normalise_room_numbers(db: Database) -> None:
     import unicodedata
 
     def normal(room: str | None) -> str | None:
-        # The room rule as it stood when this migration shipped (lib.people.org.normalize_room),
+        # The room rule as it stood when this migration shipped (lib.people.org.normalise_room),
         # frozen here: a migration must do the same thing on every database, whatever the rule
         # becomes later, and the core may not import the people.
         text = re.sub(r"[ \t]+", "", unicodedata.normalize("NFKC", room or ""))

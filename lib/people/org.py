@@ -68,7 +68,7 @@ _ROOM_SUFFIX = re.compile(r"[室号]$")
 _SPACES = re.compile(r"[ \t]+")  # not line breaks: 302\n303 is two rooms, not 302303
 
 
-def normalize_room(room: object) -> str:
+def normalise_room(room: object) -> str:
     """The one room-number rule, for registration, household requests, the roster and admins.
 
     A phone types ３０２ (full-width), a roster says 302室 or has a stray space, a resident types
@@ -117,14 +117,6 @@ def place_by_code(db: Database, code: str) -> Place | None:
 def place_by_id(db: Database, place_id: int) -> Place | None:
     row = one(db, _PLACE_SELECT + " WHERE places.id = ?", (place_id,))
     return Place(**row) if row else None
-
-
-def list_microgrids(db: Database) -> list[dict]:
-    """Every micro-grid with its grid's name, in the order they were set up."""
-    return list(db.query(
-        "SELECT microgrids.id, microgrids.name, grids.name AS grid_name FROM microgrids"
-        " JOIN grids ON grids.id = microgrids.grid_id ORDER BY grids.id, microgrids.id"
-    ))
 
 
 def _check_code(code: object, errors: dict[str, str]) -> str:
@@ -196,7 +188,7 @@ def rename_place(db: Database, actor: User, *, place_id: int, name: str) -> Plac
 def household_for(db: Database, place_id: int, room: str) -> dict | None:
     """The household in this room of this place, or None (also for a room that cannot exist)."""
     try:
-        room = normalize_room(room)
+        room = normalise_room(room)
     except ValidationError:
         return None
     return one(db, "SELECT * FROM households WHERE place_id = ? AND room = ?", (place_id, room))
@@ -206,7 +198,7 @@ def check_household(room: object, head_name: object, members: object) -> tuple[s
     """Clean a household's fields; raise ValidationError keyed by room/head_name/members."""
     errors: dict[str, str] = {}
     try:
-        room = normalize_room(room)
+        room = normalise_room(room)
     except ValidationError as error:
         errors.update(error.fields)
     head_name = str(head_name or "").strip()
@@ -386,4 +378,13 @@ def add_microgrid(db: Database, actor: User, *, grid_id: int | None, name: str) 
 
 
 def list_grids(db: Database) -> list[dict]:
+    """Every grid (id, name), in the order they were set up: the choices for a new micro-grid."""
     return list(db.query("SELECT id, name FROM grids ORDER BY id"))
+
+
+def list_microgrids(db: Database) -> list[dict]:
+    """Every micro-grid with its grid's name, in the order they were set up."""
+    return list(db.query(
+        "SELECT microgrids.id, microgrids.name, grids.name AS grid_name FROM microgrids"
+        " JOIN grids ON grids.id = microgrids.grid_id ORDER BY grids.id, microgrids.id"
+    ))

@@ -15,7 +15,7 @@ from lib.core.clock import now_iso
 from lib.core.db import immediate
 from lib.core.errors import ValidationError
 from lib.core.roles import ADMIN, User, require_role
-from lib.people.org import HEAD_NAME_MAX, normalise_code, normalize_room, parse_members
+from lib.people.org import HEAD_NAME_MAX, normalise_code, normalise_room, parse_members
 
 
 MAX_ROWS = 20_000
@@ -180,7 +180,7 @@ def _check_row(row: dict, places: dict[str, int], seen: dict[tuple[int, str], in
     if not row["room"].strip():
         return "缺少房号"
     try:
-        room = normalize_room(row["room"])  # the same rule as a resident's request
+        room = normalise_room(row["room"])  # the same rule as a resident's request
     except ValidationError as error:
         return f"{error.fields['room']}（{row['room'][:20]}）"
     head_name = row["head_name"].strip()

@@ -5,9 +5,10 @@ import streamlit as st
 from sqlite_utils import Database
 
 from lib.core.clock import utc_now
+from lib.core.errors import LoginFailed, PortalError
 from lib.core.roles import GUEST_USER, ROLE_LABELS, User
-from lib.core.ui import PAGE_FILES, PLACE_CODE, esc, go_to, portal
-from lib.people import accounts, org
+from lib.core.ui import PAGE_FILES, PLACE_CODE, esc, go_to, portal, show_error
+from lib.people import login, org, sessions
 
 
 COOKIE_NAME = "wwsg_session"
@@ -26,7 +27,7 @@ def current_user(db: Database) -> User:
     token = st.session_state.get(AUTH_TOKEN)
     if token is None:
         token = st.context.cookies.get(COOKIE_NAME)
-    user = accounts.session_user(db, token)
+    user = sessions.session_user(db, token)
     if user is None:
         st.session_state.pop(AUTH_TOKEN, None)
         return GUEST_USER
@@ -99,7 +100,7 @@ def place_select(db: Database, *, key: str, label: str = "楼栋 / 地点",
 def authenticator(db: Database):
     """streamlit-authenticator, used only for its cookie: build it at most once per run.
 
-    Passwords are checked by lib.accounts.authenticate, never by the library: its login form
+    Passwords are checked by lib.people.login.authenticate, never by the library: its login form
     cannot take a primary button, skips bcrypt for unknown names (timing tells which exist) and
     locks a name out after max_login_attempts, which is why neither its form nor that is used.
     """
@@ -107,7 +108,7 @@ def authenticator(db: Database):
 
     return stauth.Authenticate({"usernames": {}}, cookie_name=COOKIE_NAME,
                                cookie_key=portal().cookie_key,
-                               cookie_expiry_days=accounts.SESSION_DAYS, auto_hash=False,
+                               cookie_expiry_days=sessions.SESSION_DAYS, auto_hash=False,
                                login_sleep_time=0)
 
 
@@ -115,7 +116,7 @@ def login_form(db: Database, auth) -> User | None:
     """The login form; returns the user on the run their login succeeds (the cookie is then set).
 
     Wrong passwords are throttled per username (in the database, so a new browser does not
-    reset it) and per browser session (any names it tries); see lib.accounts.
+    reset it) and per browser session (any names it tries); see lib.people.login.
     """
     with st.form("account_login"):
         st.subheader("登录")
@@ -128,17 +129,16 @@ def login_form(db: Database, auth) -> User | None:
         return None
     failures = st.session_state.get(SESSION_LOGIN_FAILURES, [])
     try:
-        user = accounts.authenticate(db, st.session_state.account_login_username,
-                                     st.session_state.account_login_password,
-                                     client_failures=failures)
-    except accounts.LoginThrottled as error:
-        st.error(str(error))
-        return None
-    except accounts.LoginFailed as error:
-        now = utc_now()
-        st.session_state[SESSION_LOGIN_FAILURES] = [
-            moment for moment in failures if now - moment < accounts.LOGIN_FAILURE_WINDOW] + [now]
-        st.error(str(error))
+        user = login.authenticate(db, st.session_state.account_login_username,
+                                  st.session_state.account_login_password,
+                                  client_failures=failures)
+    except PortalError as error:
+        if isinstance(error, LoginFailed):
+            now = utc_now()
+            st.session_state[SESSION_LOGIN_FAILURES] = [
+                moment for moment in failures if now - moment < login.LOGIN_FAILURE_WINDOW
+            ] + [now]
+        show_error(error)
         return None
     st.session_state[SESSION_LOGIN_FAILURES] = []
     return begin_session(db, auth, user.username)
@@ -155,7 +155,7 @@ def begin_session(db: Database, auth, username: str) -> User:
     st.session_state["username"] = username  # the library signs this name into its cookie
     auth.cookie_controller.set_cookie()
     token = auth.cookie_controller.cookie_model._token_encode()  # the value just set
-    user = accounts.start_session(db, username, token)
+    user = sessions.start_session(db, username, token)
     st.session_state[AUTH_TOKEN] = token
     return user
 
@@ -170,6 +170,6 @@ def after_login_target() -> str:
 
 def logout(db: Database, auth) -> None:
     """End the server-side session and ask the browser to forget the cookie."""
-    accounts.end_session(db, st.session_state.pop(AUTH_TOKEN, None))
+    sessions.end_session(db, st.session_state.pop(AUTH_TOKEN, None))
     st.session_state["authentication_status"] = True  # the library only logs out a logged-in user
     auth.logout(location="unrendered")

@@ -17,7 +17,7 @@ from lib.core.clock import now_iso, to_iso, utc_now
 from lib.core.config import DEMO_SEED_DIR, Settings, cookie_key, load_settings
 from lib.core.db import immediate, open_db, scalar
 from lib.people import org
-from lib.people.accounts import hash_password
+from lib.people.passwords import hash_password
 
 
 def seed_demo(db: Database) -> None:

@@ -18,7 +18,7 @@ from lib.core.clock import to_iso, utc_now
 from lib.core.config import DEMO_SEED_DIR
 from lib.core.db import immediate, scalar
 from lib.core.roles import GUEST_USER, User
-from lib.people.accounts import load_user
+from lib.people.users import load_user
 from lib.reports import workflow
 from lib.site.demo_pictures import picture
 

@@ -5,7 +5,8 @@ import pytest
 
 from lib.core.clock import utc_now
 from lib.core.db import scalar
-from lib.people import accounts
+from lib.people import login as login_rules
+from lib.people import sessions
 from lib.people import ui as people_ui
 from tests.app.conftest import by_label, login, texts
 
@@ -104,14 +105,15 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = Clock()
-    monkeypatch.setattr(accounts, "utc_now", fake)
+    monkeypatch.setattr(login_rules, "utc_now", fake)
+    monkeypatch.setattr(sessions, "utc_now", fake)
     monkeypatch.setattr(people_ui, "utc_now", fake)
     return fake
 
 
 def test_many_wrong_passwords_slow_the_owner_down_but_never_lock_them_out(app, portal_db, clock):
     at = app()
-    for _ in range(accounts.FREE_LOGIN_FAILURES):
+    for _ in range(login_rules.FREE_LOGIN_FAILURES):
         login(at, "resident", "wrong-password1")
         assert texts(at.error) == ["用户名或密码错误。"]
     login(at, "resident", "wrong-password1")
@@ -130,14 +132,14 @@ def test_an_unknown_username_gets_exactly_the_same_answers(app, clock):
     for name in ("resident", "nobody_here"):
         at = app()
         answers[name] = [texts(login(at, name, "wrong-password1").error)
-                         for _ in range(accounts.FREE_LOGIN_FAILURES + 1)]
+                         for _ in range(login_rules.FREE_LOGIN_FAILURES + 1)]
     assert answers["resident"] == answers["nobody_here"]
     assert not any("次" in message for message in answers["resident"][0])  # no tries-left count
 
 
 def test_one_browser_trying_many_names_is_slowed_down_too(app, clock):
     at = app()
-    for number in range(accounts.FREE_LOGIN_FAILURES):
+    for number in range(login_rules.FREE_LOGIN_FAILURES):
         login(at, f"guess{number}", "Password123")
     login(at, "resident")  # the right password, but this session has been spraying
     assert any("秒后再试" in message for message in texts(at.error))
