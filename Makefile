@@ -51,7 +51,9 @@ bench: $(VENV)/.installed-dev system-fonts system-browser
 
 # Mutation testing of the rule modules (not part of make test or CI: it takes many minutes).
 # `make mutate MODULES=lib/points/ledger.py` picks modules; survivors are printed at the end.
-MODULES ?= lib/points/ledger.py lib/reports/workflow.py lib/people/accounts.py lib/people/org.py lib/core/photos.py
+MODULES ?= lib/points/ledger.py lib/reports/workflow.py lib/people/accounts.py \
+	lib/people/households.py lib/people/login.py lib/people/passwords.py lib/people/sessions.py \
+	lib/people/users.py lib/people/org.py lib/core/photos.py
 mutate: $(VENV)/.installed-dev
 	$(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MODULES),"$(subst /,.,$(basename $(m))).*")
 	$(VENV)/bin/mutmut results
