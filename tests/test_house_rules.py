@@ -82,11 +82,20 @@ def test_no_pages_folder_beside_app_py():
     assert not (ROOT / "pages").exists()
 
 
+ADMIN_URLS = ["admin-households", "admin-users", "admin-qr", "admin-places", "admin-categories",
+              "admin-rules", "admin-backup", "admin-audit"]
+
+
 def test_every_page_file_is_registered_with_a_stable_url():
     from lib.core.ui import PAGE_FILES
+    from lib.site.navigation import ADMIN_TASKS
 
-    assert sorted(PAGE_FILES.values()) == sorted(f"app_pages/{p.name}" for p in python_files("app_pages"))
-    assert set(PAGE_FILES) == {"", "report", "reports", "account", "admin"}
+    files = sorted(str(path.relative_to(ROOT)) for path in python_files("app_pages"))
+    assert sorted(PAGE_FILES.values()) == files
+    # Printed QR codes, bookmarks and links use these addresses: they never change.
+    assert set(PAGE_FILES) == {"", "report", "reports", "account", "admin", *ADMIN_URLS}
+    assert [task.url_path for task in ADMIN_TASKS] == ADMIN_URLS
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", url) for url in ADMIN_URLS)
 
 
 def test_resident_screens_carry_no_streamlit_english_chrome():

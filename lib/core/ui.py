@@ -27,7 +27,16 @@ PAGE_FILES = {
     "report": "app_pages/report.py",
     "reports": "app_pages/reports.py",
     "account": "app_pages/account.py",
-    "admin": "app_pages/admin.py",
+    "admin": "app_pages/admin.py",  # old bookmarks: opens the first 管理 task the role may use
+    # 管理's task pages (lib/site/navigation.py lists them by role)
+    "admin-households": "app_pages/admin/households.py",
+    "admin-users": "app_pages/admin/users.py",
+    "admin-qr": "app_pages/admin/qr.py",
+    "admin-places": "app_pages/admin/places.py",
+    "admin-categories": "app_pages/admin/categories.py",
+    "admin-rules": "app_pages/admin/rules.py",
+    "admin-backup": "app_pages/admin/backup.py",
+    "admin-audit": "app_pages/admin/audit.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in

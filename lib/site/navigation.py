@@ -1,14 +1,46 @@
-"""The portal's pages by role, and what runs once per server process before any page."""
+"""The portal's pages by role (the 管理 section a page per task), and what runs once per server
+process before any page."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
+from sqlite_utils import Database
 
 from lib.core.config import Settings, load_settings
-from lib.core.roles import LEADER, User
-from lib.core.ui import PAGE_FILES
-from lib.people.ui import AFTER_LOGIN, RETURN_TO
+from lib.core.roles import ADMIN, LEADER, STAFF, User
+from lib.core.ui import PAGE_FILES, esc
+from lib.people.ui import AFTER_LOGIN, RETURN_TO, require_page_role
 from lib.reports import sweeper
 from lib.site import bootstrap
+
+
+ADMIN_ENTRY = "admin"  # /admin: old bookmarks and printed links, opens the first task
+
+
+@dataclass(frozen=True)
+class AdminTask:
+    """One page of the 管理 section: its stable URL, its menu entry and the lowest role using it."""
+    url_path: str
+    title: str
+    icon: str
+    role: str
+
+
+# The 管理 section, in the order the tasks matter most; a later feature appends its own pages
+# here (and their files to PAGE_FILES). The URLs are stable: bookmarks point at them.
+ADMIN_TASKS = (
+    AdminTask("admin-households", "住户核实", ":material/how_to_reg:", LEADER),
+    AdminTask("admin-users", "用户", ":material/group:", STAFF),
+    AdminTask("admin-qr", "二维码", ":material/qr_code_2:", STAFF),
+    AdminTask("admin-places", "楼栋与地点", ":material/apartment:", ADMIN),
+    AdminTask("admin-categories", "问题类别", ":material/category:", ADMIN),
+    AdminTask("admin-rules", "规则", ":material/tune:", ADMIN),
+    AdminTask("admin-backup", "备份", ":material/backup:", ADMIN),
+    AdminTask("admin-audit", "审计日志", ":material/history:", ADMIN),
+)
+_TASKS = {task.url_path: task for task in ADMIN_TASKS}
+ADMIN_SECTION = "管理"
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,21 +56,58 @@ def start() -> None:
     _start(load_settings())
 
 
-def navigation_pages(user: User) -> list:
-    """Every page is registered so its URL always works; the menu lists what the role may use."""
-    def visible(allowed: bool) -> str:
-        return "visible" if allowed else "hidden"
+def admin_tasks_for(user: User) -> list[AdminTask]:
+    """The 管理 pages this role may use, in menu order (none for guests and residents)."""
+    return [task for task in ADMIN_TASKS if user.at_least(task.role)]
 
-    return [
+
+def navigation_pages(user: User) -> dict[str, list]:
+    """Every page is registered so its URL always works; the menu lists what the role may use.
+
+    The 管理 section holds only the tasks the role may use; the others (and /admin) are
+    registered hidden, so their address gives the role message instead of "page not found".
+    """
+    allowed = admin_tasks_for(user)
+    hidden = [st.Page(PAGE_FILES[ADMIN_ENTRY], url_path=ADMIN_ENTRY, title="管理",
+                      icon=":material/settings:", visibility="hidden")]
+    hidden += [_admin_page(task, visibility="hidden") for task in ADMIN_TASKS if task not in allowed]
+    pages = {"": [
         st.Page(PAGE_FILES[""], title="首页", icon=":material/home:", default=True),
         st.Page(PAGE_FILES["report"], url_path="report", icon=":material/photo_camera:",
                 title="随手拍"),
         st.Page(PAGE_FILES["reports"], url_path="reports", icon=":material/forum:", title="问题墙"),
         st.Page(PAGE_FILES["account"], url_path="account", icon=":material/person:",
                 title="登录 / 注册" if user.is_guest else "我的账户"),
-        st.Page(PAGE_FILES["admin"], url_path="admin", icon=":material/settings:", title="管理",
-                visibility=visible(user.at_least(LEADER))),
-    ]
+        *hidden,
+    ]}
+    if allowed:
+        pages[ADMIN_SECTION] = [_admin_page(task) for task in allowed]
+    return pages
+
+
+def _admin_page(task: AdminTask, visibility: str = "visible"):
+    return st.Page(PAGE_FILES[task.url_path], url_path=task.url_path, title=task.title,
+                   icon=task.icon, visibility=visibility)
+
+
+def admin_task(db: Database, url_path: str) -> User:
+    """Open one 管理 task page: stop unless the role may use it, then its title.
+
+    The domain functions the page calls check the role again; this only keeps a lower role
+    (or a guest, who is offered to log in and brought back) from seeing the page at all.
+    """
+    task = _TASKS[url_path]
+    user = require_page_role(db, task.role, url_path)
+    st.title(task.title)
+    st.caption(f"{ADMIN_SECTION} · {esc(user.display_name)} · {user.role_label}")
+    return user
+
+
+def open_admin(db: Database) -> None:
+    """/admin: go on to the first task the role may use, keeping the address's query (?b=)."""
+    user = require_page_role(db, ADMIN_TASKS[0].role, ADMIN_ENTRY)
+    first = admin_tasks_for(user)[0]
+    st.switch_page(PAGE_FILES[first.url_path], query_params=st.query_params.to_dict() or None)
 
 
 def remember_page(page) -> None:

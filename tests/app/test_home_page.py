@@ -81,7 +81,7 @@ def test_the_demo_history_opens_with_the_community_and_its_audit_log(app, monkey
     at.run()
     assert not at.exception and texts(at.title) == ["幸福里小区"]
     login(at, "admin")
-    at.switch_page("app_pages/admin.py").run()
+    at.switch_page("app_pages/admin/audit.py").run()
     assert not at.exception
     log = next(frame.value for frame in at.dataframe if "操作人" in frame.value.columns)
     accepted = log[log["操作"] == "受理问题"]

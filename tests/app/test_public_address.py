@@ -11,7 +11,7 @@ def open_qr_tab(app, *, url: str | None, code: str = "2-1"):
     if url:
         at.context = {"url": url}
     login(at, "staff")
-    at.switch_page("app_pages/admin.py")
+    at.switch_page("app_pages/admin/qr.py")
     at.query_params["b"] = code
     at.run()
     assert not at.exception

@@ -297,9 +297,9 @@ def test_leader_verifies_a_new_residents_household(server, phone, phones):
 
     page = phone.new_page()
     log_in(page, server.url, "leader")
-    tap_link(page, "管理")
-    expect(title(page)).to_have_text("管理")
-    page.get_by_role("tab", name="住户核实").tap()
+    tap_link(page, "管理")  # home's link to /admin opens the leader's first (only) 管理 task
+    expect(title(page)).to_have_text("住户核实")
+    page.wait_for_url(re.compile(r"/admin-households(\?|$)"))
     card = page.locator("[class*='st-key-admin_household_']").filter(has_text=f"（{username}）")
     expect(card).to_contain_text("1栋1单元 702 室")
     expect(card).to_contain_text("13900139000")
@@ -322,9 +322,14 @@ def test_leader_verifies_a_new_residents_household(server, phone, phones):
 def test_admin_downloads_the_poster_sheet_and_a_places_qr_code(server, phone):
     page = phone.new_page()
     log_in(page, server.url, "admin")
-    tap_link(page, "管理")
-    page.get_by_role("tab", name="二维码").tap()
-    panel = page.get_by_role("tabpanel", name="二维码")
+    nav = open_sidebar(page)
+    expect(nav.get_by_test_id("stNavSectionHeader")).to_have_text([re.compile(r"^管理")])
+    screenshot(page, "4-admin-menu")
+    assert_fits_phone(page)
+    tap_sidebar(page, "二维码")
+    expect(title(page)).to_have_text("二维码")
+    page.wait_for_url(re.compile(r"/admin-qr(\?|$)"))
+    panel = main(page)
     panel.get_by_role("button", name="生成海报 PDF").tap()
     sheet_button = panel.get_by_role("button", name="下载海报 PDF")
     expect(sheet_button).to_be_visible(timeout=60_000)
@@ -358,7 +363,10 @@ def test_admin_downloads_the_poster_sheet_and_a_places_qr_code(server, phone):
 def test_resident_who_types_the_admin_address_is_refused_in_chinese(server, phone):
     page = phone.new_page()
     log_in(page, server.url, "resident")
-    expect(open_sidebar(page).get_by_role("link", name="管理")).to_have_count(0)
+    nav = open_sidebar(page)
+    expect(nav.get_by_role("link", name="管理")).to_have_count(0)
+    expect(nav.get_by_test_id("stNavSectionHeader")).to_have_count(0)
+    expect(nav.get_by_role("link", name="住户核实")).to_have_count(0)
     page.goto(f"{server.url}/admin")  # the one typed address: a resident trying their luck
     wait_ready(page)
     expect(main(page).get_by_text("此页面仅限")).to_be_visible()
@@ -374,12 +382,14 @@ def test_guest_logs_in_from_the_sidebar_lands_home_then_taps_into_admin(server, 
     """Three fresh browsers in a row: where a login lands must not depend on timing.
 
     管理 is not in a guest's menu: the guest taps 登录 / 注册, lands on 首页 once logged in (not
-    stranded on 我的账户, even after the cookie component's late reruns), then taps 管理.
+    stranded on 我的账户, even after the cookie component's late reruns), then taps 住户核实 in
+    the menu's 管理 section.
     """
     for attempt in range(3):
         page = phones().new_page()
         scan(page, server.url)
         expect(open_sidebar(page).get_by_role("link", name="管理")).to_have_count(0)
+        expect(open_sidebar(page).get_by_test_id("stNavSectionHeader")).to_have_count(0)
         tap_sidebar(page, "登录 / 注册")
         expect(title(page)).to_have_text("登录 / 注册")
         panel = page.get_by_role("tabpanel", name="登录", exact=True)
@@ -392,10 +402,12 @@ def test_guest_logs_in_from_the_sidebar_lands_home_then_taps_into_admin(server, 
         assert landed[1] == HOME_TITLE, (
             f"attempt {attempt + 1}: after logging in the leader ended on {landed[0]} showing "
             f"{landed[1]!r}, not on 首页")
-        tap_sidebar(page, "管理")
-        expect(title(page)).to_have_text("管理")
-        expect(page.get_by_role("tab", name="住户核实")).to_be_visible()
-        page.wait_for_url(re.compile(r"/admin(\?|$)"))
+        nav = open_sidebar(page)
+        expect(nav.get_by_test_id("stNavSectionHeader")).to_have_text([re.compile(r"^管理")])
+        expect(nav.get_by_role("link", name="用户")).to_have_count(0)  # staff's, not a leader's
+        tap_sidebar(page, "住户核实")
+        expect(title(page)).to_have_text("住户核实")
+        page.wait_for_url(re.compile(r"/admin-households(\?|$)"))
         page.context.close()
 
 
@@ -438,8 +450,8 @@ def test_admin_takes_a_backup_and_downloads_it(server, phone):
 
     page = phone.new_page()
     log_in(page, server.url, "admin")
-    tap_link(page, "管理")
-    page.get_by_role("tab", name="备份").tap()
+    tap_sidebar(page, "备份")
+    expect(title(page)).to_have_text("备份")
     page.get_by_role("button", name="立即备份").tap()
     page.get_by_text("已备份").wait_for(timeout=30_000)
     with page.expect_download() as download:
