@@ -1,4 +1,6 @@
 """An admin builds a new community's organisation from nothing."""
+import json
+
 import pytest
 
 from lib.core.db import scalar
@@ -41,3 +43,23 @@ def test_duplicates_blank_names_and_non_admins_are_refused(db, make_user):
         org.add_microgrid(db, admin, grid_id=999, name="甲")
     assert scalar(db, "SELECT COUNT(*) FROM grids") == 1
     assert scalar(db, "SELECT COUNT(*) FROM microgrids") == 0
+
+
+def test_grids_and_micro_grids_are_audited_and_a_taken_name_is_refused_by_field(db, make_user):
+    admin = make_user("admin")
+    org.set_community(db, admin, name="新村小区")
+    grid_id = org.add_grid(db, admin, name="第一网格")
+    microgrid_id = org.add_microgrid(db, admin, grid_id=grid_id, name="甲")
+    other_grid = org.add_grid(db, admin, name="第二网格")
+    assert org.add_microgrid(db, admin, grid_id=other_grid, name="甲")  # unique per grid only
+    with pytest.raises(ValidationError) as caught:
+        org.add_grid(db, admin, name="第一网格")
+    assert caught.value.fields == {"grid": "该网格已存在。"}
+    with pytest.raises(ValidationError) as caught:
+        org.add_microgrid(db, admin, grid_id=grid_id, name="甲")
+    assert caught.value.fields == {"microgrid": "该网格下已有同名微网格。"}
+    rows = [(r["actor_id"], r["action"], r["target_type"], r["target_id"], json.loads(r["detail"]))
+            for r in db.query("SELECT * FROM audit_log WHERE action LIKE '%grid.add' ORDER BY id")]
+    assert rows[:2] == [(admin.id, "grid.add", "grid", str(grid_id), {"name": "第一网格"}),
+                        (admin.id, "microgrid.add", "microgrid", str(microgrid_id), {"name": "甲"})]
+    assert len(rows) == 4

@@ -354,12 +354,7 @@ def add_grid(db: Database, actor: User, *, name: str) -> int:
         community_id = scalar(db, "SELECT id FROM community ORDER BY id LIMIT 1")
         if community_id is None:
             raise ValidationError({"grid": "请先填写社区名称。"})
-        if scalar(db, "SELECT 1 FROM grids WHERE community_id = ? AND name = ?", (community_id, name)):
-            raise ValidationError({"grid": "该网格已存在。"})
-        grid_id = db.execute("INSERT INTO grids (community_id, name) VALUES (?, ?)",
-                             (community_id, name)).lastrowid
-        audit.record(db, actor.id, "grid.add", "grid", grid_id, name=name)
-    return grid_id
+        return _add_level(db, actor, "grid", community_id, name)
 
 
 def add_microgrid(db: Database, actor: User, *, grid_id: int | None, name: str) -> int:
@@ -369,12 +364,28 @@ def add_microgrid(db: Database, actor: User, *, grid_id: int | None, name: str) 
     with immediate(db):
         if grid_id is None or scalar(db, "SELECT 1 FROM grids WHERE id = ?", (grid_id,)) is None:
             raise ValidationError({"grid": "请选择所属网格。"})
-        if scalar(db, "SELECT 1 FROM microgrids WHERE grid_id = ? AND name = ?", (grid_id, name)):
-            raise ValidationError({"microgrid": "该网格下已有同名微网格。"})
-        microgrid_id = db.execute("INSERT INTO microgrids (grid_id, name) VALUES (?, ?)",
-                                  (grid_id, name)).lastrowid
-        audit.record(db, actor.id, "microgrid.add", "microgrid", microgrid_id, name=name)
-    return microgrid_id
+        return _add_level(db, actor, "microgrid", grid_id, name)
+
+
+# A grid's name is unique within the community, a micro-grid's within its grid: (is the name
+# taken under this parent, insert under this parent, what to say when it is taken).
+_LEVELS = {
+    "grid": ("SELECT 1 FROM grids WHERE community_id = ? AND name = ?",
+             "INSERT INTO grids (community_id, name) VALUES (?, ?)", "该网格已存在。"),
+    "microgrid": ("SELECT 1 FROM microgrids WHERE grid_id = ? AND name = ?",
+                  "INSERT INTO microgrids (grid_id, name) VALUES (?, ?)", "该网格下已有同名微网格。"),
+}
+
+
+def _add_level(db: Database, actor: User, level: str, parent_id: int, name: str) -> int:
+    """Insert a grid or micro-grid under its parent, refusing a name the parent already has,
+    and audit it; inside the caller's transaction, which has checked the parent exists."""
+    taken_sql, insert_sql, taken = _LEVELS[level]
+    if scalar(db, taken_sql, (parent_id, name)):
+        raise ValidationError({level: taken})
+    level_id = db.execute(insert_sql, (parent_id, name)).lastrowid
+    audit.record(db, actor.id, f"{level}.add", level, level_id, name=name)
+    return level_id
 
 
 def list_grids(db: Database) -> list[dict]:
