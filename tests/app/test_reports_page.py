@@ -1,5 +1,10 @@
 """AppTest of 问题墙: the wall, the follow view, confirmation, the staff desk."""
+from collections import Counter
+
+import pytest
+
 from lib.core.db import scalar
+from lib.reports.ui import TAB_KEY
 from tests.app.conftest import by_label, login, texts
 from tests.app.test_report_page import fill, jpeg, open_report
 
@@ -8,10 +13,13 @@ def file_one(app, **kwargs):
     fill(open_report(app), files=[("a.jpg", jpeg(), "image/jpeg")], **kwargs)
 
 
-def open_wall(at, **params):
+def open_wall(at, tab: str | None = None, **params):
+    """问题墙 with ``params`` in the address, on ``tab`` as if the person had tapped it."""
     at.switch_page("app_pages/reports.py")
     for key, value in params.items():
         at.query_params[key] = value
+    if tab is not None:
+        at.session_state[TAB_KEY] = tab
     at.run()
     assert not at.exception
     return at
@@ -99,7 +107,7 @@ def test_a_residents_report_earns_points_once_accepted(app, portal_db):
 
 def test_the_staff_desk_lists_the_queue_and_charts(app):
     file_one(app)
-    at = open_wall(login(app(), "staff"))
+    at = open_wall(login(app(), "staff"), tab="处理台")
     assert [tab.label for tab in at.tabs] == ["全部问题", "我的反映", "处理台"]
     assert any("待办 1 件" in caption for caption in texts(at.caption))
     assert len(at.get("vega_lite_chart")) == 3
@@ -128,7 +136,7 @@ def test_a_unicode_digit_gets_the_chinese_message_not_an_error_box(app):
 
 def test_staff_go_desk_handle_accept_start_resolve_on_the_same_report(app, portal_db):
     file_one(app)
-    at = open_wall(login(app(), "staff"))
+    at = open_wall(login(app(), "staff"), tab="处理台")
     at.button(key="reports_queue_open_1").click()
     at.run()
     assert at.query_params["n"] == "1" and "第 1 号 · 待受理" in subheaders(at)
@@ -189,7 +197,7 @@ def test_a_resident_confirms_and_rates_from_my_reports(app, portal_db):
     by_label(staff.button, "办结").click()
     staff.run()
 
-    at.switch_page("app_pages/reports.py").run()
+    open_wall(at, tab="我的反映")
     at.button(key="reports_mine_open_1").click()
     at.run()
     assert at.query_params["n"] == "1"
@@ -218,13 +226,13 @@ def test_back_to_the_wall_clears_the_number_and_a_filter_then_stays_on_the_wall(
 def test_a_guest_finds_the_reports_this_browser_filed_under_my_reports(app, portal_db):
     at = open_report(app)
     fill(at)
-    at.switch_page("app_pages/reports.py").run()
+    open_wall(at, tab="我的反映")
     assert [tab.label for tab in at.tabs] == ["全部问题", "我的反映"]
     at.button(key="reports_mine_open_1").click()
     at.run()
     token = scalar(portal_db, "SELECT follow_token FROM reports WHERE id = 1")
     assert at.query_params["n"] == "1" and at.query_params["t"] == token
-    other = open_wall(app())  # another browser has no such report
+    other = open_wall(app(), tab="我的反映")  # another browser has no such report
     assert not other.button(key="reports_mine_open_1") if False else not [
         b for b in other.button if b.key == "reports_mine_open_1"]
 
@@ -243,7 +251,7 @@ def test_staff_captions_escape_names_and_the_proxy_text(app, portal_db):
     desk = open_wall(login(app(), "staff"), n="1")
     desk.button(key="reports_accept").click()
     desk.run()
-    desk = open_wall(login(app(), "staff"))
+    desk = open_wall(login(app(), "staff"), tab="处理台")
     view = open_wall(login(app(), "staff"), n="1")
     for page in (desk, view):
         raw = [str(e.value) for e in list(page.caption) + list(page.markdown)]
@@ -275,7 +283,7 @@ def test_the_export_defaults_to_the_shanghai_date(app):
 
     from lib.core.clock import SHANGHAI
 
-    at = open_wall(login(app(), "staff"))
+    at = open_wall(login(app(), "staff"), tab="处理台")
     assert at.date_input(key="reports_export_end").value == datetime.now(SHANGHAI).date()
 
 
@@ -298,3 +306,78 @@ def test_the_reporter_says_unsolved_by_the_follow_link_and_stays_on_the_reopened
     assert scalar(portal_db, "SELECT status || reopen_count FROM reports WHERE id = 1") == "in_progress1"
     assert at.query_params["n"] == "1" and at.query_params["t"] == token
     assert "第 1 号 · 处理中" in subheaders(at)
+
+
+@pytest.fixture
+def view_calls(monkeypatch):
+    """Count the read queries each of 问题墙's tabs runs (the real functions still answer)."""
+    from lib.reports import views
+
+    calls = Counter()
+    for name in ("wall", "wall_counts", "my_reports", "device_reports", "queue_summary",
+                 "staff_queue", "desk_stats"):
+        real = getattr(views, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(views, name, counted)
+    return calls
+
+
+WALL = {"wall", "wall_counts"}
+DESK = {"queue_summary", "staff_queue"}  # and desk_stats, cached for a minute
+
+
+def ran(calls: Counter) -> set[str]:
+    return set(calls) - {"desk_stats"}
+
+
+def test_only_the_tab_shown_runs_its_queries(app, view_calls):
+    file_one(app)
+    at = open_wall(login(app(), "staff"))
+    view_calls.clear()
+    at.run()
+    assert set(view_calls) == WALL  # 全部问题 is shown: neither 我的反映 nor 处理台 runs
+    view_calls.clear()
+    open_wall(at, tab="处理台")
+    assert set(view_calls) == DESK | {"desk_stats"}
+    assert at.button(key="reports_queue_open_1") and not at.get("selectbox")
+    view_calls.clear()
+    open_wall(at, tab="我的反映")
+    assert set(view_calls) == {"my_reports"}
+
+
+def test_a_residents_wall_never_runs_the_desk(app, view_calls):
+    file_one(app)
+    at = open_wall(login(app(), "resident"))
+    at.run()
+    open_wall(at, tab="我的反映")
+    assert view_calls["my_reports"] and not (DESK | {"desk_stats"}) & set(view_calls)
+
+
+def test_back_from_a_report_opened_on_the_desk_returns_to_the_desk(app, view_calls):
+    file_one(app)
+    at = open_wall(login(app(), "staff"), tab="处理台")
+    at.button(key="reports_queue_open_1").click()
+    at.run()
+    assert at.query_params["n"] == "1"
+    view_calls.clear()
+    at.button(key="reports_back").click()
+    at.run()
+    assert "n" not in at.query_params
+    assert ran(view_calls) == DESK and at.button(key="reports_queue_open_1")
+    view_calls.clear()
+    at.run()  # and stays there on the next rerun
+    assert ran(view_calls) == DESK
+
+
+def test_browsing_every_tab_and_a_report_writes_nothing(app, portal_db):
+    file_one(app)
+    at = open_wall(login(app(), "staff"))
+    before = list(portal_db.conn.iterdump())
+    for tab in ("全部问题", "我的反映", "处理台"):
+        open_wall(at, tab=tab)
+        at.run()
+    open_wall(at, n="1")
+    assert list(portal_db.conn.iterdump()) == before
