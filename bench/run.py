@@ -28,7 +28,15 @@ PAGES = [
     ("问题墙 /reports", "app_pages/reports.py", {}, "guest"),
     ("跟踪 /reports?n=", "app_pages/reports.py", {"n": "4242"}, "guest"),
     ("账户 /account", "app_pages/account.py", {}, "guest"),
-    ("管理 /admin", "app_pages/admin.py", {}, "leader"),
+    # 管理: one page per task (lib/site/navigation.py ADMIN_TASKS); /admin only opens the first
+    ("管理·住户核实 /admin-households", "app_pages/admin/households.py", {}, "leader"),
+    ("管理·用户 /admin-users", "app_pages/admin/users.py", {}, "staff"),
+    ("管理·二维码 /admin-qr", "app_pages/admin/qr.py", {}, "staff"),
+    ("管理·楼栋与地点 /admin-places", "app_pages/admin/places.py", {}, "admin"),
+    ("管理·问题类别 /admin-categories", "app_pages/admin/categories.py", {}, "admin"),
+    ("管理·规则 /admin-rules", "app_pages/admin/rules.py", {}, "admin"),
+    ("管理·备份 /admin-backup", "app_pages/admin/backup.py", {}, "admin"),
+    ("管理·审计日志 /admin-audit", "app_pages/admin/audit.py", {}, "admin"),
 ]
 # A page's median against the typical-widgets floor (bench/typical_page.py) timed in the same
 # run, so the target holds on a fast or a slow machine alike.
