@@ -3,150 +3,26 @@
 Logging in or registering leads on to where the person was going (home by default), never to
 a dead end on 我的账户.
 """
-import time
-
 import streamlit as st
 
 from lib.core import ui
-from lib.core.errors import ValidationError
-from lib.people import accounts, households
 from lib.people import ui as people_ui
 
 
 db = ui.portal_db()
-auth = None  # streamlit-authenticator (only its cookie): built only when logging in or out
-if st.session_state.pop("account_logout_requested", False):
-    auth = people_ui.authenticator(db)
-    people_ui.logout(db, auth)
-    st.success("您已退出登录。")
+auth = people_ui.logout_if_asked(db)  # streamlit-authenticator, built only to log in or out
 user = people_ui.current_user(db)
 place = people_ui.current_place(db)
-CONTINUE_WINDOW_SECONDS = 5
-FIELD_LABELS = {"username": "用户名", "display_name": "称呼", "password": "密码",
-                "password_repeat": "确认密码", "mobile": "手机号", "place": "楼栋", "room": "房号",
-                "old_password": "原密码"}
-
-
-def carry_on(message: str) -> None:
-    """Just logged in: say so and lead on to where the person was going.
-
-    Rerunning now would drop the cookie being set in the browser; the browser reruns the page
-    itself once the cookie is stored, and that run (or 继续) moves on.
-    """
-    target = people_ui.after_login_target()
-    st.session_state["account_continue"] = (target, time.time())
-    st.success(message)
-    st.button("继续", type="primary", key="account_continue_button",
-              on_click=lambda: st.session_state.update(account_go=target))
-
 
 if user.is_guest:
     st.title("登录 / 注册")
-    if st.session_state.get(people_ui.AFTER_LOGIN):
-        st.info("请先登录，登录后将回到您刚才要打开的页面。")
-    auth = auth or people_ui.authenticator(db)  # every run: its cookie component must be in place
-    login_tab, register_tab = st.tabs(["登录", "注册新账号"])
-    with login_tab:
-        if people_ui.login_form(db, auth) is not None:
-            carry_on("登录成功！")
-        if ui.portal().settings.is_demo:
-            st.caption("演示账号（仅演示模式显示）：resident、leader、staff、admin，密码均为 Demo@2026")
-        st.caption("忘记密码？请联系社区工作人员或管理员为您重置。")
-    with register_tab:
-        with st.form("account_register"):
-            st.text_input("用户名", key="account_reg_username", max_chars=20,
-                          help="3-20 位小写字母、数字或下划线，以字母开头，用于登录")
-            st.text_input("称呼", key="account_reg_display_name", max_chars=20,
-                          placeholder="例如：王阿姨")
-            st.text_input("密码", type="password", key="account_reg_password",
-                          help="至少 8 位，需同时包含字母和数字")
-            st.text_input("确认密码", type="password", key="account_reg_password_repeat")
-            st.text_input("手机号（可选）", key="account_reg_mobile", max_chars=14)
-            st.caption("填写楼栋和房号后，由本微网格的微网格长核实您的住户身份。")
-            chosen = people_ui.place_select(db, key="account_reg_place", label="楼栋（可选）",
-                                     kind="building", place=place)
-            st.text_input("房号（可选）", key="account_reg_room", max_chars=10, placeholder="例如：302")
-            submitted = st.form_submit_button("注册", type="primary")
-        if submitted:
-            try:
-                registered = accounts.register(
-                    db,
-                    username=st.session_state.account_reg_username,
-                    display_name=st.session_state.account_reg_display_name,
-                    password=st.session_state.account_reg_password,
-                    password_repeat=st.session_state.account_reg_password_repeat,
-                    mobile=st.session_state.account_reg_mobile,
-                    place_id=chosen.id if chosen else None,
-                    room=st.session_state.account_reg_room,
-                )
-            except ValidationError as error:
-                ui.show_errors(error, FIELD_LABELS)
-            else:
-                people_ui.begin_session(db, auth, registered.username)
-                carry_on("注册成功，已为您登录！")
+    people_ui.login_or_register(db, auth, place)
     st.stop()
 
-if (chosen_target := st.session_state.pop("account_go", None)) is not None:
-    st.session_state.pop("account_continue", None)
-    ui.go_to(chosen_target)
-# The cookie component reruns this page once or twice after login, and a late rerun can arrive
-# after we have already moved on: every run in the next few seconds goes to the target again.
-pending = st.session_state.get("account_continue")
-if pending is not None:
-    target, since = pending
-    if time.time() - since < CONTINUE_WINDOW_SECONDS:
-        ui.go_to(target)
-    st.session_state.pop("account_continue", None)
-
+people_ui.continue_after_login()
 st.title("我的账户")
-st.write(f"**{ui.esc(user.display_name)}**（{user.username}） · {user.role_label}")
-st.caption(f"住户核实：{households.HOUSEHOLD_STATUS_LABELS[user.household_status]}")
-household = households.household_summary(db, user)
-if household:
-    st.write(f"住户：{ui.esc(household)}")
-
-if user.household_status in ("none", "rejected"):
-    with st.form("account_bind"):
-        st.subheader("绑定住户")
-        chosen = people_ui.place_select(db, key="account_bind_place", label="楼栋", kind="building",
-                                 place=place)
-        st.text_input("房号", key="account_bind_room", max_chars=10, placeholder="例如：302")
-        if st.form_submit_button("提交核实"):
-            try:
-                households.request_household(db, user, place_id=chosen.id if chosen else None,
-                                             room=st.session_state.account_bind_room)
-            except ValidationError as error:
-                ui.show_errors(error, FIELD_LABELS)
-            else:
-                st.success("已提交，请等待微网格长核实。")
-                st.rerun()
-
-with st.expander("隐私设置"):
-    show = st.toggle("在公开榜单上显示我的称呼", value=user.show_name_publicly,
-                     key="account_show_name")
-    if show != user.show_name_publicly:
-        accounts.set_privacy(db, user, show_name_publicly=show)
-        st.success("已保存。")
-
-with st.expander("修改密码"):
-    with st.form("account_password", clear_on_submit=True):
-        st.text_input("原密码", type="password", key="account_old_password")
-        st.text_input("新密码", type="password", key="account_new_password")
-        st.text_input("确认新密码", type="password", key="account_new_password_repeat")
-        changed = st.form_submit_button("修改密码")
-    if changed:
-        try:
-            accounts.change_own_password(
-                db, user, old_password=st.session_state.account_old_password,
-                new_password=st.session_state.account_new_password,
-                new_password_repeat=st.session_state.account_new_password_repeat)
-        except ValidationError as error:
-            ui.show_errors(error, {**FIELD_LABELS, "password": "新密码"})
-        else:
-            st.session_state.pop(people_ui.AUTH_TOKEN, None)
-            st.success("密码已修改，所有设备均已退出，请用新密码重新登录。")
-
-st.button("退出登录", key="account_logout",
-          on_click=lambda: st.session_state.update(account_logout_requested=True))
-if st.button("返回首页", key="account_home"):
-    ui.go_to("")
+people_ui.account_summary(db, user)
+people_ui.bind_household(db, user, place)
+people_ui.privacy_settings(db, user)
+people_ui.change_password(db, user)
+people_ui.leave_buttons()

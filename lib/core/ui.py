@@ -92,6 +92,13 @@ def go_to(url_path: str) -> None:
     st.switch_page(PAGE_FILES[url_path], query_params={"b": code} if code else None)
 
 
+def page_button(url_path: str, label: str, icon: str) -> None:
+    """A big tappable link to a page, keeping the scanned place in the URL as go_to does."""
+    code = st.session_state.get(PLACE_CODE)
+    st.page_link(PAGE_FILES[url_path], label=label, icon=icon,
+                 query_params={"b": code} if code else None, width="stretch")
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
 
 
@@ -117,11 +124,6 @@ def show_error(error: PortalError, labels: dict[str, str] | None = None, *,
         prefix = f"{labels[field]}：" if field in labels else ""
         target = places.get(field) or places.get("*") or st
         target.error(prefix + esc(message))
-
-
-def show_errors(error: ValidationError, labels: dict[str, str] | None = None) -> None:
-    """Old name of show_error, kept only until lib/site/admin.py (the 管理 pages) moves to it."""
-    show_error(error, labels)
 
 
 # Static CSS only (never user text): big touch targets on phones, no gap from hidden iframes.

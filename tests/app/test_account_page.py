@@ -191,3 +191,21 @@ def test_resident_without_household_can_request_one(app, portal_db):
     assert not at.exception
     status = scalar(portal_db, "SELECT household_status FROM users WHERE username = 'solo_user'")
     assert status == "pending"
+
+
+def test_each_refusal_is_named_by_the_label_of_its_field(app, portal_db):
+    shown = texts(register(app(), username="resident").error)
+    assert [m for m in shown if m.startswith("用户名：") and "已被注册" in m], shown
+    shown = texts(register(app(), repeat="Harvest2027", mobile="12345").error)
+    assert any(m.startswith("确认密码：") for m in shown), shown
+    assert any(m.startswith("手机号：") for m in shown), shown
+    at = login(app(), "resident")
+    at.session_state["account_continue"] = ("", 0)
+    at.switch_page("app_pages/account.py").run()
+    at.text_input(key="account_old_password").input("not-my-password1")
+    at.text_input(key="account_new_password").input("Harvest2026")
+    at.text_input(key="account_new_password_repeat").input("Harvest2026")
+    by_label(at.button, "修改密码").click()
+    at.run()
+    assert not at.exception
+    assert [m for m in texts(at.error) if m.startswith("原密码：")], texts(at.error)
