@@ -1,4 +1,5 @@
-"""The 问题墙 page's parts: the public wall, one report's follow view, my reports, the staff desk."""
+"""Streamlit parts of 随手拍 and 问题墙: the report form, the wall's tabs (only the one shown runs),
+one report's follow view, my reports, the staff desk."""
 from __future__ import annotations
 
 import re

@@ -2,7 +2,7 @@
 import pytest
 
 from lib.core.db import scalar
-from tests.app.conftest import by_label, login, texts
+from tests.app.conftest import by_label, texts
 from tests.app.test_report_page import fill, open_report
 
 
