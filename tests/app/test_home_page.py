@@ -103,3 +103,29 @@ def test_markdown_in_a_name_stays_text_on_the_home_page(app, portal_db):
     shown = all_markdown(at)
     assert sum("198" in text for text in shown) >= 2  # the name and the place are there…
     assert [text for text in shown if "](" in text or "198.51.100.7/x.png" in text] == []
+
+
+def links(at) -> dict[str, tuple[str, str]]:
+    """Each page link on the screen: label -> (url path, query)."""
+    return {link.proto.label: (link.proto.page, link.proto.query_string)
+            for link in at.get("page_link")}
+
+
+def test_every_way_in_keeps_the_scanned_place_and_each_role_sees_its_own(app):
+    at = app()
+    at.query_params["b"] = "1-1"
+    at.run()
+    assert links(at) == {"随手拍 · 反映问题": ("report", "b=1-1"),
+                         "问题墙 · 看处理进度": ("reports", "b=1-1"),
+                         "登录 / 注册": ("account", "b=1-1")}
+    for username, admin in (("resident", False), ("leader", True)):
+        at = login(app(), username)
+        at.query_params["b"] = "1-1"
+        at.switch_page("app_pages/home.py").run()
+        assert not at.exception
+        shown = links(at)
+        assert shown["我的账户"] == ("account", "b=1-1")
+        assert ("管理" in shown) is admin and "登录 / 注册" not in shown
+    unscanned = app()
+    unscanned.run()
+    assert {query for _, query in links(unscanned).values()} == {""}
