@@ -53,8 +53,9 @@ def test_a_non_image_is_refused_and_nothing_is_stored(app, portal_db):
 
 def test_short_text_and_a_bad_phone_get_clear_messages(app, portal_db):
     at = fill(open_report(app), text="脏", mobile="123")
-    errors = " ".join(texts(at.error))
-    assert "问题描述" in errors and "手机号" in errors
+    errors = texts(at.error)
+    assert [e for e in errors if e.startswith("问题描述：")], errors  # each beside its label
+    assert [e for e in errors if e.startswith("联系电话：") and "手机号" in e], errors
     assert scalar(portal_db, "SELECT COUNT(*) FROM reports") == 0
 
 
