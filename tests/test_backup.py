@@ -12,7 +12,7 @@ from PIL import Image
 from lib.core import backup
 from lib.core.config import Settings
 from lib.core.db import open_db, scalar
-from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.errors import BackupError, PermissionDenied, ValidationError
 from lib.core.roles import GUEST_USER
 from lib.reports import workflow
 from lib.site import bootstrap
@@ -147,7 +147,7 @@ def test_restore_into_a_missing_data_folder_says_so_and_changes_nothing(portal, 
     settings, _ = portal
     archive = backup.create(settings, folder=tmp_path / "out")
     missing = Settings(data_dir=tmp_path / "nowhere", base_url="http://x", mode="demo")
-    with pytest.raises(backup.BackupError) as caught:
+    with pytest.raises(BackupError) as caught:
         backup.restore(missing, archive)
     assert "数据目录" in str(caught.value) and "does not exist" in caught.value.english
     assert not (tmp_path / "nowhere").exists()

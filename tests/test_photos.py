@@ -13,7 +13,8 @@ from PIL import Image, ImageCms
 
 from lib.core import photos
 from lib.core.errors import ValidationError
-from lib.core.photos import PhotoRejected, process_photo
+from lib.core.errors import PhotoRejected
+from lib.core.photos import process_photo
 
 
 RED = (255, 0, 0)

@@ -8,8 +8,9 @@ from PIL import Image
 
 from lib.core.clock import utc_now
 from lib.core.db import open_db, scalar
-from lib.core.errors import PermissionDenied, ValidationError
-from lib.core.photos import PhotoRejected
+from lib.core.errors import (
+    InvalidTransition, PermissionDenied, PhotoRejected, RateLimited, ValidationError,
+)
 from lib.core.roles import GUEST_USER
 from lib.points import ledger
 from lib.reports import workflow
@@ -94,7 +95,7 @@ def test_a_double_tap_files_one_report(db, file):
 def test_filing_is_rate_limited_per_phone_number(db, file):
     for _ in range(workflow.RATE_LIMIT):
         file(contact_mobile="13900001111")
-    with pytest.raises(workflow.RateLimited):
+    with pytest.raises(RateLimited):
         file(contact_mobile="13900001111")
     assert count(db) == workflow.RATE_LIMIT
     file(contact_mobile="13900002222")  # another number is not affected
@@ -141,7 +142,7 @@ def test_full_lifecycle_with_points_for_the_first_reporter(db, file, make_user, 
 def test_illegal_transitions_are_refused(db, file, make_user, tmp_path, step):
     staff = make_user("staff")
     report = file()
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         if step == "start":
             workflow.start(db, staff, report_id=report["id"])
         elif step == "resolve":
@@ -157,9 +158,9 @@ def test_a_closed_report_cannot_be_closed_again(db, file, make_user, tmp_path):
     staff = make_user("staff")
     report = file()
     workflow.reject(db, staff, report_id=report["id"], reason="insufficient")
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         workflow.reject(db, staff, report_id=report["id"], reason="insufficient")
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         workflow.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
                         result_note="处理完毕了", after_photo=jpeg())
 
@@ -205,7 +206,7 @@ def test_reporter_confirms_and_rates(db, file, make_user, tmp_path):
     done = workflow.confirm(db, resident, report_id=report["id"], token=None, solved=True,
                            rating=5, comment="很快就处理了")
     assert (done["confirmation"], done["rating"]) == ("solved", 5)
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         workflow.confirm(db, resident, report_id=report["id"], token=None, solved=True)
 
 
@@ -230,7 +231,7 @@ def test_a_reopened_report_cannot_be_accepted_again_and_earns_its_points_once(
     assert ledger.balance(db, resident.id) == 5
     reopened = workflow.confirm(db, resident, report_id=report["id"], token=None, solved=False)
     assert reopened["status"] == workflow.IN_PROGRESS and reopened["reopen_count"] == 1
-    with pytest.raises(workflow.InvalidTransition):  # the lifecycle never re-accepts
+    with pytest.raises(InvalidTransition):  # the lifecycle never re-accepts
         workflow.accept(db, staff, report_id=report["id"])
     workflow.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
                     result_note="二次处理完毕", after_photo=jpeg())
@@ -345,7 +346,7 @@ def test_staff_and_admins_move_a_report(db, file, make_user, tmp_path, step, rol
 def test_staff_cannot_reopen_or_move_a_resolved_report(db, file, make_user, tmp_path, step):
     report = at_stage(db, file, make_user, "resolved", reporter=make_user("resident"))
     before, files = snapshot(db), uploads(tmp_path)
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         do_step(db, make_user("admin"), step, report["id"], tmp_path)
     assert snapshot(db) == before and uploads(tmp_path) == files
 
@@ -357,7 +358,7 @@ def test_only_the_reporters_unsolved_reopens_and_only_once(db, file, make_user, 
     staff = make_user("staff")
     workflow.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
                     result_note="再次处理完毕", after_photo=jpeg())
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         workflow.start(db, staff, report_id=report["id"])
     final = workflow.confirm(db, resident, report_id=report["id"], token=None, solved=False)
     assert (final["status"], final["confirmation"], final["reopen_count"]) == (
@@ -404,7 +405,7 @@ def test_a_rating_outside_one_to_five_is_refused(db, file, make_user, tmp_path, 
 def test_a_report_not_yet_resolved_needs_no_confirmation(db, file, make_user):
     resident = make_user("resident")
     report = at_stage(db, file, make_user, "accepted", reporter=resident)
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         workflow.confirm(db, resident, report_id=report["id"], token=None, solved=True)
     assert workflow.get(db, report["id"])["confirmation"] is None
 
@@ -540,7 +541,7 @@ def test_filing_is_rate_limited_per_account_but_not_for_staff(db, file, make_use
     for _ in range(workflow.RATE_LIMIT):
         file(resident)
         file(staff)
-    with pytest.raises(workflow.RateLimited) as limited:
+    with pytest.raises(RateLimited) as limited:
         file(resident)
     assert str(limited.value) == "您提交太频繁，请 10 分钟后再试。"
     file(staff)  # staff file many reports from phone calls
@@ -555,7 +556,7 @@ def test_the_rate_limit_forgets_reports_older_than_its_window(db, file, make_use
     db.execute("UPDATE reports SET created_at = ?", (old,))
     db.conn.commit()
     file(resident, contact_mobile="13900001111")
-    with pytest.raises(workflow.RateLimited) as limited:
+    with pytest.raises(RateLimited) as limited:
         for _ in range(workflow.RATE_LIMIT):
             file(make_user("resident"), contact_mobile="13900001111")
     assert str(limited.value) == "该手机号提交太频繁，请 10 分钟后再试。"
@@ -586,7 +587,7 @@ def test_metoo_on_a_closed_report_is_refused_and_a_long_voter_is_cut(db, file, m
     assert workflow.me_too(db, report_id=report["id"], voter="v" * 80 + "x") == 1
     assert scalar(db, "SELECT voter FROM report_metoo") == "v" * 80
     workflow.reject(db, staff, report_id=report["id"], reason="insufficient")
-    with pytest.raises(workflow.InvalidTransition) as refused:
+    with pytest.raises(InvalidTransition) as refused:
         workflow.me_too(db, report_id=report["id"], voter="late")
     assert str(refused.value) == "该问题已办结，无需再 +1。"
     assert workflow.get(db, report["id"])["metoo_count"] == 1
@@ -621,7 +622,7 @@ def test_accepting_assigns_a_staff_handler_with_a_note(db, file, make_user):
 def test_an_illegal_move_names_both_statuses(db, file, make_user):
     staff = make_user("staff")
     report = file()
-    with pytest.raises(workflow.InvalidTransition) as refused:
+    with pytest.raises(InvalidTransition) as refused:
         workflow.start(db, staff, report_id=report["id"])
     assert str(refused.value) == "当前状态为“待受理”，不能改为“处理中”。"
 
@@ -668,7 +669,7 @@ def test_resolving_stores_the_after_photo_and_closes(db, file, make_user, tmp_pa
     assert done["closed_at"] and done["status"] == workflow.RESOLVED
     stages = [r[0] for r in db.execute("SELECT stage FROM report_photos ORDER BY id")]
     assert stages == ["before", "after"]
-    with pytest.raises(workflow.InvalidTransition) as again:
+    with pytest.raises(InvalidTransition) as again:
         workflow.resolve(db, staff, data_dir=tmp_path, report_id=report["id"],
                         result_note="已经处理好了", after_photo=jpeg())
     assert str(again.value) == "该问题当前不能办结。"
@@ -834,7 +835,7 @@ def test_a_double_tap_that_loses_the_race_returns_the_first_report_and_no_orphan
 def test_confirmation_refusals_say_why(db, file, make_user, tmp_path):
     resident = make_user("resident")
     report = at_stage(db, file, make_user, "accepted", reporter=resident)
-    with pytest.raises(workflow.InvalidTransition) as early:
+    with pytest.raises(InvalidTransition) as early:
         workflow.confirm(db, resident, report_id=report["id"], token=None, solved=True)
     assert str(early.value) == "该问题当前不需要确认。"
     with pytest.raises(PermissionDenied) as other:
@@ -859,7 +860,7 @@ def test_proxy_and_browser_limits_say_why(db, file, make_user):
     assert str(refused.value) == "只有社区工作人员可以代录。"
     for _ in range(workflow.RATE_LIMIT):
         file(GUEST_USER, device_key="a" * 32)
-    with pytest.raises(workflow.RateLimited) as limited:
+    with pytest.raises(RateLimited) as limited:
         file(GUEST_USER, device_key="a" * 32)
     assert str(limited.value) == "提交太频繁，请 10 分钟后再试。"
     file(GUEST_USER, device_key="b" * 32)  # another browser is not affected
