@@ -35,9 +35,9 @@ def burst_of(latencies: list[float | None], wall_s: float) -> BurstResult:
 
 
 def test_a_burst_row_compares_its_wall_time_with_the_empty_burst(capsys):
-    run.record_burst("empty", burst_of([100.0, 200.0], 2.0))
-    run.record_burst("landing", burst_of([100.0, 300.0], 3.0), empty_wall_s=2.0)
-    run.record_burst("slow landing", burst_of([100.0, 300.0], 3.2), empty_wall_s=2.0)
+    assert run.record_burst("empty", [burst_of([100.0, 200.0], 2.0)]) == 2.0
+    run.record_burst("landing", [burst_of([100.0, 300.0], 3.0)], empty_wall_s=2.0)
+    run.record_burst("slow landing", [burst_of([100.0, 300.0], 3.2)], empty_wall_s=2.0)
     empty, landing, slow = run.rows
     assert (empty["ok"], empty["ratio"], empty["failed"]) == (None, None, 0)
     assert (landing["ok"], landing["ratio"], landing["wall_s"]) == (True, 1.5, 3.0)
@@ -45,7 +45,15 @@ def test_a_burst_row_compares_its_wall_time_with_the_empty_burst(capsys):
     assert "1.60x the empty burst  MISSED" in capsys.readouterr().out
 
 
+def test_the_median_round_counts_so_one_busy_moment_does_not_decide():
+    rounds = [burst_of([9000.0], 9.0), burst_of([2000.0], 2.0), burst_of([3000.0], 3.0)]
+    assert run.record_burst("landing", rounds, empty_wall_s=2.0) == 3.0
+    assert (run.rows[0]["wall_s"], run.rows[0]["median"]) == (3.0, 3000.0)
+    assert run.rows[0]["rounds_wall_s"] == [9.0, 2.0, 3.0]
+
+
 def test_a_burst_with_a_failed_session_is_missed_and_says_why(capsys):
-    run.record_burst("landing", burst_of([100.0, None], 1.0), empty_wall_s=2.0)
+    run.record_burst("landing", [burst_of([100.0, 100.0], 1.0), burst_of([100.0, None], 1.0)],
+                     empty_wall_s=2.0)
     assert (run.rows[0]["ok"], run.rows[0]["failed"], run.rows[0]["runs"]) == (False, 1, 2)
     assert "1 failed: timed out" in capsys.readouterr().out
