@@ -16,7 +16,7 @@ from lib.core.clock import now_iso
 from lib.core.db import immediate, scalar
 from lib.core.errors import ValidationError
 from lib.core.roles import ACCOUNT_ROLES, ADMIN, LEADER, RESIDENT, STAFF, User, require_role
-from lib.people.households import request_problems
+from lib.people.households import check_request
 from lib.people.passwords import check_password, hash_password, password_problem
 from lib.people.sessions import revoke_all
 from lib.people.users import load_user, user_from_row, user_row
@@ -63,8 +63,10 @@ def register(db: Database, *, username: str, display_name: str, password: str,
     except ValidationError as error:
         errors.update(error.fields)
     if place_id is not None or room:
-        room, household_errors = request_problems(db, place_id, room)
-        errors.update(household_errors)
+        try:
+            room = check_request(db, place_id, room)
+        except ValidationError as error:
+            errors.update(error.fields)
     if errors:
         raise ValidationError(errors)
     now = now_iso()

@@ -25,8 +25,8 @@ HOUSEHOLD_STATUS_LABELS = {
 }
 
 
-def request_problems(db: Database, place_id: int | None, room: object) -> tuple[str, dict[str, str]]:
-    """The cleaned room, and what is wrong with asking for this building and room, by field.
+def check_request(db: Database, place_id: int | None, room: object) -> str:
+    """The cleaned room of a request for this building; raise ValidationError keyed by field.
 
     One rule for a request made while registering and one made later: the place must be a
     building (people do not live at the gate) and the room follows lib.people.org's room rule.
@@ -39,15 +39,15 @@ def request_problems(db: Database, place_id: int | None, room: object) -> tuple[
         room = normalise_room(room)
     except ValidationError as error:
         errors.update(error.fields)
-    return str(room or ""), errors
+    if errors:
+        raise ValidationError(errors)
+    return room  # type: ignore[return-value]
 
 
 def request_household(db: Database, actor: User, *, place_id: int | None, room: str | None) -> None:
     """A resident asks to be bound to a household; a leader of that micro-grid verifies it."""
     require_role(actor, RESIDENT)
-    room, errors = request_problems(db, place_id, room)
-    if errors:
-        raise ValidationError(errors)
+    room = check_request(db, place_id, room)
     with immediate(db):
         row = user_row(db, actor.id)  # type: ignore[arg-type]
         if row["household_status"] in ("pending", "verified"):
