@@ -229,3 +229,10 @@ def test_a_failure_exactly_at_the_window_edge_no_longer_counts():
     fails = [now - login.LOGIN_FAILURE_WINDOW] + [now] * 4
     assert login.login_wait(fails, now) == 0.0
     assert login.login_wait([now] * 5, now) == 1.0
+
+
+def test_a_browser_session_keeps_only_the_failures_that_still_count():
+    old, recent = at(0), at(60)
+    now = old + login.LOGIN_FAILURE_WINDOW
+    assert login.client_failures_after([old, recent], now) == [recent, now]
+    assert login.client_failures_after([], at(5)) == [at(5)]

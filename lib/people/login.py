@@ -57,6 +57,11 @@ def login_wait(failure_times: Iterable[datetime], now: datetime) -> float:
     return max(0.0, login_backoff_seconds(len(recent)) - (now - max(recent)).total_seconds())
 
 
+def client_failures_after(failure_times: Iterable[datetime], now: datetime) -> list[datetime]:
+    """A browser session's failures once one more happened at ``now``: only those that count."""
+    return [moment for moment in failure_times if now - moment < LOGIN_FAILURE_WINDOW] + [now]
+
+
 def _login_name(username: str | None) -> str:
     return (username or "").strip().lower()[:LOGIN_NAME_MAX]
 

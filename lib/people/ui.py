@@ -152,10 +152,8 @@ def login_form(db: Database, auth) -> User | None:
                                   client_failures=failures)
     except PortalError as error:
         if isinstance(error, LoginFailed):
-            now = utc_now()
-            st.session_state[SESSION_LOGIN_FAILURES] = [
-                moment for moment in failures if now - moment < login.LOGIN_FAILURE_WINDOW
-            ] + [now]
+            st.session_state[SESSION_LOGIN_FAILURES] = login.client_failures_after(failures,
+                                                                                  utc_now())
         show_error(error)
         return None
     st.session_state[SESSION_LOGIN_FAILURES] = []
