@@ -2,15 +2,17 @@
 import streamlit as st
 
 from lib.core import ui
+from lib.core.run_slots import PAGE_RUNS
 from lib.people import ui as people_ui
 from lib.site import navigation
 
 
-st.set_page_config(page_title="微网实格 · 社区自助服务", page_icon="🏘️", layout="centered")
-navigation.start()  # once per server process: migrate, seed, start the sweeper
-db = ui.portal_db()
-user = people_ui.current_user(db)
-ui.apply_style()
-page = st.navigation(navigation.navigation_pages(user))
-navigation.remember_page(page)  # where logging in brings a person back to
-page.run()
+with PAGE_RUNS.slot():  # a few runs compute at once; a QR-scan burst queues instead of thrashing
+    st.set_page_config(page_title="微网实格 · 社区自助服务", page_icon="🏘️", layout="centered")
+    navigation.start()  # once per server process: migrate, seed, start the sweeper
+    db = ui.portal_db()
+    user = people_ui.current_user(db)
+    ui.apply_style()
+    page = st.navigation(navigation.navigation_pages(user))
+    navigation.remember_page(page)  # where logging in brings a person back to
+    page.run()

@@ -116,3 +116,18 @@ def test_every_kind_of_button_is_at_least_44_px_tall():
     assert rule is not None
     for widget in ("stButton", "stFormSubmitButton", "stDownloadButton"):
         assert f'[data-testid="{widget}"] button' in rule.group(1)
+
+
+def test_no_garbage_collection_after_every_page_run():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False  # see the comment in config.toml
+
+
+def test_every_page_run_takes_a_run_slot():
+    tree = ast.parse((ROOT / "app.py").read_text())
+    withs = [node for node in tree.body if isinstance(node, ast.With)]
+    assert len(withs) == 1 and "PAGE_RUNS.slot()" in ast.unparse(withs[0].items[0])
+    # everything the app does per run happens inside it
+    assert all(isinstance(node, (ast.Expr, ast.Import, ast.ImportFrom, ast.With)) for node in tree.body)
