@@ -7,22 +7,23 @@ import streamlit as st
 
 from lib.core import ui
 from lib.people import ui as people_ui
+from lib.people import ui_account
 
 
 db = ui.portal_db()
-auth = people_ui.logout_if_asked(db)  # streamlit-authenticator, built only to log in or out
+auth = ui_account.logout_if_asked(db)  # streamlit-authenticator, built only to log in or out
 user = people_ui.current_user(db)
 place = people_ui.current_place(db)
 
 if user.is_guest:
     st.title("登录 / 注册")
-    people_ui.login_or_register(db, auth, place)
+    ui_account.login_or_register(db, auth, place)
     st.stop()
 
-people_ui.continue_after_login()
+ui_account.continue_after_login()
 st.title("我的账户")
-people_ui.account_summary(db, user)
-people_ui.bind_household(db, user, place)
-people_ui.privacy_settings(db, user)
-people_ui.change_password(db, user)
-people_ui.leave_buttons()
+ui_account.account_summary(db, user)
+ui_account.bind_household(db, user, place)
+ui_account.privacy_settings(db, user)
+ui_account.change_password(db, user)
+ui_account.leave_buttons()

@@ -4,6 +4,7 @@ import streamlit as st
 from lib.core import ui
 from lib.people import ui as people_ui
 from lib.reports import ui as reports_ui
+from lib.reports import ui_form
 
 
 db = ui.portal_db()
@@ -13,5 +14,5 @@ device = reports_ui.device_key()  # the cookie is written on the first page a gu
 
 st.title("随手拍")
 st.caption("看到问题，拍下来告诉社区。不登录也可以提交。")
-if not reports_ui.show_filed(db, user):
-    reports_ui.report_form(db, user, place, device)
+if not ui_form.show_filed(db, user):
+    ui_form.report_form(db, user, place, device)
