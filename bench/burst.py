@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -172,5 +173,12 @@ def burst(base_url: str, sessions: int, page: str = "", query: str = "",
     texts every session must find in the page's deltas, so a burst that ran nothing fails;
     ``chosen`` maps a select box's label to text its starting option must contain.
     """
-    return asyncio.run(_burst(base_url.rstrip("/"), sessions, page, query, expect, chosen or {},
-                              timeout))
+    work = _burst(base_url.rstrip("/"), sessions, page, query, expect, chosen or {}, timeout)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    # Called where an event loop already runs (Playwright's sync API in the same test session):
+    # asyncio.run refuses that thread, so the burst gets a thread and a loop of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()

@@ -73,3 +73,15 @@ def test_the_empty_floor_page_answers_every_session(tmp_path):
     finally:
         server.stop()
     assert not result.failed and len(result.latencies_ms) == 5
+
+
+def test_a_burst_runs_where_an_event_loop_is_already_running(portal):
+    # Playwright's sync API leaves a loop running in the test session; asyncio.run refuses it.
+    import asyncio
+
+    async def inside_a_loop():
+        return burst(portal.url, 2, page="report", query="b=1-1", expect=(LANDING_TEXT,),
+                     timeout=60)
+
+    result = asyncio.run(inside_a_loop())
+    assert [session.error for session in result.sessions] == [None, None]

@@ -260,8 +260,9 @@ def qr_codes(db: Database, actor: User) -> None:
         left, right = st.columns(2)
         left.download_button("下载二维码 PNG", png, file_name=f"qr-{place.code}.png",
                              mime="image/png", key="admin_qr_png", on_click="ignore")
+        # drawn only when tapped: rendering a poster on every run made this page the slowest
         right.download_button("下载单张海报 PNG",
-                              posters.poster_png(community, place.code, place.name, base_url),
+                              lambda: posters.poster_png(community, place.code, place.name, base_url),
                               file_name=f"poster-{place.code}.png", mime="image/png",
                               key="admin_qr_poster", on_click="ignore")
     st.subheader("全部海报（A4，可打印）")

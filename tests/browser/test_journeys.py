@@ -355,6 +355,11 @@ def test_admin_downloads_the_poster_sheet_and_a_places_qr_code(server, phone):
     assert code.value.suggested_filename == "qr-1-1.png"
     image = Image.open(io.BytesIO(Path(code.value.path()).read_bytes()))
     assert [found.text for found in zxingcpp.read_barcodes(image)] == [f"{server.url}/?b=1-1"]
+    with page.expect_download() as poster:  # drawn only when tapped
+        panel.get_by_role("button", name="下载单张海报 PNG").click()
+    assert poster.value.suggested_filename == "poster-1-1.png"
+    image = Image.open(io.BytesIO(Path(poster.value.path()).read_bytes()))
+    assert [found.text for found in zxingcpp.read_barcodes(image)] == [f"{server.url}/?b=1-1"]
 
 
 # --- 5. The 管理 page is for leaders and up ----------------------------------------------------
