@@ -3,7 +3,7 @@
 A guest is asked to log in and comes back here; a resident gets the role message.
 """
 from lib.core import ui
-from lib.site import navigation
+from lib.site import ui_navigation
 
 
-navigation.open_admin(ui.portal_db())
+ui_navigation.open_admin(ui.portal_db())

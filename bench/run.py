@@ -28,7 +28,7 @@ PAGES = [
     ("问题墙 /reports", "app_pages/reports.py", {}, "guest"),
     ("跟踪 /reports?n=", "app_pages/reports.py", {"n": "4242"}, "guest"),
     ("账户 /account", "app_pages/account.py", {}, "guest"),
-    # 管理: one page per task (lib/site/navigation.py ADMIN_TASKS); /admin only opens the first
+    # 管理: one page per task (lib/site/ui_navigation.py ADMIN_TASKS); /admin only opens the first
     ("管理·住户核实 /admin-households", "app_pages/admin/households.py", {}, "leader"),
     ("管理·用户 /admin-users", "app_pages/admin/users.py", {}, "staff"),
     ("管理·二维码 /admin-qr", "app_pages/admin/qr.py", {}, "staff"),

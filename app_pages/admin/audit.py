@@ -1,9 +1,9 @@
 """管理 › 审计日志: the newest recorded actions, in Chinese."""
 from lib.core import ui
-from lib.site import admin
-from lib.site import navigation
+from lib.site import ui_admin
+from lib.site import ui_navigation
 
 
 db = ui.portal_db()
-user = navigation.admin_task(db, "admin-audit")
-admin.audit_log(db, user)
+user = ui_navigation.admin_task(db, "admin-audit")
+ui_admin.audit_log(db, user)

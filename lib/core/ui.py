@@ -1,6 +1,6 @@
 """Streamlit pieces every feature shares: this run's database, stable page URLs, safe text, style.
 
-Every feature's own Streamlit code lives in its package's ui.py / admin.py and builds on these;
+Every feature's own Streamlit code lives in its package's ui.py / ui_*.py modules and builds on these;
 the domain modules beside them never import streamlit.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ PAGE_FILES = {
     "reports": "app_pages/reports.py",
     "account": "app_pages/account.py",
     "admin": "app_pages/admin.py",  # old bookmarks: opens the first 管理 task the role may use
-    # 管理's task pages (lib/site/navigation.py lists them by role)
+    # 管理's task pages (lib/site/ui_navigation.py lists them by role)
     "admin-households": "app_pages/admin/households.py",
     "admin-users": "app_pages/admin/users.py",
     "admin-qr": "app_pages/admin/qr.py",

@@ -64,7 +64,7 @@ def test_the_login_button_is_primary_and_continue_without_waiting_also_goes_on(a
 def test_a_guest_comes_back_to_the_page_they_were_on_after_logging_in(app):
     at = app()
     at.run()
-    at.switch_page("app_pages/reports.py").run()  # app.py notes the page (navigation.remember_page)
+    at.switch_page("app_pages/reports.py").run()  # app.py notes the page (ui_navigation.remember_page)
     login(at, "resident").run()
     assert texts(at.title)[0] == "问题墙"
 

@@ -1,7 +1,7 @@
 """管理 › 审计日志: the one admin screen that reads across every feature, so it sits on top.
 
-The other admin screens live inside their features (lib/people/admin.py, lib/reports/admin.py,
-lib/core/admin.py); app_pages/admin/ holds one thin page per task.
+The other admin screens live inside their features (lib/people/ui_admin.py, lib/reports/ui_admin.py,
+lib/core/ui_admin.py); app_pages/admin/ holds one thin page per task.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlite_utils import Database
 
-from lib.core.admin import attempt
+from lib.core.ui_admin import attempt
 from lib.core.roles import User
 from lib.reports import categories
 

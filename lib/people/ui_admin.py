@@ -10,7 +10,7 @@ import streamlit as st
 from sqlite_utils import Database
 
 from lib.core import ui
-from lib.core.admin import attempt
+from lib.core.ui_admin import attempt
 from lib.core.clock import local_text
 from lib.core.config import is_local
 from lib.core.errors import PortalError, ValidationError

@@ -1,7 +1,7 @@
 """管理 screens of the shared core: the community's rules and backups, and the admin screens' one
 way of trying an action (any domain error shown in Chinese, else a success note).
 
-Each feature's admin screens live in its own package (lib/people/admin.py, lib/reports/admin.py);
+Each feature's admin screens live in its own package (lib/people/ui_admin.py, lib/reports/ui_admin.py);
 the thin pages in app_pages/admin/ call them, one task a page.
 """
 from __future__ import annotations
