@@ -50,14 +50,20 @@ class Portal:
     cookie_key: str
 
 
-@st.cache_resource(show_spinner=False)
-def _cookie_key(settings: Settings) -> str:
-    return cookie_key(settings)
+# One Portal per settings, for the life of the process. portal() is called several times in
+# every run: a dict lookup, where st.cache_resource hashed the settings each time (0.27 ms).
+_portals: dict[Settings, Portal] = {}
+_portals_lock = threading.Lock()
 
 
 def portal() -> Portal:
     settings = load_settings()
-    return Portal(settings=settings, cookie_key=_cookie_key(settings))
+    known = _portals.get(settings)
+    if known is None:
+        with _portals_lock:
+            known = _portals.get(settings) or Portal(settings, cookie_key(settings))
+            _portals[settings] = known
+    return known
 
 
 def public_base_url() -> str:

@@ -2,6 +2,7 @@
 process before any page."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -43,17 +44,27 @@ _TASKS = {task.url_path: task for task in ADMIN_TASKS}
 ADMIN_SECTION = "管理"
 
 
-@st.cache_resource(show_spinner=False)
-def _start(settings: Settings) -> None:
-    """Migrate and seed once per server process, and start the auto-confirm sweeper."""
-    db = bootstrap.prepare(settings)
-    bootstrap.sweep_orphan_photos(db, settings)
-    db.conn.close()
-    sweeper.start(settings.database_path)  # auto-confirm off the read path, one thread per process
+_started: set[Settings] = set()
+_start_lock = threading.Lock()
 
 
 def start() -> None:
-    _start(load_settings())
+    """Migrate and seed once per server process, and start the auto-confirm sweeper.
+
+    Called at the top of every run, so the usual case is one set lookup; the lock makes the
+    first runs of several sessions wait for one preparation instead of seeding twice.
+    """
+    settings = load_settings()
+    if settings in _started:
+        return
+    with _start_lock:
+        if settings in _started:
+            return
+        db = bootstrap.prepare(settings)
+        bootstrap.sweep_orphan_photos(db, settings)
+        db.conn.close()
+        sweeper.start(settings.database_path)  # auto-confirm off the read path, one per process
+        _started.add(settings)
 
 
 def admin_tasks_for(user: User) -> list[AdminTask]:
