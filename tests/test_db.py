@@ -86,3 +86,59 @@ def test_processes_opening_a_new_database_at_once_all_see_it_migrated(tmp_path):
         table_counts = pool.map(_open_and_count_tables, [path] * 6)
     assert len(set(table_counts)) == 1
     assert scalar(open_db(path), "SELECT COUNT(*) FROM _sqlite_migrations") == len(migrations._migrations)
+
+
+def _old_database_with_points(path) -> None:
+    old = open_db(path, migrate=False)
+    migrate_database(old, stop_before="m008_points_year_totals")
+    old.execute("INSERT INTO community (name) VALUES ('老小区')")
+    old.execute("INSERT INTO places (id, code, name, kind, created_at)"
+                " VALUES (1, '1-1', '1号楼1单元', 'building', 't')")
+    old.execute("INSERT INTO households (id, place_id, room, created_at) VALUES (1, 1, '101', 't')")
+    for user_id, status in ((1, "verified"), (2, "pending")):
+        old.execute("INSERT INTO users (id, username, display_name, password_hash, household_id,"
+                    " household_status, created_at, password_changed_at)"
+                    " VALUES (?, ?, '住户', 'h', 1, ?, 't', 't')", (user_id, f"u{user_id}", status))
+    entries = [  # 16:30 UTC on 31 December is already New Year in Shanghai
+        (1, 5, "report", "2025-12-31T15:59:59+00:00"), (1, 10, "volunteer", "2025-12-31T16:30:00+00:00"),
+        (1, -8, "redeem", "2026-01-02T00:00:00+00:00"), (1, 8, "refund", "2026-01-03T00:00:00+00:00"),
+        (1, -2, "correction", "2026-01-04T00:00:00+00:00"), (2, 7, "special", "2026-02-01T00:00:00+00:00"),
+    ]
+    for n, (user_id, amount, kind, at) in enumerate(entries):
+        old.execute("INSERT INTO points_ledger (user_id, amount, kind, idempotency_key, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)", (user_id, amount, kind, f"k{n}", at))
+    old.conn.commit()
+    old.conn.close()
+
+
+def test_upgrading_fills_the_yearly_points_totals_from_the_ledger(tmp_path):
+    _old_database_with_points(tmp_path / "old.db")
+    db = open_db(tmp_path / "old.db")
+    people = db.execute("SELECT user_id, year, earned FROM points_year_totals ORDER BY 1, 2")
+    # earned: awards and corrections, never a redemption or its refund
+    assert people.fetchall() == [(1, 2025, 5), (1, 2026, 8), (2, 2026, 7)]
+    buildings = db.execute("SELECT place_id, year, earned FROM points_place_year_totals ORDER BY 2")
+    assert buildings.fetchall() == [(1, 2025, 5), (1, 2026, 8)]  # an unverified member counts not
+
+
+def test_every_new_ledger_entry_keeps_the_totals_in_the_same_transaction(tmp_path):
+    _old_database_with_points(tmp_path / "old.db")
+    db = open_db(tmp_path / "old.db")
+    with pytest.raises(RuntimeError):
+        with immediate(db):
+            db.execute("INSERT INTO points_ledger (user_id, amount, kind, idempotency_key,"
+                       " created_at) VALUES (1, 100, 'special', 'lost', '2026-03-01T00:00:00+00:00')")
+            raise RuntimeError("the award fails after its entry")
+    assert scalar(db, "SELECT earned FROM points_year_totals WHERE user_id = 1 AND year = 2026") == 8
+    for n, (amount, kind) in enumerate(((4, "volunteer"), (-6, "redeem"), (6, "refund"))):
+        db.execute("INSERT INTO points_ledger (user_id, amount, kind, idempotency_key, created_at)"
+                   " VALUES (1, ?, ?, ?, '2026-03-01T00:00:00+00:00')", (amount, kind, f"new{n}"))
+    assert scalar(db, "SELECT earned FROM points_year_totals WHERE user_id = 1 AND year = 2026") == 12
+    assert scalar(db, "SELECT earned FROM points_place_year_totals WHERE year = 2026") == 12
+
+
+def test_the_stock_of_a_shop_item_can_never_go_below_zero(db):
+    db.execute("INSERT INTO shop_items (name, price, stock, created_at, updated_at)"
+               " VALUES ('大米', 20, 1, 't', 't')")
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE shop_items SET stock = stock - 2")

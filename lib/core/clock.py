@@ -1,15 +1,43 @@
 """Time in one place: stored as UTC ISO-8601, shown in Asia/Shanghai."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, timezone
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+# Set only while the demo seeding replays a past month through the real rules (see pretend).
+_pretended: ContextVar[datetime | None] = ContextVar("pretended_now", default=None)
+
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return _pretended.get() or datetime.now(timezone.utc)
+
+
+def local_today() -> date:
+    """Today's date in the community (Asia/Shanghai), e.g. for "not in the future" checks."""
+    return utc_now().astimezone(SHANGHAI).date()
+
+
+@contextmanager
+def pretend(moment: datetime) -> Iterator[None]:
+    """Let the current thread's rules run as at ``moment``.
+
+    The demo community's year of history goes through the real rules (the append-only ledger
+    among them) with the time it happened, instead of being written past them. Never used by
+    the portal's own requests.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("pretend() needs an aware datetime")
+    token = _pretended.set(moment.astimezone(timezone.utc))
+    try:
+        yield
+    finally:
+        _pretended.reset(token)
 
 
 def now_iso() -> str:

@@ -31,6 +31,11 @@ RULES = {rule.key: rule for rule in (
     Rule("reports.confirm_within_days", "反映人确认时限（逾期视为已解决）", "天", 7, 1, 30),
     Rule("points.report_accepted", "随手拍被受理得积分", "分", 5, 0, 100),
     Rule("points.report_monthly_cap", "随手拍每人每月积分上限", "分", 30, 0, 1000),
+    # 20 points buy a bag of rice in the reference village: four hours of service
+    Rule("points.volunteer_hour", "志愿服务每小时得积分", "分", 5, 0, 100),
+    Rule("points.labour_hour", "众筹出工每小时得积分", "分", 5, 0, 100),
+    Rule("points.pledge_per_10_yuan", "众筹认捐到账每 10 元得积分", "分", 1, 0, 100),
+    Rule("points.special_max", "单次特别奖励（或扣减）上限", "分", 50, 1, 1000),
 )}
 
 

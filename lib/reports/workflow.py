@@ -234,7 +234,8 @@ def _award_reporter(db: Database, report: dict) -> None:
     """The rule's points, within the monthly cap; the key makes a second acceptance earn nothing."""
     amount = rules.get(db, "points.report_accepted")
     cap = rules.get(db, "points.report_monthly_cap")
-    month_start = datetime.now(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_start = utc_now().astimezone(SHANGHAI).replace(day=1, hour=0, minute=0, second=0,
+                                                         microsecond=0)
     earned = scalar(db, "SELECT COALESCE(SUM(amount), 0) FROM points_ledger WHERE user_id = ?"
                         " AND kind = ? AND created_at >= ?",
                     (report["reporter_id"], ledger.KIND_REPORT, to_iso(month_start)))
