@@ -626,7 +626,7 @@ def test_every_refusal_says_exactly_what_is_wrong(db, cast):
         (correct(admin, user_id=admin.id),
          ("PermissionDenied", "不能更正自己的积分，请由其他管理员操作。")),
         (correct(admin, reason=" "), ("ValidationError", {"reason": "积分更正必须填写理由。"})),
-        (correct(admin, amount=0), ("ValidationError", {"amount": "更正积分不能为 0。"})),
+        (correct(admin, amount=0), ("ValidationError", {"amount": "积分不能为 0。"})),
         (correct(admin, amount=-ledger.MAX_AMOUNT - 1),
          ("ValidationError", {"amount": f"积分不能超过 {ledger.MAX_AMOUNT}。"})),
     ]
@@ -645,7 +645,7 @@ def test_a_disabled_account_is_refused_under_its_own_field(db, cast):
 def test_the_limits_themselves_are_allowed(db, cast):
     alice = cast["in"]
     entry = ledger.award(db, cast[STAFF], user_id=alice.id, amount=ledger.MAX_AMOUNT,
-                         kind=KIND_SPECIAL, reason="长" * ledger.MAX_REASON,
+                         kind=KIND_VOLUNTEER, reason="长" * ledger.MAX_REASON,
                          key="k" * ledger.MAX_KEY)
     assert entry.amount == ledger.MAX_AMOUNT and len(entry.reason) == ledger.MAX_REASON
     fix = ledger.correct(db, cast[ADMIN], user_id=alice.id, amount=-ledger.MAX_AMOUNT,

@@ -12,6 +12,16 @@ from lib.core.errors import NotFound
 from lib.core.roles import User
 
 
+PUBLIC_RESIDENT = "居民"  # how a person without a usable name is shown in public
+
+
+def mask_name(name: str) -> str:
+    """A display name masked to its first character (张三 → 张*), for a person who opted out of
+    showing it publicly: the wall's reporters and the points boards share it."""
+    name = name.strip()
+    return name[0] + "*" if name else PUBLIC_RESIDENT
+
+
 def user_from_row(row: dict) -> User:
     return User(
         id=row["id"],

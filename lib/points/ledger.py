@@ -12,10 +12,13 @@ guest, resident       nothing.
 leader                only ``volunteer``, with a reason, only to a user whose
                       *verified* household is in the micro-grid they lead, never to
                       themself. A leader vouches for neighbours they know, nothing more.
-staff, admin          ``volunteer`` and ``special`` to anyone, with a reason, never to
-                      themself. ``report``, ``labour``, ``pledge`` and ``refund``
-                      stand for an event that lib records; granting them by hand would
-                      forge that event, so they are the system's alone.
+staff, admin          ``volunteer`` to anyone, with a reason, never to themself; and a
+                      ``special`` award or deduction (:func:`special`, a signed amount up
+                      to the rule ``points.special_max``, never taking a balance below
+                      zero) to anyone but themself, with a reason. ``report``,
+                      ``labour``, ``pledge`` and ``refund`` stand for an event that lib
+                      records; granting them by hand would forge that event, so they are
+                      the system's alone.
 admin                 corrections (up or down), with a reason, never on their own
                       balance, never taking a balance below zero.
 ====================  =============================================================
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from lib.core import audit
+from lib.core import audit, rules
 from lib.core.clock import now_iso
 from lib.core.db import immediate
 from lib.core.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
@@ -131,10 +134,44 @@ def award(db: Database, actor: User | None, *, user_id: int, amount: int, kind: 
     if actor is not None and not reason:
         # a person granting points always says why; the system's rules carry their own reason
         errors["reason"] = "发放积分必须填写理由。"
+    if actor is not None and kind == KIND_SPECIAL and "amount" not in errors:
+        errors |= _check_special_cap(db, amount)
     if errors:
         raise ValidationError(errors)
     return _append(db, actor, user_id=user_id, amount=amount, kind=kind, reason=reason, key=key,
                    action="points.award")
+
+
+def special(db: Database, actor: User, *, user_id: int, amount: int, reason: str,
+            key: str) -> Entry:
+    """Grant (``amount`` > 0) or deduct (``amount`` < 0) a special award; staff and admins only.
+
+    A deduction is how a community answers, say, stairwell clutter left after warnings; it is
+    the same kind as a grant so the year's earned total (the boards) falls with it. Raises
+    PermissionDenied (a lower role, or the actor's own balance), ValidationError (no reason,
+    zero, over ``points.special_max``) or InsufficientPoints (below zero); repeating the same
+    key returns the first entry.
+    """
+    require_role(actor, STAFF)
+    if actor.id == user_id:
+        raise PermissionDenied("不能给自己发放或扣减积分。")
+    reason = (reason or "").strip()
+    errors = _check_amount(amount, positive=False) | _check_key(key) | _check_reason(reason)
+    if "amount" not in errors:
+        errors |= _check_special_cap(db, amount)
+    if not reason:
+        errors["reason"] = "特别奖励或扣减必须填写理由。"
+    if errors:
+        raise ValidationError(errors)
+    return _append(db, actor, user_id=user_id, amount=amount, kind=KIND_SPECIAL, reason=reason,
+                   key=key, action="points.special")
+
+
+def _check_special_cap(db: Database, amount: int) -> dict[str, str]:
+    cap = rules.get(db, "points.special_max")
+    if abs(amount) > cap:
+        return {"amount": f"单次特别奖励或扣减不能超过 {cap} 分（见积分规则）。"}
+    return {}
 
 
 def _check_granter(actor: User, kind: str, user_id: int) -> None:
@@ -262,7 +299,7 @@ def _check_amount(amount: object, *, positive: bool) -> dict[str, str]:
     if positive and amount <= 0:
         return {"amount": "积分必须大于 0。"}
     if amount == 0:
-        return {"amount": "更正积分不能为 0。"}
+        return {"amount": "积分不能为 0。"}
     if abs(amount) > MAX_AMOUNT:
         return {"amount": f"积分不能超过 {MAX_AMOUNT}。"}
     return {}

@@ -12,6 +12,7 @@ from lib.core import rules
 from lib.core.clock import SHANGHAI, local_text, to_iso, utc_now
 from lib.core.db import one, scalar
 from lib.core.roles import ROLE_LABELS
+from lib.people.users import PUBLIC_RESIDENT, mask_name
 from lib.reports.workflow import STATUS_LABELS
 
 
@@ -23,7 +24,6 @@ EVENT_LABELS = {"filed": "提交", "proxy": "代录", "accepted": "受理", "sta
 # Events written without an actor are the public's (a guest filing, +1, confirming by the follow
 # link) except these, which the system writes on its own.
 SYSTEM_EVENT_KINDS = frozenset({"auto_confirmed"})
-PUBLIC_RESIDENT = "居民"
 # The reporter's own timeline entries say only this: a role (one 微网格长 per micro-grid)
 # would name the person behind a hidden-name report.
 REPORTER_LABEL = "反映人"
@@ -51,12 +51,6 @@ def shorten(text: str, length: int = WALL_TEXT) -> str:
     """The text cut to ``length`` characters, ending in … when something was cut."""
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def mask_name(name: str) -> str:
-    """A display name masked to its first character: 张三 → 张*."""
-    name = name.strip()
-    return name[0] + "*" if name else PUBLIC_RESIDENT
 
 
 def _list_row(row: dict) -> dict:
