@@ -53,6 +53,12 @@ ACTION_LABELS = {
     "points.award": "发放积分",
     "points.spend": "使用积分",
     "points.correct": "更正积分",
+    "shop.item_add": "新增积分商品",
+    "shop.item_edit": "修改积分商品",
+    "shop.stock": "调整商品库存",
+    "shop.redeem": "积分兑换",
+    "shop.fulfil": "兑换发放",
+    "shop.cancel": "取消兑换",
 }
 
 
@@ -64,6 +70,8 @@ _DETAIL_LABELS = {
     "to": "状态", "old": "原", "new": "新", "name": "名称", "code": "编号", "kind": "类型",
     "username": "用户名", "room": "房号", "place": "楼栋", "place_id": "楼栋", "reason": "原因",
     "amount": "积分", "entry_id": "积分记录", "filename": "文件", "rows": "行数",
+    "change": "变动", "stock": "库存", "quantity": "数量", "price": "所需积分",
+    "user_id": "代办对象",
     "imported": "新导入", "skipped_existing": "已存在跳过", "errors": "有问题",
     "microgrid": "微网格",
 }
@@ -101,6 +109,7 @@ _TARGET_KINDS = {
     "user": "用户", "report": "问题", "place": "楼栋", "household": "住户", "households": "住户花名册",
     "setting": "规则", "community": "社区", "grid": "网格", "microgrid": "微网格",
     "category": "问题类别", "backup": "备份",
+    "shop_item": "积分商品", "shop_redemption": "兑换",
 }
 
 
