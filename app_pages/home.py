@@ -25,6 +25,7 @@ if user.is_guest:
 
 st.subheader(f"您好，{ui.esc(user.display_name)}")
 st.metric("我的积分", ledger.balance(db, user.id))
+ui.page_button("points", "我的积分 · 明细与排行榜", ":material/stars:")
 people_ui.household_hint(user)
 ui.page_button("account", "我的账户", ":material/person:")
 if user.at_least(LEADER):

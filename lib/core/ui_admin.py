@@ -31,13 +31,13 @@ def attempt(action: Callable[[], object], success: str,
     return True
 
 
-def community_rules(db: Database, actor: User) -> None:
-    """Time limits and points that each community sets for itself."""
-    with st.form("admin_rules"):
+def community_rules(db: Database, actor: User, prefix: str = "reports.") -> None:
+    """The rules whose key starts with ``prefix`` (reports.*: time limits; points.*: 积分规则)."""
+    with st.form(f"admin_rules_{prefix}"):
         values = {key: st.number_input(f"{rule.label}（{rule.unit}）", min_value=rule.low,
                                        max_value=rule.high, step=1, value=rules.get(db, key),
                                        key=f"admin_rule_{key}")
-                  for key, rule in rules.RULES.items()}
+                  for key, rule in rules.RULES.items() if key.startswith(prefix)}
         if st.form_submit_button("保存规则"):
             def save() -> None:
                 for key, value in values.items():

@@ -53,12 +53,18 @@ ACTION_LABELS = {
     "points.award": "发放积分",
     "points.spend": "使用积分",
     "points.correct": "更正积分",
+    "points.special": "特别奖励或扣减积分",
     "shop.item_add": "新增积分商品",
     "shop.item_edit": "修改积分商品",
     "shop.stock": "调整商品库存",
     "shop.redeem": "积分兑换",
     "shop.fulfil": "兑换发放",
     "shop.cancel": "取消兑换",
+    "volunteer.log": "登记志愿时长",
+    "volunteer.approve": "通过志愿时长",
+    "volunteer.reject": "志愿时长不通过",
+    "volunteer.event": "记录志愿活动",
+    "volunteer.attendees": "补录活动参与者",
 }
 
 
@@ -73,7 +79,8 @@ _DETAIL_LABELS = {
     "change": "变动", "stock": "库存", "quantity": "数量", "price": "所需积分",
     "user_id": "代办对象",
     "imported": "新导入", "skipped_existing": "已存在跳过", "errors": "有问题",
-    "microgrid": "微网格",
+    "microgrid": "微网格", "hours": "小时", "points": "积分", "attendees": "人数",
+    "proxy": "代录", "user": "用户",
 }
 
 
@@ -110,6 +117,7 @@ _TARGET_KINDS = {
     "setting": "规则", "community": "社区", "grid": "网格", "microgrid": "微网格",
     "category": "问题类别", "backup": "备份",
     "shop_item": "积分商品", "shop_redemption": "兑换",
+    "volunteer_hours": "志愿时长", "volunteer_event": "志愿活动",
 }
 
 
