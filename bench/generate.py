@@ -1,14 +1,22 @@
 """A large community for the benchmark, built deterministically from a seed.
 
 Sized like the reference articles' communities: 6,000 households in 300 buildings and 70
-micro-grids, 15,000 accounts, five years of history. Each feature adds its history as one
-function in GENERATORS; ``scale`` shrinks everything for a quick test of the generator itself.
+micro-grids (each with its leader), 15,000 accounts, five years of history. Each feature adds its
+history as one function in GENERATORS; ``scale`` shrinks everything for a quick test of the
+generator itself.
+
+The points ledger is written last and in time order, as the portal writes it: report and
+volunteer awards from the rows that earned them, the shop's redemptions (and refunds) only when
+the balance allows, keys as lib writes them ("report:<id>:accepted", "volunteer:<id>",
+"shop:<id>", "shop-refund:<id>", "special:<uuid>", "correction:<uuid>"), and the yearly totals
+filled by m008's trigger on every insert, as in production.
 """
 from __future__ import annotations
 
 import random
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,6 +39,9 @@ class Size:
     accounts: int = 15_000
     reports: int = 50_000
     ledger_entries: int = 1_000_000
+    volunteer_hours: int = 60_000
+    shop_items: int = 30
+    redemptions: int = 40_000
 
     def scaled(self, factor: float) -> "Size":
         return Size(*(max(4, int(value * factor)) for value in self.__dict__.values()))
@@ -65,20 +76,39 @@ def organisation(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> No
          for b in range(size.buildings) for h in range(per_building)])
 
 
+def _household_place(size: Size):
+    """Household id -> its building's place id (households are numbered building by building)."""
+    per_building = max(1, size.households // size.buildings)
+    return lambda household: (household - 1) // per_building + 1
+
+
+def _place_microgrid(size: Size):
+    return lambda place: (place - 1) % size.microgrids + 1
+
+
 def accounts(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
-    """Residents bound to households, plus the four demo accounts the bench logs in as."""
+    """Residents bound to households, a leader for every micro-grid (living in it), and the four
+    demo accounts the bench logs in as; a few residents keep their name off the leaderboard."""
     password = hash_password(DEMO_PASSWORD)
     households = conn.execute("SELECT COUNT(*) FROM households").fetchone()[0]
     rows = [("admin", "管理员", "admin", None, None), ("staff", "网格员", "staff", None, None),
             ("leader", "楼栋长", "leader", 1, None), ("resident", "居民", "resident", None, 1)]
     rows += [(f"user{n}", f"居民{n}", "resident", None, rnd.randint(1, households))
              for n in range(size.accounts - len(rows))]
+    place_of, microgrid_of = _household_place(size), _place_microgrid(size)
+    led = {1}
+    for index, (username, name, role, _, household) in enumerate(rows):
+        if role == "resident" and username != "resident" and household is not None:
+            microgrid = microgrid_of(place_of(household))
+            if microgrid not in led:
+                led.add(microgrid)
+                rows[index] = (username, f"楼栋长{microgrid}", "leader", microgrid, household)
     conn.executemany(
         "INSERT INTO users (username, display_name, password_hash, role, leads_microgrid_id,"
-        " household_id, household_status, created_at, password_changed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN 'none' ELSE 'verified' END, ?, ?)",
-        [(u, name, password, role, leads, household, household, _iso(NOW), _iso(NOW))
-         for u, name, role, leads, household in rows])
+        " household_id, household_status, show_name_publicly, created_at, password_changed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN 'none' ELSE 'verified' END, ?, ?, ?)",
+        [(u, name, password, role, leads, household, household, int(rnd.random() > 0.05),
+          _iso(NOW), _iso(NOW)) for u, name, role, leads, household in rows])
 
 
 STATUS_MIX = ["resolved"] * 70 + ["rejected"] * 8 + ["transferred"] * 4 + \
@@ -118,33 +148,252 @@ def reports(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
                      " VALUES (?, ?, ?, ?, ?)", events)
 
 
-def ledger(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
-    """Points earned over five years, with a spend now and then that never overdraws."""
-    users = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
-    balances = [0] * (users + 1)
+STAFF_ID, ADMIN_ID = 2, 1  # the demo accounts' ids (accounts() inserts them first)
+ACTIVITIES = ["楼道清扫", "垃圾分类督导", "文明劝导", "助老上门", "社区巡逻", "绿地除草",
+              "疫苗接种引导", "图书角整理", "共享单车整理", "小广告清理"]
+EVENTS = ["周末大扫除", "垃圾分类宣传日", "清理楼道堆物", "关爱独居老人", "消防安全演练",
+          "植树活动", "社区义诊协助", "防汛沙袋搬运"]
+REJECT_REASONS = ["时长与活动记录不符", "当天未见到您参加", "重复登记"]
+SPECIAL_REASONS = ["协助调解邻里纠纷", "拾金不昧", "义务修理公共设施", "社区活动表演",
+                   "垃圾分类月度之星", "捐赠图书", "协助疫情防控", "带头清理楼道"]
+DEDUCT_REASONS = ["高空抛物", "楼道堆物屡劝不改", "违规飞线充电"]
+ITEMS = [("大米 5 公斤", 20), ("花生油 1.8 升", 30), ("香皂 2 块", 5), ("毛巾", 8), ("洗衣液", 15),
+         ("牙膏", 6), ("抽纸 6 包", 10), ("酱油", 8), ("食醋", 6), ("挂面 2 斤", 6),
+         ("鸡蛋 10 个", 10), ("洗洁精", 8), ("雨伞", 25), ("环保购物袋", 3), ("保温杯", 40),
+         ("老花镜", 20), ("理发券", 15), ("家电清洗券", 50), ("手电筒", 18), ("拖把", 22),
+         ("晾衣架 10 个", 6), ("垃圾袋 3 卷", 4), ("口罩 20 只", 8), ("电池 4 节", 6),
+         ("面粉 5 斤", 15), ("食盐", 2), ("白糖", 6), ("茶叶", 35), ("儿童绘本", 12), ("体检券", 60)]
+SHOP_OPENED = NOW - timedelta(days=YEARS * 365 - 30)
+PICKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _day(moment: datetime) -> str:
+    """The community's (Asia/Shanghai) date of a moment."""
+    return (moment + timedelta(hours=8)).date().isoformat()
+
+
+def _members(conn: sqlite3.Connection, size: Size):
+    """Residents by micro-grid (with their building), and each micro-grid's leader."""
+    place_of, microgrid_of = _household_place(size), _place_microgrid(size)
+    by_microgrid: dict[int, list[tuple[int, int]]] = {}
+    leaders = {}
+    for user_id, role, leads, household in conn.execute(
+            "SELECT id, role, leads_microgrid_id, household_id FROM users ORDER BY id"):
+        if role == "leader":
+            leaders[leads] = user_id
+        if household is not None and role in ("resident", "leader"):
+            place = place_of(household)
+            by_microgrid.setdefault(microgrid_of(place), []).append((user_id, place))
+    return by_microgrid, leaders
+
+
+def volunteer(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
+    """Five years of volunteer hours: leaders' events with their ticked attendees, and hours
+    residents log themselves, reviewed by their micro-grid's leader (staff for a leader's own);
+    the last three weeks' still wait. The ledger's awards are written by ledger() from these."""
+    by_microgrid, leaders = _members(conn, size)
+    rate = 5  # points.volunteer_hour's default
+    events, hours = [], []
+    grids = sorted(by_microgrid)
+    months = YEARS * 12
+    # about half the hours come from events of ~8 attendees, one event per micro-grid-month
+    chance = min(1.0, size.volunteer_hours / 2 / 8 / max(1, len(grids) * months))
+    for microgrid in grids:
+        members = by_microgrid[microgrid]
+        for month in range(months):
+            if rnd.random() > chance:
+                continue
+            held = NOW - timedelta(days=30 * month + rnd.randint(1, 29), hours=rnd.randint(0, 10))
+            half = rnd.choice((2, 3, 4, 4, 6, 8))
+            creator = leaders.get(microgrid, STAFF_ID)
+            event_id = len(events) + 1
+            name = rnd.choice(EVENTS)
+            recorded = held + timedelta(hours=rnd.randint(2, 30))
+            recorded = min(recorded, NOW)
+            events.append((event_id, name, _day(held), half, microgrid, creator,
+                           f"bench-event:{event_id}", _iso(recorded)))
+            others = [member for member in members if member[0] != creator]  # not themself
+            for user_id, place in rnd.sample(others, min(len(others), rnd.randint(4, 12))):
+                hours.append((user_id, name, _day(held), half, place, event_id, None, "approved",
+                              "", creator, _iso(recorded), half * rate // 2,
+                              f"bench-event:{event_id}:{user_id}", _iso(recorded)))
+    everyone = [(member, microgrid) for microgrid in grids for member in by_microgrid[microgrid]]
+    while len(hours) < size.volunteer_hours:
+        (user_id, place), microgrid = rnd.choice(everyone)
+        served = _moment(rnd)
+        logged = min(NOW, served + timedelta(hours=rnd.randint(1, 48)))
+        half = rnd.choice((1, 2, 2, 3, 4, 4, 4, 6, 8))
+        reviewer = leaders.get(microgrid, STAFF_ID)
+        if reviewer == user_id:
+            reviewer = STAFF_ID
+        proxy = STAFF_ID if rnd.random() < 0.03 else None
+        if NOW - logged < timedelta(days=21) and rnd.random() < 0.85:
+            status, reason, reviewed, points = "pending", "", None, 0
+            reviewer = None
+        elif rnd.random() < 0.04:
+            status, reason, points = "rejected", rnd.choice(REJECT_REASONS), 0
+            reviewed = min(NOW, logged + timedelta(hours=rnd.randint(1, 96)))
+        else:
+            status, reason, points = "approved", "", half * rate // 2
+            reviewed = min(NOW, logged + timedelta(hours=rnd.randint(1, 96)))
+        hours.append((user_id, rnd.choice(ACTIVITIES), _day(served), half, place, None, proxy,
+                      status, reason, reviewer, reviewed and _iso(reviewed), points,
+                      f"bench-hours:{len(hours)}", _iso(logged)))
+    conn.executemany(
+        "INSERT INTO volunteer_events (id, name, held_on, half_hours, microgrid_id, created_by,"
+        " submission_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", events)
+    hours.sort(key=lambda row: row[-1])  # ids in the order they were logged
+    conn.executemany(
+        "INSERT INTO volunteer_hours (user_id, activity, served_on, half_hours, place_id, event_id,"
+        " proxy_by, status, reject_reason, reviewer_id, reviewed_at, points, submission_key,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", hours)
+
+
+def shop(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
+    """The catalogue: daily goods priced like the reference village's (20 points, rice)."""
     rows = []
-    for number in range(size.ledger_entries):
-        user = rnd.randint(1, users)
-        amount = rnd.choice((5, 5, 10, 2, 20))
-        kind = "special"
-        if balances[user] >= 20 and rnd.random() < 0.15:
-            amount, kind = -20, "redeem"
-        balances[user] += amount
-        rows.append((user, amount, kind, "基准数据", f"bench:{number}", _iso(_moment(rnd))))
-        if len(rows) == 100_000:
-            _insert_ledger(conn, rows)
-            rows = []
-    _insert_ledger(conn, rows)
+    for number in range(size.shop_items):
+        name, price = ITEMS[number % len(ITEMS)]
+        if number >= len(ITEMS):
+            name = f"{name}（{number // len(ITEMS) + 1}）"
+        stock = 0 if number % 13 == 5 else rnd.randint(5, 300)  # a couple sold out
+        limit = rnd.choice((0, 0, 1, 2, 2, 4))
+        active = int(number % 17 != 16)
+        rows.append((number + 1, name, f"{name}，社区服务站领取", price, stock, limit, active,
+                     number, _iso(SHOP_OPENED), _iso(NOW - timedelta(days=rnd.randint(1, 300)))))
+    conn.executemany(
+        "INSERT INTO shop_items (id, name, description, price, stock, monthly_limit, active, sort,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _insert_ledger(conn: sqlite3.Connection, rows: list[tuple]) -> None:
-    conn.executemany("INSERT INTO points_ledger (user_id, amount, kind, reason, idempotency_key,"
-                     " created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
+def ledger(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
+    """Every points entry over five years, in time order, never overdrawing a balance.
+
+    Awards come from what earned them (accepted reports, approved hours) plus special awards to
+    reach ``ledger_entries``; the shop's redemptions and staff deductions are tried in time order
+    and each taken only if the balance then allows it (else it becomes a special award, so the
+    count stays exact). A redemption is written with its ledger entry; a cancelled one with its
+    refund.
+    """
+    users = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+    awards = []  # (created_at, user_id, amount, kind, reason, key, actor_id)
+    for report_id, user_id, at in conn.execute(
+            "SELECT reports.id, reports.reporter_id, report_events.at FROM reports"
+            " JOIN report_events ON report_events.report_id = reports.id"
+            " AND report_events.kind = 'accepted' WHERE reports.reporter_id IS NOT NULL"):
+        awards.append((at, user_id, 5, "report", f"随手拍第 {report_id} 号被受理",
+                       f"report:{report_id}:accepted", None))
+    for hours_id, user_id, activity, half, points, reviewed in conn.execute(
+            "SELECT id, user_id, activity, half_hours, points, reviewed_at FROM volunteer_hours"
+            " WHERE status = 'approved'"):
+        awards.append((reviewed, user_id, points, "volunteer",
+                       f"志愿服务：{activity} {half / 2:g} 小时", f"volunteer:{hours_id}", None))
+    items = conn.execute("SELECT id, name, price, monthly_limit FROM shop_items"
+                         " WHERE active = 1").fetchall()
+    opened = (NOW - SHOP_OPENED).total_seconds()
+    spends = []  # (moment, "shop"|"deduct")
+    for _ in range(size.redemptions):
+        spends.append((NOW - timedelta(seconds=rnd.randrange(int(opened))), "shop"))
+    deductions = size.ledger_entries // 2000
+    for _ in range(deductions):
+        spends.append((_moment(rnd), "deduct"))
+    spends.sort()
+    refunds_planned = sum(1 for moment, what in spends if what == "shop"
+                          and NOW - moment > timedelta(days=10)) // 20  # ~5% are cancelled
+    fillers = size.ledger_entries - len(awards) - len(spends) - refunds_planned
+    for _ in range(max(0, fillers)):
+        amount = rnd.choice((5, 5, 10, 2, 20, 30, 50))
+        kind, key = "special", f"special:{uuid.UUID(int=rnd.getrandbits(128), version=4)}"
+        reason = rnd.choice(SPECIAL_REASONS)
+        actor = STAFF_ID
+        if rnd.random() < 0.002:
+            kind, key, actor = "correction", f"correction:{uuid.UUID(int=rnd.getrandbits(128), version=4)}", ADMIN_ID
+            reason, amount = "补记漏发的积分", rnd.choice((2, 5, 10))
+        awards.append((_iso(_moment(rnd)), rnd.randint(1, users), amount, kind, reason, key, actor))
+    awards.sort()
+
+    balances = [0] * (users + 1)
+    entries, redemptions, taken = [], [], {}
+    codes: set[str] = set()
+    refunds = 0
+    position = 0
+    for moment, what in spends:
+        at = _iso(moment)
+        while position < len(awards) and awards[position][0] <= at:
+            entry = awards[position]
+            balances[entry[1]] += entry[2]
+            entries.append(entry)
+            position += 1
+        done = False
+        for _ in range(30):  # a random resident who can afford it, as the shop's queue would be
+            user_id = rnd.randint(1, users)
+            if what == "deduct":
+                amount = rnd.choice((5, 10, 20))
+                if balances[user_id] >= amount:
+                    balances[user_id] -= amount
+                    entries.append((at, user_id, -amount, "special", rnd.choice(DEDUCT_REASONS),
+                                    f"special:{uuid.UUID(int=rnd.getrandbits(128), version=4)}",
+                                    STAFF_ID))
+                    done = True
+                    break
+                continue
+            item_id, name, price, limit = rnd.choice(items)
+            quantity = 1 if limit == 1 or rnd.random() < 0.85 else 2
+            month = (moment + timedelta(hours=8)).strftime("%Y-%m")
+            bought = taken.get((user_id, month, item_id), 0)
+            if balances[user_id] < price * quantity or (limit and bought + quantity > limit):
+                continue
+            taken[(user_id, month, item_id)] = bought + quantity
+            balances[user_id] -= price * quantity
+            redemption_id = len(redemptions) + 1
+            code = "".join(rnd.choice(PICKUP_ALPHABET) for _ in range(6))
+            while code in codes:
+                code = "".join(rnd.choice(PICKUP_ALPHABET) for _ in range(6))
+            codes.add(code)
+            proxy = STAFF_ID if rnd.random() < 0.03 else None
+            recent = NOW - moment <= timedelta(days=10)
+            closed = min(NOW, moment + timedelta(hours=rnd.randint(1, 120)))
+            if recent and (closed >= NOW or rnd.random() < 0.6):
+                status, closed_at, closed_by, reason = "waiting", None, None, ""
+            elif not recent and refunds < refunds_planned and rnd.random() < 0.06:
+                status, closed_at, closed_by = "cancelled", _iso(closed), STAFF_ID
+                reason = rnd.choice(("居民不要了", "商品破损，已退回积分", "逾期未领取"))
+                refunds += 1
+                entries.append((closed_at, user_id, price * quantity, "refund",
+                                f"取消兑换 {name}：{reason}", f"shop-refund:{redemption_id}", None))
+            else:
+                status, closed_at, closed_by, reason = "fulfilled", _iso(closed), STAFF_ID, ""
+            redemptions.append((redemption_id, item_id, user_id, quantity, price * quantity, month,
+                                code, status, proxy, f"bench-shop:{redemption_id}", at, closed_at,
+                                closed_by, reason))
+            entries.append((at, user_id, -price * quantity, "redeem", f"兑换 {name} ×{quantity}",
+                            f"shop:{redemption_id}", proxy or user_id))
+            done = True
+            break
+        if not done:  # nobody could afford it then: a special award keeps the count exact
+            user_id = rnd.randint(1, users)
+            balances[user_id] += 5
+            entries.append((at, user_id, 5, "special", rnd.choice(SPECIAL_REASONS),
+                            f"special:{uuid.UUID(int=rnd.getrandbits(128), version=4)}", STAFF_ID))
+    entries.extend(awards[position:])
+    for _ in range(refunds_planned - refunds):  # fewer cancellations came up than planned
+        user_id = rnd.randint(1, users)
+        entries.append((_iso(_moment(rnd)), user_id, 5, "special", rnd.choice(SPECIAL_REASONS),
+                        f"special:{uuid.UUID(int=rnd.getrandbits(128), version=4)}", STAFF_ID))
+    entries.sort(key=lambda entry: entry[0])  # stable: a redemption before its own refund
+    conn.executemany(
+        "INSERT INTO shop_redemptions (id, item_id, user_id, quantity, points, month, pickup_code,"
+        " status, proxy_by, submission_key, created_at, closed_at, closed_by, cancel_reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", redemptions)
+    for start in range(0, len(entries), 100_000):
+        conn.executemany(
+            "INSERT INTO points_ledger (created_at, user_id, amount, kind, reason,"
+            " idempotency_key, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            entries[start:start + 100_000])
 
 
-# Later features (volunteer hours, crowdfunding, rankings) append their generator here.
 GENERATORS: list[Callable[[sqlite3.Connection, random.Random, Size], None]] = [
-    organisation, accounts, reports, ledger]
+    organisation, accounts, reports, volunteer, shop, ledger]
 
 
 def build(path: Path, *, scale: float = 1.0, seed: int = 2026, log=print) -> dict[str, float]:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 DATA_DIR = RESULTS / "data"
-GENERATOR_VERSION = "1"  # bump when bench/generate.py changes what it builds
+GENERATOR_VERSION = "2"  # bump when bench/generate.py changes what it builds
 ROLES = ("guest", "resident", "leader", "staff", "admin")
 # (url label, page file, query params, lowest role)
 PAGES = [

@@ -1,6 +1,8 @@
 """The benchmark's generator: deterministic, consistent, and a valid portal database."""
 import hashlib
 
+import pytest
+
 from bench.generate import build
 from lib.core.db import open_db
 
@@ -8,30 +10,135 @@ from lib.core.db import open_db
 def fingerprint(path) -> str:
     db = open_db(path, migrate=False)
     digest = hashlib.sha256()
-    for table in ("places", "households", "reports", "report_events", "points_ledger"):
-        for row in db.execute(f"SELECT * FROM [{table}] ORDER BY id"):
+    for table in ("places", "households", "users", "reports", "report_events", "points_ledger",
+                  "volunteer_events", "volunteer_hours", "shop_items", "shop_redemptions"):
+        for row in db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
+            if table == "users":
+                row = row[:3] + row[4:]  # the password hash has a random salt
             digest.update(repr(row).encode())
     db.conn.close()
     return digest.hexdigest()
 
 
-def test_the_same_seed_builds_the_same_community(tmp_path):
-    build(tmp_path / "a.db", scale=0.01, log=lambda _: None)
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "g.db"
+    build(path, scale=0.01, log=lambda _: None)
+    db = open_db(path)
+    yield db
+    db.conn.close()
+
+
+def rows(db, sql, params=()):
+    return db.execute(sql, params).fetchall()
+
+
+def test_the_same_seed_builds_the_same_community(tmp_path, small):
     build(tmp_path / "b.db", scale=0.01, log=lambda _: None)
     build(tmp_path / "c.db", scale=0.01, seed=7, log=lambda _: None)
-    assert fingerprint(tmp_path / "a.db") == fingerprint(tmp_path / "b.db")
-    assert fingerprint(tmp_path / "a.db") != fingerprint(tmp_path / "c.db")
+    small_path = rows(small, "PRAGMA database_list")[0][2]
+    assert fingerprint(small_path) == fingerprint(tmp_path / "b.db")
+    assert fingerprint(small_path) != fingerprint(tmp_path / "c.db")
 
 
-def test_the_generated_community_keeps_the_portal_invariants(tmp_path):
-    build(tmp_path / "g.db", scale=0.01, log=lambda _: None)
-    db = open_db(tmp_path / "g.db")
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    negative = db.execute("SELECT COUNT(*) FROM (SELECT user_id FROM points_ledger"
-                          " GROUP BY user_id HAVING SUM(amount) < 0)").fetchone()[0]
-    assert negative == 0
-    roles = {row[0] for row in db.execute("SELECT username FROM users WHERE role <> 'resident'"
-                                          " OR username = 'resident'")}
+def test_the_generated_community_keeps_the_portal_invariants(small):
+    db = small
+    assert rows(db, "PRAGMA integrity_check")[0][0] == "ok"
+    assert rows(db, "PRAGMA foreign_key_check") == []
+    roles = {row[0] for row in rows(db, "SELECT username FROM users WHERE role <> 'resident'"
+                                        " AND username NOT LIKE 'user%' OR username = 'resident'")}
     assert roles == {"admin", "staff", "leader", "resident"}
-    assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 500
+    assert rows(db, "SELECT COUNT(*) FROM reports")[0][0] == 500
+    assert rows(db, "SELECT COUNT(*) FROM points_ledger")[0][0] == 10_000
+
+
+def test_no_balance_ever_goes_below_zero_and_entries_are_in_time_order(small):
+    lowest = rows(small, "SELECT MIN(running) FROM (SELECT SUM(amount) OVER (PARTITION BY user_id"
+                         " ORDER BY id) AS running FROM points_ledger)")[0][0]
+    assert lowest >= 0
+    assert rows(small, "SELECT COUNT(*) FROM points_ledger a JOIN points_ledger b"
+                       " ON b.id = a.id + 1 WHERE b.created_at < a.created_at")[0][0] == 0
+
+
+def test_the_yearly_totals_equal_a_group_by_over_the_ledger(small):
+    by_person = rows(small, "SELECT user_id, CAST(strftime('%Y', created_at, '+8 hours') AS INTEGER),"
+                            " SUM(amount) FROM points_ledger WHERE kind NOT IN ('redeem', 'refund')"
+                            " GROUP BY 1, 2 ORDER BY 1, 2")
+    assert len(by_person) > 100
+    assert rows(small, "SELECT user_id, year, earned FROM points_year_totals ORDER BY 1, 2") == by_person
+    by_place = rows(small, "SELECT households.place_id, CAST(strftime('%Y', points_ledger.created_at,"
+                           " '+8 hours') AS INTEGER), SUM(amount) FROM points_ledger"
+                           " JOIN users ON users.id = points_ledger.user_id"
+                           " JOIN households ON households.id = users.household_id"
+                           " WHERE kind NOT IN ('redeem', 'refund') GROUP BY 1, 2 ORDER BY 1, 2")
+    assert len(by_place) >= 4 * 5
+    assert rows(small, "SELECT place_id, year, earned FROM points_place_year_totals"
+                       " ORDER BY 1, 2") == by_place
+
+
+def test_every_entry_links_to_what_earned_or_spent_it(small):
+    kinds = dict(rows(small, "SELECT kind, COUNT(*) FROM points_ledger GROUP BY kind"))
+    assert {"report", "volunteer", "special", "redeem", "refund", "correction"} <= set(kinds)
+    assert rows(small, "SELECT COUNT(*) FROM points_ledger WHERE idempotency_key NOT LIKE"
+                       " kind || ':%' AND NOT (kind = 'redeem' AND idempotency_key LIKE 'shop:%')"
+                       " AND NOT (kind = 'refund' AND idempotency_key LIKE 'shop-refund:%')")[0][0] == 0
+    # an accepted report's award is for that report's reporter
+    assert rows(small, "SELECT COUNT(*) FROM points_ledger JOIN reports ON points_ledger"
+                       ".idempotency_key = 'report:' || reports.id || ':accepted'"
+                       " AND reports.reporter_id = points_ledger.user_id")[0][0] == kinds["report"]
+    # approved hours earn their points once; pending and rejected earn nothing
+    assert rows(small, "SELECT COUNT(*) FROM volunteer_hours h LEFT JOIN points_ledger l"
+                       " ON l.idempotency_key = 'volunteer:' || h.id AND l.user_id = h.user_id"
+                       " AND l.amount = h.points WHERE (h.status = 'approved') <> (l.id IS NOT NULL)"
+                       )[0][0] == 0
+    assert kinds["volunteer"] == rows(small, "SELECT COUNT(*) FROM volunteer_hours"
+                                             " WHERE status = 'approved'")[0][0]
+
+
+def test_every_redemption_has_its_ledger_entry_and_a_cancelled_one_its_refund(small):
+    assert rows(small, "SELECT COUNT(*) FROM shop_redemptions r LEFT JOIN points_ledger l"
+                       " ON l.idempotency_key = 'shop:' || r.id AND l.user_id = r.user_id"
+                       " AND l.amount = -r.points AND l.kind = 'redeem' WHERE l.id IS NULL")[0][0] == 0
+    assert rows(small, "SELECT COUNT(*) FROM points_ledger WHERE kind = 'redeem'")[0][0] == \
+        rows(small, "SELECT COUNT(*) FROM shop_redemptions")[0][0] == 400
+    assert rows(small, "SELECT COUNT(*) FROM shop_redemptions r LEFT JOIN points_ledger l"
+                       " ON l.idempotency_key = 'shop-refund:' || r.id AND l.amount = r.points"
+                       " WHERE (r.status = 'cancelled') <> (l.id IS NOT NULL)")[0][0] == 0
+    statuses = dict(rows(small, "SELECT status, COUNT(*) FROM shop_redemptions GROUP BY 1"))
+    assert statuses["fulfilled"] > statuses.get("waiting", 0) > 0
+    assert rows(small, "SELECT COUNT(*) FROM shop_redemptions r JOIN shop_items i"
+                       " ON i.id = r.item_id WHERE r.points <> i.price * r.quantity"
+                       " OR (r.status = 'waiting') <> (r.closed_at IS NULL)")[0][0] == 0
+
+
+def test_the_shop_keeps_stock_and_monthly_limits(small):
+    assert rows(small, "SELECT COUNT(*) FROM shop_items WHERE stock < 0")[0][0] == 0
+    assert rows(small, "SELECT COUNT(*) FROM shop_items")[0][0] >= 4
+    over = rows(small, "SELECT COUNT(*) FROM (SELECT r.user_id, r.month, r.item_id"
+                       " FROM shop_redemptions r JOIN shop_items i ON i.id = r.item_id"
+                       " WHERE i.monthly_limit > 0 GROUP BY 1, 2, 3"
+                       " HAVING SUM(r.quantity) > MAX(i.monthly_limit))")[0][0]
+    assert over == 0
+    assert rows(small, "SELECT COUNT(*) FROM shop_redemptions WHERE month <>"
+                       " strftime('%Y-%m', created_at, '+8 hours')")[0][0] == 0
+
+
+def test_every_micro_grid_has_a_leader_who_reviews_its_hours(small):
+    leaders = dict(rows(small, "SELECT leads_microgrid_id, COUNT(*) FROM users"
+                               " WHERE role = 'leader' GROUP BY 1"))
+    microgrids = rows(small, "SELECT COUNT(*) FROM microgrids")[0][0]
+    assert leaders == {m: 1 for m in range(1, microgrids + 1)}
+    # a leader reviews only hours from the building of their micro-grid, never their own
+    assert rows(small, "SELECT COUNT(*) FROM volunteer_hours h JOIN users r ON r.id = h.reviewer_id"
+                       " JOIN places p ON p.id = h.place_id WHERE r.role = 'leader'"
+                       " AND (r.leads_microgrid_id <> p.microgrid_id OR r.id = h.user_id)")[0][0] == 0
+    statuses = dict(rows(small, "SELECT status, COUNT(*) FROM volunteer_hours GROUP BY 1"))
+    assert set(statuses) == {"approved", "pending", "rejected"}
+    assert rows(small, "SELECT COUNT(*) FROM volunteer_hours WHERE status = 'pending'"
+                       " AND reviewer_id IS NOT NULL")[0][0] == 0
+    # an event's attendees each got its hours once, on its day
+    assert rows(small, "SELECT COUNT(*) FROM volunteer_hours h JOIN volunteer_events e"
+                       " ON e.id = h.event_id WHERE h.served_on <> e.held_on"
+                       " OR h.half_hours <> e.half_hours")[0][0] == 0
+    assert rows(small, "SELECT COUNT(*) FROM volunteer_hours WHERE served_on >"
+                       " date('2026-11-01', '+1 day')")[0][0] == 0

@@ -18,6 +18,7 @@ from lib.core.config import DEMO_SEED_DIR, Settings, cookie_key, load_settings
 from lib.core.db import immediate, open_db, scalar
 from lib.people import org
 from lib.people.passwords import hash_password
+from lib.site import demo_points
 
 
 def seed_demo(db: Database) -> None:
@@ -101,6 +102,7 @@ def prepare(settings: Settings, *, announce=print) -> Database:
         return db
     if settings.is_demo:
         seed_demo(db)
+        demo_points.seed_awards(db)
         if settings.demo_history:
             from lib.site import demo_history  # imports the report rules: only a demo needs them
 
