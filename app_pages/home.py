@@ -17,6 +17,7 @@ st.caption("微网实格 · 社区自助服务平台")
 people_ui.scanned_place(place)
 ui.page_button("report", "随手拍 · 反映问题", ":material/photo_camera:")
 ui.page_button("reports", "问题墙 · 看处理进度", ":material/forum:")
+ui.page_button("shop", "积分超市 · 积分换生活用品", ":material/storefront:")
 
 if user.is_guest:
     st.write("登录后可查看积分、绑定住户；微网格长和社区工作人员登录后可进入管理。")

@@ -172,6 +172,11 @@ def _day(moment: datetime) -> str:
     return (moment + timedelta(hours=8)).date().isoformat()
 
 
+def _hours_text(half_hours: int) -> str:
+    whole, half = divmod(half_hours, 2)
+    return f"{whole}.5 小时" if half else f"{whole} 小时"
+
+
 def _members(conn: sqlite3.Connection, size: Size):
     """Residents by micro-grid (with their building), and each micro-grid's leader."""
     place_of, microgrid_of = _household_place(size), _place_microgrid(size)
@@ -287,7 +292,7 @@ def ledger(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
             "SELECT id, user_id, activity, half_hours, points, reviewed_at FROM volunteer_hours"
             " WHERE status = 'approved'"):
         awards.append((reviewed, user_id, points, "volunteer",
-                       f"志愿服务：{activity} {half / 2:g} 小时", f"volunteer:{hours_id}", None))
+                       f"志愿服务：{activity}（{_hours_text(half)}）", f"volunteer:{hours_id}", None))
     items = conn.execute("SELECT id, name, price, monthly_limit FROM shop_items"
                          " WHERE active = 1").fetchall()
     opened = (NOW - SHOP_OPENED).total_seconds()
@@ -307,7 +312,8 @@ def ledger(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
         reason = rnd.choice(SPECIAL_REASONS)
         actor = STAFF_ID
         if rnd.random() < 0.002:
-            kind, key, actor = "correction", f"correction:{uuid.UUID(int=rnd.getrandbits(128), version=4)}", ADMIN_ID
+            kind, actor = "correction", ADMIN_ID
+            key = f"correction:{uuid.UUID(int=rnd.getrandbits(128), version=4)}"
             reason, amount = "补记漏发的积分", rnd.choice((2, 5, 10))
         awards.append((_iso(_moment(rnd)), rnd.randint(1, users), amount, kind, reason, key, actor))
     awards.sort()
@@ -366,8 +372,9 @@ def ledger(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
             redemptions.append((redemption_id, item_id, user_id, quantity, price * quantity, month,
                                 code, status, proxy, f"bench-shop:{redemption_id}", at, closed_at,
                                 closed_by, reason))
-            entries.append((at, user_id, -price * quantity, "redeem", f"兑换 {name} ×{quantity}",
-                            f"shop:{redemption_id}", proxy or user_id))
+            entries.append((at, user_id, -price * quantity, "redeem",
+                            f"积分超市兑换 {name} × {quantity}", f"shop:{redemption_id}",
+                            proxy or user_id))
             done = True
             break
         if not done:  # nobody could afford it then: a special award keeps the count exact

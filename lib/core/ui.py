@@ -28,6 +28,7 @@ PAGE_FILES = {
     "reports": "app_pages/reports.py",
     "account": "app_pages/account.py",
     "points": "app_pages/points.py",
+    "shop": "app_pages/shop.py",
     "admin": "app_pages/admin.py",  # old bookmarks: opens the first 管理 task the role may use
     # 管理's task pages (lib/site/ui_navigation.py lists them by role)
     "admin-households": "app_pages/admin/households.py",
@@ -40,6 +41,8 @@ PAGE_FILES = {
     "admin-audit": "app_pages/admin/audit.py",
     "admin-points": "app_pages/admin/points.py",
     "admin-points-rules": "app_pages/admin/points_rules.py",
+    "admin-redemptions": "app_pages/admin/redemptions.py",
+    "admin-shop": "app_pages/admin/shop.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in
