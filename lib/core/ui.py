@@ -29,6 +29,7 @@ PAGE_FILES = {
     "account": "app_pages/account.py",
     "points": "app_pages/points.py",
     "shop": "app_pages/shop.py",
+    "volunteer": "app_pages/volunteer.py",
     "admin": "app_pages/admin.py",  # old bookmarks: opens the first 管理 task the role may use
     # 管理's task pages (lib/site/ui_navigation.py lists them by role)
     "admin-households": "app_pages/admin/households.py",
@@ -43,6 +44,7 @@ PAGE_FILES = {
     "admin-points-rules": "app_pages/admin/points_rules.py",
     "admin-redemptions": "app_pages/admin/redemptions.py",
     "admin-shop": "app_pages/admin/shop.py",
+    "admin-volunteer": "app_pages/admin/volunteer.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in

@@ -32,6 +32,7 @@ class AdminTask:
 # here (and their files to PAGE_FILES). The URLs are stable: bookmarks point at them.
 ADMIN_TASKS = (
     AdminTask("admin-households", "住户核实", ":material/how_to_reg:", LEADER),
+    AdminTask("admin-volunteer", "志愿审核", ":material/volunteer_activism:", LEADER),
     AdminTask("admin-users", "用户", ":material/group:", STAFF),
     AdminTask("admin-qr", "二维码", ":material/qr_code_2:", STAFF),
     AdminTask("admin-points", "积分发放", ":material/workspace_premium:", STAFF),
@@ -94,6 +95,8 @@ def navigation_pages(user: User) -> dict[str, list]:
         st.Page(PAGE_FILES["points"], url_path="points", icon=":material/stars:", title="积分"),
         st.Page(PAGE_FILES["shop"], url_path="shop", icon=":material/storefront:",
                 title="积分超市"),
+        st.Page(PAGE_FILES["volunteer"], url_path="volunteer", icon=":material/diversity_1:",
+                title="志愿服务"),
         st.Page(PAGE_FILES["account"], url_path="account", icon=":material/person:",
                 title="登录 / 注册" if user.is_guest else "我的账户"),
         *hidden,
