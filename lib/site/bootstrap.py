@@ -18,7 +18,8 @@ from lib.core.config import DEMO_SEED_DIR, Settings, cookie_key, load_settings
 from lib.core.db import immediate, open_db, scalar
 from lib.people import org
 from lib.people.passwords import hash_password
-from lib.site import demo_points
+from lib.shop import catalogue
+from lib.site import demo_points, demo_volunteer
 
 
 def seed_demo(db: Database) -> None:
@@ -87,8 +88,11 @@ def create_first_admin(db: Database) -> str | None:
 
 
 def sweep_orphan_photos(db: Database, settings: Settings) -> list[str]:
-    """Remove photo files whose report never committed (the server died between the two)."""
-    referenced = {row[0] for row in db.execute("SELECT name FROM report_photos")}
+    """Remove photo files no saved record refers to (the server died between the two)."""
+    referenced = {row[0] for row in db.execute(
+        "SELECT name FROM report_photos"
+        " UNION ALL SELECT photo FROM volunteer_hours WHERE photo IS NOT NULL")}
+    referenced |= catalogue.photos_in_use(db)  # the points shop's goods
     return photos.sweep_orphans(settings.data_dir, referenced)
 
 
@@ -103,10 +107,14 @@ def prepare(settings: Settings, *, announce=print) -> Database:
     if settings.is_demo:
         seed_demo(db)
         demo_points.seed_awards(db)
+        demo_volunteer.seed_volunteer(db, settings.data_dir)
         if settings.demo_history:
             from lib.site import demo_history  # imports the report rules: only a demo needs them
 
             demo_history.seed_reports(db, settings.data_dir)
+        from lib.site import demo_shop  # last: residents redeem the points seeded above
+
+        demo_shop.seed(db, settings.data_dir, history=settings.demo_history)
     else:
         password = create_first_admin(db)
         if password:
