@@ -60,8 +60,9 @@ def _award_form(db: Database, actor: User, holder: holders.Holder) -> None:
     cap = rules.get(db, "points.special_max")
     st.subheader("特别奖励 / 扣减")
     st.caption(f"单次不超过 {cap} 分；扣减不会使积分低于 0。每次操作都记入审计日志。")
+    # outside the form, so the submit button says at once what it will do
+    direction = st.radio("操作", ["发放", "扣减"], horizontal=True, key=f"{KEY}_direction")
     with st.form(f"{KEY}_form"):
-        direction = st.radio("操作", ["发放", "扣减"], horizontal=True, key=f"{KEY}_direction")
         amount_text = st.text_input("积分数", key=f"{KEY}_amount", max_chars=10, placeholder="例如 20")
         reason = st.text_area("理由", key=f"{KEY}_reason", max_chars=ledger.MAX_REASON,
                               placeholder="例如：让出自家菜地修路")
