@@ -1,7 +1,7 @@
 """Boards and yearly totals from the maintained totals; source links from ledger keys."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
