@@ -83,8 +83,9 @@ def test_no_pages_folder_beside_app_py():
     assert not (ROOT / "pages").exists()
 
 
-ADMIN_URLS = ["admin-households", "admin-users", "admin-qr", "admin-places", "admin-categories",
-              "admin-rules", "admin-backup", "admin-audit"]
+ADMIN_URLS = ["admin-households", "admin-volunteer", "admin-users", "admin-qr", "admin-points",
+              "admin-redemptions", "admin-places", "admin-categories", "admin-rules",
+              "admin-points-rules", "admin-shop", "admin-backup", "admin-audit"]
 
 
 def test_every_page_file_is_registered_with_a_stable_url():
@@ -94,7 +95,8 @@ def test_every_page_file_is_registered_with_a_stable_url():
     files = sorted(str(path.relative_to(ROOT)) for path in python_files("app_pages"))
     assert sorted(PAGE_FILES.values()) == files
     # Printed QR codes, bookmarks and links use these addresses: they never change.
-    assert set(PAGE_FILES) == {"", "report", "reports", "account", "admin", *ADMIN_URLS}
+    assert set(PAGE_FILES) == {"", "report", "reports", "account", "points", "shop", "volunteer",
+                               "admin", *ADMIN_URLS}
     assert [task.url_path for task in ADMIN_TASKS] == ADMIN_URLS
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", url) for url in ADMIN_URLS)
 
