@@ -28,8 +28,14 @@ PAGES = [
     ("问题墙 /reports", "app_pages/reports.py", {}, "guest"),
     ("跟踪 /reports?n=", "app_pages/reports.py", {"n": "4242"}, "guest"),
     ("账户 /account", "app_pages/account.py", {}, "guest"),
+    ("积分 /points", "app_pages/points.py", {}, "guest"),
+    ("积分超市 /shop", "app_pages/shop.py", {}, "guest"),
+    ("志愿服务 /volunteer", "app_pages/volunteer.py", {}, "guest"),
     # 管理: one page per task (lib/site/ui_navigation.py ADMIN_TASKS); /admin only opens the first
     ("管理·住户核实 /admin-households", "app_pages/admin/households.py", {}, "leader"),
+    ("管理·志愿审核 /admin-volunteer", "app_pages/admin/volunteer.py", {}, "leader"),
+    ("管理·积分发放 /admin-points", "app_pages/admin/points.py", {}, "staff"),
+    ("管理·兑换核销 /admin-redemptions", "app_pages/admin/redemptions.py", {}, "staff"),
     ("管理·用户 /admin-users", "app_pages/admin/users.py", {}, "staff"),
     ("管理·二维码 /admin-qr", "app_pages/admin/qr.py", {}, "staff"),
     ("管理·楼栋与地点 /admin-places", "app_pages/admin/places.py", {}, "admin"),
@@ -37,6 +43,8 @@ PAGES = [
     ("管理·规则 /admin-rules", "app_pages/admin/rules.py", {}, "admin"),
     ("管理·备份 /admin-backup", "app_pages/admin/backup.py", {}, "admin"),
     ("管理·审计日志 /admin-audit", "app_pages/admin/audit.py", {}, "admin"),
+    ("管理·积分规则 /admin-points-rules", "app_pages/admin/points_rules.py", {}, "admin"),
+    ("管理·积分商品 /admin-shop", "app_pages/admin/shop.py", {}, "admin"),
 ]
 # A page's median against the typical-widgets floor (bench/typical_page.py) timed in the same
 # run, so the target holds on a fast or a slow machine alike.
@@ -127,8 +135,68 @@ def bench_queries() -> None:
            timed(lambda: views.public_report(db, rnd.randint(1, 50_000)), 500), 20)
     record("query", "desk statistics (5 years; cached 60 s)",
            timed(lambda: views.desk_stats(db), 10))
-    # Later features add theirs here: leaderboards, a month's ranking, a project's ledger.
+    bench_points_queries(db, rnd, users)
+    # Later features add theirs here: a month's ranking, a project's ledger.
     db.conn.close()
+
+
+# The year the boards are timed for: a whole year of the generated five (NOW is 2026-11-01).
+BOARD_YEAR = 2025
+# What a leaderboard cost before m008's totals: the year's GROUP BY over the whole ledger.
+LEDGER_BOARD_SQL = (
+    "SELECT user_id, SUM(amount) AS earned FROM points_ledger"
+    " WHERE kind NOT IN ('redeem', 'refund') AND created_at >= ? AND created_at < ?"
+    " GROUP BY user_id ORDER BY earned DESC LIMIT 20")
+ALL_TIME_BOARD_SQL = ("SELECT user_id, SUM(amount) AS total FROM points_ledger GROUP BY user_id"
+                      " ORDER BY total DESC LIMIT 20")
+
+
+def bench_points_queries(db, rnd: random.Random, users: int) -> None:
+    """积分, 志愿服务 and 积分超市: the boards from the totals the trigger keeps (beside the
+    GROUP BY they replace), the review queues, the month's hours per building and the shop."""
+    from lib.people.users import load_user
+    from lib.points import boards
+    from lib.shop import catalogue, redeem
+    from lib.volunteer import queries as volunteer
+
+    year_range = (f"{BOARD_YEAR - 1}-12-31T16:00:00", f"{BOARD_YEAR}-12-31T16:00:00")  # Shanghai
+    record("query", "all-time board, GROUP BY on the covering index (the issue's 140 ms)",
+           timed(lambda: db.execute(ALL_TIME_BOARD_SQL).fetchall(), 10))
+    record("query", f"person board {BOARD_YEAR}, GROUP BY over 1M entries (before)",
+           timed(lambda: db.execute(LEDGER_BOARD_SQL, year_range).fetchall(), 5))
+    record("query", f"person board {BOARD_YEAR}, top 20 (yearly totals)",
+           timed(lambda: boards.person_board(db, BOARD_YEAR), 200), 20)
+    record("query", f"building board {BOARD_YEAR}, 300 buildings",
+           timed(lambda: boards.building_board(db, BOARD_YEAR), 100), 20)
+    record("query", "my rank on the year's board",
+           timed(lambda: boards.my_rank(db, rnd.randint(1, users), BOARD_YEAR), 500), 20)
+    record("query", "my yearly totals",
+           timed(lambda: boards.year_totals(db, rnd.randint(1, users)), 500), 20)
+    leaders = [load_user(db, row[0]) for row in db.execute(
+        "SELECT id FROM users WHERE role = 'leader' ORDER BY id")]
+    staff = load_user(db, db.execute("SELECT id FROM users WHERE username = 'staff'").fetchone()[0])
+    record("query", "hours waiting for a leader (their micro-grid)",
+           timed(lambda: volunteer.pending_for(db, rnd.choice(leaders)), 300), 20)
+    record("query", "hours waiting for staff (everyone's)",
+           timed(lambda: volunteer.pending_for(db, staff), 100), 20)
+    record("query", "my volunteer hours",
+           timed(lambda: volunteer.my_hours(db, rnd.randint(1, users)), 300), 20)
+    months = [f"{year}-{month:02d}" for year in range(2022, 2026) for month in range(1, 13)]
+    record("query", "hours per building, one month",
+           timed(lambda: volunteer.hours_by_building_month(db, rnd.choice(months)), 100), 20)
+    record("query", "shop catalogue", timed(lambda: catalogue.list_items(db), 300), 20)
+    buyers = [load_user(db, row[0]) for row in db.execute(
+        "SELECT DISTINCT user_id FROM shop_redemptions ORDER BY user_id LIMIT 500")]
+    record("query", "my redemptions",
+           timed(lambda: redeem.my_redemptions(db, rnd.choice(buyers)), 300), 20)
+    record("query", "redemptions waiting (staff list)",
+           timed(lambda: redeem.waiting(db, staff), 100), 20)
+    items = [row[0] for row in db.execute("SELECT id FROM shop_items WHERE monthly_limit > 0")]
+    record("query", "monthly limit: units redeemed this month",
+           timed(lambda: redeem.redeemed_this_month(db, rnd.choice(buyers).id,
+                                                    rnd.choice(items)), 500), 20)
+    record("query", "代办: residents with balances (staff)",
+           timed(lambda: redeem.residents(db, staff), 5), 20)
 
 
 def bench_pages() -> None:
@@ -380,6 +448,96 @@ def bench_spends() -> None:
            unit="/s")
 
 
+# The 积分超市 race: 8 processes redeem one unit at a time of an item with less stock than they
+# try for, so the last units are fought over and the refusals (OutOfStock) are timed too.
+REDEEMERS = 8
+REDEEM_TRIES = 300
+REDEEM_STOCK = 2000
+
+
+def _redeemer(path: str, user_id: int, item_id: int, start, results) -> None:
+    from lib.core.db import open_db
+    from lib.people.users import load_user
+    from lib.shop import redeem
+
+    db = open_db(path, migrate=False)
+    actor = load_user(db, user_id)
+    sold = refused = 0
+    start.wait()  # all eight begin together, after their interpreters have started
+    began = time.perf_counter()
+    for n in range(REDEEM_TRIES):
+        try:
+            redeem.redeem(db, actor, item_id=item_id, quantity=1,
+                          key=f"bench-redeem:{os.getpid()}:{time.time_ns()}:{n}")
+            sold += 1
+        except redeem.OutOfStock:
+            refused += 1
+    results.put((sold, refused, time.perf_counter() - began))
+
+
+def _bench_item(db, admin, name: str, stock: int) -> int:
+    from lib.shop import catalogue
+
+    return catalogue.add_item(db, admin, name=name, price=1, stock=stock).id
+
+
+def bench_redeem() -> None:
+    """One redemption's latency, then redemptions per second from 8 processes at once through
+    lib.shop.redeem, and afterwards the books: units sold == redemptions, no balance below 0."""
+    from lib.core.db import open_db
+    from lib.people.users import load_user
+    from lib.points import ledger
+    from lib.shop import redeem
+
+    path = str(DATA_DIR / "portal.db")
+    db = open_db(path, migrate=False)
+    admin = load_user(db, db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0])
+    rich = [row[0] for row in db.execute(
+        "SELECT user_id FROM points_ledger JOIN users ON users.id = points_ledger.user_id"
+        " WHERE users.role = 'resident' AND users.disabled = 0"
+        " GROUP BY user_id HAVING SUM(amount) > 1000 LIMIT 9")]
+    stamp = time.strftime("%H%M%S")
+    single = _bench_item(db, admin, f"基准单件 {stamp}", 1000)
+    buyer = load_user(db, rich[0])
+    record("write", "one redemption (stock, limit, balance; fsync)", timed(
+        lambda: redeem.redeem(db, buyer, item_id=single, quantity=1,
+                              key=f"bench-one-redeem:{time.time_ns()}"), 100))
+    raced = _bench_item(db, admin, f"基准抢购 {stamp}", REDEEM_STOCK)
+    before = {user: ledger.balance(db, user) for user in rich[1:]}
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(REDEEMERS), context.Queue()
+    workers = [context.Process(target=_redeemer, args=(path, rich[n + 1], raced, start, results))
+               for n in range(REDEEMERS)]
+    for worker in workers:
+        worker.start()
+    finished = [results.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join()
+    sold = sum(one[0] for one in finished)
+    wall = max(one[2] for one in finished)
+    stock = db.execute("SELECT stock FROM shop_items WHERE id = ?", (raced,)).fetchone()[0]
+    redeemed, units, points = db.execute(
+        "SELECT COUNT(*), SUM(quantity), SUM(points) FROM shop_redemptions WHERE item_id = ?",
+        (raced,)).fetchone()
+    spent = sum(before[user] - ledger.balance(db, user) for user in before)
+    negative = db.execute("SELECT COUNT(*) FROM (SELECT user_id FROM points_ledger"
+                          " GROUP BY user_id HAVING SUM(amount) < 0)").fetchone()[0]
+    exact = (sold == redeemed == units == REDEEM_STOCK - stock == REDEEM_STOCK
+             and spent == points and negative == 0)
+    row = record("write", f"redemptions/s, {REDEEMERS} processes, {REDEEM_STOCK} in stock",
+                 [sold / wall], unit="/s")
+    row["ok"] = exact
+    tries = REDEEMERS * REDEEM_TRIES
+    print(f"         ({tries} tries in {wall:.2f} s, {tries / wall:.0f} tries/s; sold {sold},"
+          f" refused {tries - sold}; stock left {stock}; redemptions {redeemed}; points spent"
+          f" {spent} = {points}; balances below 0: {negative})"
+          + ("" if exact else "  BOOKS DO NOT BALANCE"), flush=True)
+    # off the shelf again, so the bench's own items do not pile up in 积分超市
+    db.execute("UPDATE shop_items SET active = 0 WHERE id IN (?, ?)", (single, raced))
+    db.conn.commit()
+    db.conn.close()
+
+
 def bench_browser() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -427,7 +585,7 @@ def bench_browser() -> None:
 
 PARTS = {"queries": bench_queries, "pages": bench_pages, "burst": bench_burst,
          "photo": bench_photo, "upload_storm": bench_upload_storm, "spends": bench_spends,
-         "browser": bench_browser}
+         "redeem": bench_redeem, "browser": bench_browser}
 
 
 def main(names: list[str]) -> None:
