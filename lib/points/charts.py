@@ -38,11 +38,13 @@ def person_chart(rows: list[PersonRow], limit: int = 10) -> alt.Chart:
                  "居民", "获得积分")
 
 
-def building_chart(rows: list[BuildingRow], *, per_household: bool) -> alt.Chart:
-    """Buildings by total earned, or by earned per household (buildings without households
-    have no per-household figure and are left out of that view)."""
+def building_chart(rows: list[BuildingRow], *, per_household: bool,
+                   limit: int = 15) -> alt.Chart:
+    """The leading buildings by total earned, or by earned per household; a building with
+    nothing to show (no points, or no households for the per-household view) gets no empty
+    bar: the table under the chart lists every building."""
     measure = "户均积分" if per_household else "总积分"
     values = [{"楼栋": row.name, measure: row.per_household if per_household else row.earned}
-              for row in rows if not per_household or row.households]
+              for row in rows if row.earned and (row.households or not per_household)]
     values.sort(key=lambda value: -value[measure])
-    return _bars(values, "楼栋", measure)
+    return _bars(values[:limit], "楼栋", measure)
