@@ -43,17 +43,8 @@ def mine(db: Database, user: User) -> None:
     totals = boards.year_totals(db, user.id)
     if totals:
         st.caption(" · ".join(f"{year} 年获得 {earned} 分" for year, earned in totals))
-    if st.button("准备积分存折（PDF）", icon=":material/print:", key="points_passbook"):
-        try:
-            with st.spinner("正在生成积分存折…"):
-                pdf = passbook.passbook_pdf(db, user, user_id=user.id,
-                                            base_url=ui.public_base_url())
-        except PortalError as error:
-            ui.show_error(error)
-        else:
-            st.download_button("下载积分存折", pdf, file_name="积分存折.pdf",
-                               mime="application/pdf", key="points_passbook_download",
-                               on_click="ignore", type="primary", icon=":material/download:")
+    passbook_button(db, user, user.id, label="准备积分存折（PDF）", key="points_passbook",
+                    file_name="积分存折.pdf")
     before = st.session_state.get(BEFORE_KEY)
     entries = ledger.history(db, user.id, limit=PAGE_SIZE, before_id=before)
     if not entries:
@@ -66,6 +57,25 @@ def mine(db: Database, user: User) -> None:
     if len(entries) == PAGE_SIZE:
         cols[1].button("更早的记录", key="points_older", on_click=_page_from,
                        args=(entries[-1].id,))
+
+
+def passbook_button(db: Database, actor: User, user_id: int, *, label: str, key: str,
+                    file_name: str) -> None:
+    """A button that draws the passbook only when tapped, then offers it for download.
+
+    The PDF takes a few tenths of a second per page, so a page run never draws it unasked.
+    """
+    if not st.button(label, icon=":material/print:", key=key):
+        return
+    try:
+        with st.spinner("正在生成积分存折…"):
+            pdf = passbook.passbook_pdf(db, actor, user_id=user_id, base_url=ui.public_base_url())
+    except PortalError as error:
+        ui.show_error(error)
+    else:
+        st.download_button("下载积分存折", pdf, file_name=file_name, mime="application/pdf",
+                           key=f"{key}_download", on_click="ignore", type="primary",
+                           icon=":material/download:")
 
 
 def _page_from(before_id: int | None) -> None:

@@ -13,7 +13,8 @@ from lib.core import rules, ui
 from lib.core.clock import local_text
 from lib.core.errors import PortalError, ValidationError
 from lib.core.roles import User
-from lib.points import holders, ledger, passbook
+from lib.points import holders, ledger
+from lib.points import ui as points_ui
 
 
 KEY = "admin_points"
@@ -99,14 +100,5 @@ def _award_key(user_id: int, amount: int, reason: str) -> str:
 
 def _print_passbook(db: Database, actor: User, holder: holders.Holder) -> None:
     st.subheader("打印积分存折")
-    if st.button("生成积分存折（PDF）", icon=":material/print:", key=f"{KEY}_passbook"):
-        try:
-            with st.spinner("正在生成积分存折…"):
-                pdf = passbook.passbook_pdf(db, actor, user_id=holder.user_id,
-                                            base_url=ui.public_base_url())
-        except PortalError as error:
-            ui.show_error(error)
-        else:
-            st.download_button("下载积分存折", pdf, file_name=f"积分存折-{holder.username}.pdf",
-                               mime="application/pdf", key=f"{KEY}_passbook_download",
-                               on_click="ignore", type="primary", icon=":material/download:")
+    points_ui.passbook_button(db, actor, holder.user_id, label="生成积分存折（PDF）",
+                              key=f"{KEY}_passbook", file_name=f"积分存折-{holder.username}.pdf")
