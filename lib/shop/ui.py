@@ -117,6 +117,7 @@ def confirm(db: Database, user: User, item_id: int) -> None:
             st.markdown(f"兑换后剩 **{has - cost}** 积分。")
         else:
             st.warning(f"您的积分还差 {cost - has} 积分。")
+    problem = st.container()  # a refusal shows just above the button that was tapped
     go = st.button("确认兑换", type="primary", key="shop_confirm", width="stretch")
     st.button("返回", key="shop_back", on_click=_back, width="stretch")
     if not go:
@@ -125,7 +126,7 @@ def confirm(db: Database, user: User, item_id: int) -> None:
         made = redeem.redeem(db, user, item_id=item.id, quantity=quantity,
                              key=st.session_state.get(SUBMISSION_KEY) or uuid.uuid4().hex)
     except PortalError as error:
-        ui.show_error(error, SHOP_LABELS)
+        ui.show_error(error, SHOP_LABELS, places={"*": problem})
         return
     _back()
     st.session_state[DONE] = made.id
@@ -148,7 +149,7 @@ def show_done(db: Database, user: User) -> bool:
     st.metric("取件码", made.pickup_code)
     st.image(redeem.pickup_qr_png(made.pickup_code), width=200)
     st.text(f"{made.item_name} × {made.quantity}，用了 {made.points} 积分。")
-    st.caption("取件码也记在下方“我的兑换”里，随时可以再看。")
+    st.caption("取件码和二维码也记在“我的兑换”里（点“继续逛逛”后在页面下方），随时可以再看。")
     st.button("继续逛逛", key="shop_done_back", on_click=_leave_done, width="stretch")
     return True
 

@@ -109,7 +109,7 @@ def _redemption_card(db: Database, user: User, code: str) -> None:
         return
     with st.container(border=True, key="shop_desk_card"):
         st.markdown(f"**{ui.esc(found.item_name)} × {found.quantity}** · {found.status_label}")
-        st.text(f"取件码 {found.pickup_code} · 居民 {found.user_name} · {found.points} 积分")
+        st.text(f"取件码 {found.pickup_code} · 兑换人 {found.user_name} · {found.points} 积分")
         proxy = " · 工作人员代办" if found.proxy_by else ""
         st.caption(f"兑换时间 {local_text(found.created_at)}{proxy}")
         if found.status == redeem.CANCELLED:

@@ -47,7 +47,7 @@ def test_staff_fulfil_a_typed_code_and_the_list_and_stock_follow(app, portal_db)
     assert made.pickup_code in at.dataframe[0].value["取件码"].tolist()
     look_up(at, f" {made.pickup_code.lower()[:3]} {made.pickup_code[3:]} ")
     card = " ".join(texts(at.markdown) + texts(at.text))
-    assert "大米 5kg × 1** · 待领取" in card and "居民 居民 林阿姨 · 20 积分" in card
+    assert "大米 5kg × 1** · 待领取" in card and "兑换人 居民 林阿姨 · 20 积分" in card
     at.button(key="shop_desk_fulfil").click().run()
     assert not at.exception
     assert at.success[0].value == "已发放：大米 5kg × 1，交给 居民 林阿姨。"
