@@ -117,6 +117,7 @@ def test_every_way_in_keeps_the_scanned_place_and_each_role_sees_its_own(app):
     at.run()
     assert links(at) == {"随手拍 · 反映问题": ("report", "b=1-1"),
                          "问题墙 · 看处理进度": ("reports", "b=1-1"),
+                         "积分超市 · 积分换生活用品": ("shop", "b=1-1"),
                          "登录 / 注册": ("account", "b=1-1")}
     for username, admin in (("resident", False), ("leader", True)):
         at = login(app(), username)
