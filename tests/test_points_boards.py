@@ -195,3 +195,28 @@ def test_the_demo_awards_go_through_the_ledger_once_with_their_past_dates(db):
                          ).fetchone()[0]
     assert audited == first
     assert boards.person_board(db, clock.local_today().year)
+
+
+def test_years_with_gaps_are_all_found_newest_first(db, town):
+    a = person(db, "林小红")
+    for year in (2019, 2022, 2025):
+        earn(db, a, 1, f"y{year}", at=f"{year}-06-01T00:00:00+00:00")
+    this_year = clock.local_today().year
+    assert boards.years_with_points(db) == sorted({2019, 2022, 2025, this_year}, reverse=True)
+
+
+def test_a_disabled_account_behind_me_does_not_lower_my_rank(db, town):
+    ahead = person(db, "甲")
+    me = person(db, "乙")
+    behind = person(db, "丙")
+    earn(db, ahead, 30, "a")
+    earn(db, me, 20, "b")
+    earn(db, behind, 10, "c")
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (behind,))
+    year = clock.local_today().year
+    assert boards.my_rank(db, me, year) == (2, 20)
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (ahead,))
+    assert boards.my_rank(db, me, year) == (1, 20)
+    # a disabled account ahead in another year does not count either
+    earn(db, behind, 5, "old", at="2020-06-01T00:00:00+00:00")
+    assert boards.my_rank(db, me, year) == (1, 20)

@@ -72,10 +72,15 @@ def my_rank(db: Database, user_id: int, year: int) -> tuple[int, int] | None:
                      (user_id, year)).fetchone()
     if row is None or row[0] <= 0:
         return None
+    # counted from the (year, earned) index alone, less the few disabled accounts ahead: a join
+    # to users for every row ahead cost 15 ms for a middling rank among 15,000 earners
     ahead = db.execute(
-        "SELECT COUNT(*) FROM points_year_totals JOIN users ON users.id = points_year_totals.user_id"
-        " WHERE points_year_totals.year = ? AND points_year_totals.earned > ? AND users.disabled = 0",
-        (year, row[0]),
+        "SELECT (SELECT COUNT(*) FROM points_year_totals WHERE year = :year AND earned > :earned)"
+        # CROSS JOIN keeps users outer: scan for the disabled few, then one key lookup each
+        " - (SELECT COUNT(*) FROM users CROSS JOIN points_year_totals AS totals"
+        "    ON totals.user_id = users.id AND totals.year = :year"
+        "    WHERE users.disabled = 1 AND totals.earned > :earned)",
+        {"year": year, "earned": row[0]},
     ).fetchone()[0]
     return ahead + 1, row[0]
 
@@ -101,7 +106,13 @@ def building_board(db: Database, year: int) -> list[BuildingRow]:
 
 def years_with_points(db: Database) -> list[int]:
     """The years anyone earned points, newest first, always including this year."""
-    years = {row[0] for row in db.execute("SELECT DISTINCT year FROM points_year_totals")}
+    # one index seek per year (a DISTINCT walked every person-year: 9 ms at a million entries)
+    years = {row[0] for row in db.execute(
+        "WITH RECURSIVE known(year) AS ("
+        " SELECT MIN(year) FROM points_year_totals"
+        " UNION ALL SELECT (SELECT MIN(year) FROM points_year_totals WHERE year > known.year)"
+        " FROM known WHERE known.year IS NOT NULL)"
+        " SELECT year FROM known WHERE year IS NOT NULL")}
     return sorted(years | {local_today().year}, reverse=True)
 
 
