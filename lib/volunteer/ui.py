@@ -42,19 +42,26 @@ def new_key(name: str) -> str:
     return st.session_state.setdefault(name, uuid.uuid4().hex)
 
 
-def entry_fields(prefix: str) -> tuple[str, object, int | None]:
-    """Activity, date and hours widgets (inside a form); the lib checks what they hold."""
+def entry_fields(prefix: str) -> tuple[str, object, int | None, dict]:
+    """Activity, date and hours widgets (inside a form), each with a place for its error below.
+
+    The lib checks what they hold; pass the returned places to ``ui.show_error``.
+    """
+    places = {}
     activity = st.text_input(LABELS["activity"], key=f"{prefix}_activity", max_chars=hours.TEXT_MAX,
                              placeholder="例如：楼道清扫、垃圾分类值守、敬老探访")
+    places["activity"] = st.empty()
     today = local_today()
     # No max_value: a future date is refused by lib with a Chinese message rather than greyed out
     served_on = st.date_input(LABELS["served_on"], value=today, key=f"{prefix}_date",
                               min_value=today - timedelta(days=hours.MAX_AGE_DAYS),
                               format="YYYY-MM-DD")
+    places["served_on"] = st.empty()
     half_hours = st.selectbox(LABELS["half_hours"], HALF_HOUR_CHOICES, index=None,
                               placeholder="请选择（0.5-12 小时）", format_func=hours.hours_text,
                               key=f"{prefix}_hours")
-    return activity, served_on, half_hours
+    places["half_hours"] = st.empty()
+    return activity, served_on, half_hours, places
 
 
 def photo_field(prefix: str) -> tuple[bytes | None, str | None]:
@@ -125,8 +132,9 @@ def log_form(db: Database, user: User) -> None:
     st.subheader("登记志愿时长")
     photo, problem = photo_field("volunteer")
     with st.form("volunteer_form"):
-        activity, served_on, half_hours = entry_fields("volunteer")
+        activity, served_on, half_hours, places = entry_fields("volunteer")
         submitted = st.form_submit_button("提交", type="primary", width="stretch")
+        places["*"] = st.empty()
     if not submitted:
         return
     if problem:
@@ -137,7 +145,7 @@ def log_form(db: Database, user: User) -> None:
                         photo=photo, data_dir=ui.portal().settings.data_dir,
                         key=new_key("volunteer_key"))
     except PortalError as error:
-        ui.show_error(error, LABELS)
+        ui.show_error(error, LABELS, places=places)
         return
     for name in ("volunteer_key", "volunteer_activity", "volunteer_hours", "volunteer_photo"):
         st.session_state.pop(name, None)

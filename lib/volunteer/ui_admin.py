@@ -177,8 +177,9 @@ def proxy_log(db: Database, actor: User) -> None:
                                                 f"{' ' + p['room'] if p['room'] else ''}）")
     photo, problem = photo_field("volunteer_proxy")
     with st.form("volunteer_proxy_form"):
-        activity, served_on, half_hours = entry_fields("volunteer_proxy")
+        activity, served_on, half_hours, places = entry_fields("volunteer_proxy")
         submitted = st.form_submit_button("代录提交", type="primary", width="stretch")
+        places["*"] = st.empty()
     if not submitted:
         return
     if person is None:
@@ -192,7 +193,7 @@ def proxy_log(db: Database, actor: User) -> None:
                         photo=photo, data_dir=ui.portal().settings.data_dir,
                         key=new_key("volunteer_proxy_key"), for_user_id=person["id"])
     except PortalError as error:
-        ui.show_error(error, LABELS)
+        ui.show_error(error, LABELS, places=places)
         return
     for name in ("volunteer_proxy_key", "volunteer_proxy_activity", "volunteer_proxy_hours",
                  "volunteer_proxy_photo", "volunteer_proxy_user"):
