@@ -56,11 +56,41 @@ def test_a_name_hidden_by_its_owner_is_masked_on_the_board(app, portal_db):
     assert "刘*" in names and "刘洋" not in names
 
 
-def test_a_special_award_link_is_absent_but_a_report_award_links_to_its_report(app, portal_db):
+def test_a_report_award_links_to_its_report(app, portal_db):
     user_id = scalar(portal_db, "SELECT id FROM users WHERE username = 'resident'")
     ledger.award(portal_db, None, user_id=user_id, amount=5, kind=ledger.KIND_REPORT,
                  reason="随手拍被受理", key="report:1:accepted")
     at = open_points(login(app(), "resident"))
-    links = at.get("page_link")
+    links = [link for link in at.get("page_link") if link.proto.label == "查看这条随手拍"]
     assert len(links) == 1
-    assert links[0].proto.page.endswith("reports") or "reports" in str(links[0].proto)
+    assert (links[0].proto.page, links[0].proto.query_string) == ("reports", "n=1")
+
+
+def test_a_hostile_reason_is_shown_only_as_text(app, portal_db):
+    from lib.people.users import load_user
+    from tests.app.test_hostile_input import MARKDOWN, XSS
+    staff = load_user(portal_db, scalar(portal_db, "SELECT id FROM users WHERE username = 'staff'"))
+    resident = scalar(portal_db, "SELECT id FROM users WHERE username = 'resident'")
+    for number, payload in enumerate((XSS, MARKDOWN)):
+        ledger.special(portal_db, staff, user_id=resident, amount=1, reason=payload,
+                       key=f"special:hostile{number}")
+    at = open_points(login(app(), "resident"))
+    assert XSS in texts(at.text) and MARKDOWN in texts(at.text)
+    assert not any("<script>" in str(element.value) or "点我" in str(element.value)
+                   for element in at.markdown)
+
+
+def test_older_entries_page_back_and_forth_without_gaps(app, portal_db):
+    user_id = scalar(portal_db, "SELECT id FROM users WHERE username = 'resident'")
+    for number in range(40):
+        ledger.award(portal_db, None, user_id=user_id, amount=1, kind=ledger.KIND_VOLUNTEER,
+                     reason=f"第{number}次值班", key=f"volunteer-test:{number}")
+    at = open_points(login(app(), "resident"))
+    seen = list(texts(at.text))
+    at.button(key="points_older").click().run()
+    assert not at.exception
+    second = texts(at.text)
+    assert not set(seen) & set(second)
+    assert "第39次值班" in seen and "第24次值班" in second and "第25次值班" in seen
+    at.button(key="points_newest").click().run()
+    assert texts(at.text) == seen
