@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -113,7 +114,7 @@ def test_past_the_stock_is_refused_and_nothing_changes(db, cast):
     assert str(caught.value) == "“肥皂”库存不足：只剩 1 件，无法兑换 2 件。"
     assert state(db, alice, soap) == before
     redeem.redeem(db, alice, item_id=soap.id, key="k1")
-    with pytest.raises(OutOfStock, match="“肥皂”已兑完，请等补货后再来。"):
+    with pytest.raises(OutOfStock, match=exactly("“肥皂”已兑完，请等补货后再来。")):
         redeem.redeem(db, alice, item_id=soap.id, key="k2")
     assert catalogue.get(db, soap.id).stock == 0
 
@@ -151,14 +152,20 @@ def test_the_limit_is_per_person_and_zero_means_none(db, cast, make_user):
 QUANTITY = 4
 
 
+def exactly(message: str) -> str:
+    """A pytest.raises match for the whole message, not a part of it."""
+    return "^" + re.escape(message) + "$"
+
+
 def test_an_inactive_item_cannot_be_redeemed(db, cast, rice):
     alice = cast["resident"]
     give(db, alice, 100)
     catalogue.edit_item(db, cast["admin"], item_id=rice.id, name=rice.name, price=20,
                         monthly_limit=2, active=False)
     before = state(db, alice, rice)
-    with pytest.raises(ValidationError, match="“大米 5kg”已下架，暂不能兑换。"):
+    with pytest.raises(ValidationError, match=exactly("“大米 5kg”已下架，暂不能兑换。")) as caught:
         redeem.redeem(db, alice, item_id=rice.id, key="k")
+    assert list(caught.value.fields) == ["item"]
     assert state(db, alice, rice) == before
 
 
@@ -195,7 +202,7 @@ def test_a_key_of_100_characters_is_fine(db, cast, rice):
 @pytest.mark.parametrize("item_id", [999, "1 OR 1=1", -1, True, None])
 def test_an_unknown_item_is_not_found(db, cast, rice, item_id):
     give(db, cast["resident"], 100)
-    with pytest.raises(NotFound, match="找不到该商品"):
+    with pytest.raises(NotFound, match=exactly("找不到该商品，可能已被删除。")):
         redeem.redeem(db, cast["resident"], item_id=item_id, key="k")
     assert catalogue.get(db, rice.id).stock == 5
 
@@ -203,7 +210,7 @@ def test_an_unknown_item_is_not_found(db, cast, rice, item_id):
 def test_guests_cannot_redeem(db, cast, rice):
     from lib.core.roles import GUEST_USER
 
-    with pytest.raises(PermissionDenied, match="请先登录"):
+    with pytest.raises(PermissionDenied, match=exactly("请先登录。")):
         redeem.redeem(db, GUEST_USER, item_id=rice.id, key="k")
 
 
@@ -225,24 +232,25 @@ def test_a_resident_or_leader_cannot_redeem_for_someone_else(db, cast, rice, mak
     bob = make_user("resident")
     give(db, bob, 100)
     before = state(db, bob, rice)
-    with pytest.raises(PermissionDenied, match="只有社区工作人员可以代居民兑换"):
+    with pytest.raises(PermissionDenied, match=exactly("只有社区工作人员可以代居民兑换。")):
         redeem.redeem(db, cast[role], item_id=rice.id, key="k", for_user_id=bob.id)
     assert state(db, bob, rice) == before
 
 
 def test_a_proxy_redemption_says_the_residents_balance(db, cast, rice):
     give(db, cast["resident"], 5)
-    with pytest.raises(InsufficientPoints, match="该居民现有 5 积分"):
+    with pytest.raises(InsufficientPoints, match=exactly("积分不足：兑换需要 20 积分，该居民现有 5 积分。")):
         redeem.redeem(db, cast["staff"], item_id=rice.id, key="k", for_user_id=cast["resident"].id)
 
 
 def test_a_proxy_for_a_missing_or_disabled_account_is_refused(db, cast, rice, make_user):
-    with pytest.raises(NotFound, match="找不到该居民"):
+    with pytest.raises(NotFound, match=exactly("找不到该居民。")):
         redeem.redeem(db, cast["staff"], item_id=rice.id, key="k", for_user_id=9999)
     gone = make_user("resident")
     db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (gone.id,))
-    with pytest.raises(ValidationError, match="该账号已停用"):
+    with pytest.raises(ValidationError, match=exactly("该账号已停用，不能兑换。")) as caught:
         redeem.redeem(db, cast["staff"], item_id=rice.id, key="k", for_user_id=gone.id)
+    assert list(caught.value.fields) == ["user_id"]
     assert catalogue.get(db, rice.id).stock == 5
 
 
@@ -278,14 +286,15 @@ def test_staff_fulfil_by_the_code_typed_in_any_case_or_spacing(db, cast, waiting
 
 def test_fulfilling_twice_is_refused_and_nothing_changes(db, cast, waiting_one):
     first = redeem.fulfil(db, cast["staff"], waiting_one.pickup_code)
-    with pytest.raises(InvalidTransition, match="已经领取过了"):
+    with pytest.raises(InvalidTransition,
+                       match=exactly(f"取件码 {first.pickup_code} 的商品已经领取过了。")):
         redeem.fulfil(db, cast["admin"], waiting_one.pickup_code)
     assert redeem.get(db, waiting_one.id) == first
 
 
 def test_a_cancelled_redemption_cannot_be_fulfilled(db, cast, waiting_one):
     redeem.cancel(db, cast["resident"], waiting_one.id)
-    with pytest.raises(InvalidTransition, match="已取消"):
+    with pytest.raises(InvalidTransition, match=exactly(f"取件码 {waiting_one.pickup_code} 的兑换已取消，积分已退回。")):
         redeem.fulfil(db, cast["staff"], waiting_one.pickup_code)
     assert redeem.get(db, waiting_one.id).status == CANCELLED
 
@@ -312,7 +321,7 @@ def test_a_malformed_code_is_refused_in_chinese(db, cast, waiting_one, code):
 
 def test_an_unknown_code_is_not_found(db, cast, waiting_one):
     other = "ZZZZZZ" if waiting_one.pickup_code != "ZZZZZZ" else "YYYYYY"
-    with pytest.raises(NotFound, match=f"没有找到取件码为 {other} 的兑换"):
+    with pytest.raises(NotFound, match=exactly(f"没有找到取件码为 {other} 的兑换，请核对。")):
         redeem.fulfil(db, cast["staff"], other.lower())
 
 
@@ -336,8 +345,9 @@ def test_the_owner_cancels_their_own_and_gets_points_and_stock_back(db, cast, wa
 
 
 def test_staff_cancel_any_waiting_one_with_a_reason(db, cast, waiting_one):
-    with pytest.raises(ValidationError, match="代为取消请填写原因"):
+    with pytest.raises(ValidationError, match=exactly("代为取消请填写原因。")) as caught:
         redeem.cancel(db, cast["staff"], waiting_one.id, "  ")
+    assert list(caught.value.fields) == ["reason"]
     assert redeem.get(db, waiting_one.id).status == WAITING
     done = redeem.cancel(db, cast["staff"], waiting_one.id, "商品受潮")
     assert done.cancel_reason == "商品受潮" and ledger.balance(db, cast["resident"].id) == 50
@@ -346,7 +356,7 @@ def test_staff_cancel_any_waiting_one_with_a_reason(db, cast, waiting_one):
 @pytest.mark.parametrize("role", ["leader", "other"])
 def test_nobody_else_cancels(db, cast, waiting_one, make_user, role):
     actor = make_user("resident") if role == "other" else cast[role]
-    with pytest.raises(PermissionDenied, match="只能取消自己的兑换"):
+    with pytest.raises(PermissionDenied, match=exactly("只能取消自己的兑换。")):
         redeem.cancel(db, actor, waiting_one.id, "不要了")
     assert redeem.get(db, waiting_one.id).status == WAITING
     assert ledger.balance(db, cast["resident"].id) == 30
@@ -360,14 +370,16 @@ def test_cancelling_twice_or_after_pickup_refunds_nothing_more(db, cast, waiting
     second = redeem.redeem(db, cast["resident"], item_id=rice.id, key="k2")
     redeem.fulfil(db, cast["staff"], second.pickup_code)
     before = state(db, cast["resident"], rice)
-    with pytest.raises(InvalidTransition, match="已经领取过了"):
+    with pytest.raises(InvalidTransition,
+                       match=exactly(f"取件码 {second.pickup_code} 的商品已经领取过了。")):
         redeem.cancel(db, cast["resident"], second.id)
     assert state(db, cast["resident"], rice) == before
 
 
 def test_a_long_reason_or_unknown_redemption_is_refused(db, cast, waiting_one):
-    with pytest.raises(ValidationError, match="不能超过 100 个字"):
+    with pytest.raises(ValidationError, match=exactly("取消原因不能超过 100 个字。")) as caught:
         redeem.cancel(db, cast["staff"], waiting_one.id, "长" * 101)
+    assert list(caught.value.fields) == ["reason"]
     with pytest.raises(NotFound):
         redeem.cancel(db, cast["staff"], 999, "x")
     assert redeem.cancel(db, cast["staff"], waiting_one.id, "长" * 100).status == CANCELLED
@@ -427,3 +439,61 @@ def test_what_is_not_a_photo_is_refused():
         redeem.decode_code(b"not an image at all")
     with pytest.raises(PhotoRejected):
         redeem.decode_code(b"")
+
+
+# --- what the audit log keeps, and how far the lists reach ------------------------------------
+
+def audit_rows(db, action: str) -> list[tuple]:
+    import json
+
+    return [(actor, target_type, target_id, json.loads(detail)) for actor, target_type, target_id,
+            detail in db.execute("SELECT actor_id, target_type, target_id, detail FROM audit_log"
+                                 " WHERE action = ? ORDER BY id", (action,))]
+
+
+def test_every_step_is_in_the_audit_log_with_what_and_who(db, cast, rice):
+    alice, staff = cast["resident"], cast["staff"]
+    give(db, alice, 100)
+    own = redeem.redeem(db, alice, item_id=rice.id, quantity=2, key="a")
+    give(db, cast["admin"], 100)
+    proxy = redeem.redeem(db, staff, item_id=rice.id, key="p", for_user_id=cast["admin"].id)
+    redeem.fulfil(db, staff, own.pickup_code.lower())
+    redeem.cancel(db, staff, proxy.id, "商品受潮")
+    assert audit_rows(db, "shop.redeem") == [
+        (alice.id, "shop_redemption", str(own.id),
+         {"name": "大米 5kg", "quantity": 2, "amount": 40, "user_id": None}),
+        (staff.id, "shop_redemption", str(proxy.id),
+         {"name": "大米 5kg", "quantity": 1, "amount": 20, "user_id": cast["admin"].id})]
+    assert audit_rows(db, "shop.fulfil") == [
+        (staff.id, "shop_redemption", str(own.id),
+         {"name": "大米 5kg", "quantity": 2, "code": own.pickup_code})]
+    assert audit_rows(db, "shop.cancel") == [
+        (staff.id, "shop_redemption", str(proxy.id),
+         {"name": "大米 5kg", "amount": 20, "reason": "商品受潮"})]
+
+
+def test_the_owner_may_cancel_without_typing_a_reason(db, cast, waiting_one):
+    assert redeem.cancel(db, cast["resident"], waiting_one.id, None).cancel_reason == "本人取消"
+
+
+def many_redemptions(db, user, item, count: int, status: str = "waiting") -> None:
+    """Rows written directly: the lists' reach is tested, not the rules, so no rules run."""
+    db.conn.executemany(
+        "INSERT INTO shop_redemptions (item_id, user_id, quantity, points, month, pickup_code,"
+        " status, submission_key, created_at) VALUES (?, ?, 1, 20, '2026-01', ?, ?, ?, 'now')",
+        [(item.id, user.id, f"C{number:05d}", status, f"k{number}") for number in range(count)])
+    db.conn.commit()
+
+
+def test_my_list_shows_twenty_by_default_and_never_more_than_200(db, cast, rice):
+    many_redemptions(db, cast["resident"], rice, 201)
+    assert len(redeem.my_redemptions(db, cast["resident"])) == 20
+    assert len(redeem.my_redemptions(db, cast["resident"], limit=10**6)) == 200
+    assert len(redeem.my_redemptions(db, cast["resident"], limit=-5)) == 1
+
+
+def test_the_desk_list_shows_fifty_by_default_and_never_more_than_500(db, cast, rice):
+    many_redemptions(db, cast["resident"], rice, 501)
+    assert len(redeem.waiting(db, cast["staff"])) == 50
+    assert len(redeem.waiting(db, cast["staff"], limit=10**6)) == 500
+    assert len(redeem.waiting(db, cast["staff"], limit=0)) == 1

@@ -11,6 +11,7 @@ from lib.core import photos
 from lib.core.db import scalar
 from lib.core.errors import NotFound, PermissionDenied, PhotoRejected, ValidationError
 from lib.shop import catalogue
+from tests.test_shop import exactly
 
 
 @pytest.fixture
@@ -169,7 +170,7 @@ def test_the_shop_lists_active_items_in_order(db, cast):
 @pytest.mark.parametrize("item_id", [0, 999, "1", None, True, 1.0])
 def test_an_unknown_item_is_not_found(db, cast, item_id):
     catalogue.add_item(db, cast["admin"], name="肥皂", price=2, stock=1)
-    with pytest.raises(NotFound, match="找不到该商品"):
+    with pytest.raises(NotFound, match=exactly("找不到该商品，可能已被删除。")):
         catalogue.get(db, item_id)
 
 
@@ -208,7 +209,7 @@ def test_a_bad_stock_change_is_refused_and_stock_stays(db, cast, change, reason,
 
 def test_stock_cannot_pass_the_maximum(db, cast):
     item = catalogue.add_item(db, cast["admin"], name="大米", price=20, stock=100_000)
-    with pytest.raises(ValidationError, match="库存不能超过 100000 件"):
+    with pytest.raises(ValidationError, match=exactly("库存不能超过 100000 件。")):
         catalogue.change_stock(db, cast["staff"], item_id=item.id, change=1)
     assert catalogue.change_stock(db, cast["staff"], item_id=item.id, change=-3,
                                   reason="破损").stock == 99_997
@@ -216,7 +217,17 @@ def test_stock_cannot_pass_the_maximum(db, cast):
 
 def test_removing_exactly_the_stock_is_allowed_but_one_more_is_not(db, cast):
     item = catalogue.add_item(db, cast["admin"], name="大米", price=20, stock=3)
-    with pytest.raises(ValidationError, match="库存只有 3 件，不能减少 4 件"):
+    with pytest.raises(ValidationError, match=exactly("库存只有 3 件，不能减少 4 件。")):
         catalogue.change_stock(db, cast["staff"], item_id=item.id, change=-4, reason="x")
     assert catalogue.change_stock(db, cast["staff"], item_id=item.id, change=-3,
                                   reason="x").stock == 0
+
+
+def test_a_reason_that_is_not_text_counts_as_none(db, cast):
+    item = catalogue.add_item(db, cast["admin"], name="大米", price=20, stock=0)
+    assert catalogue.change_stock(db, cast["staff"], item_id=item.id, change=100_000,
+                                  reason=None).stock == 100_000
+    assert last_audit(db)[1]["reason"] == ""
+    with pytest.raises(ValidationError) as caught:
+        catalogue.change_stock(db, cast["staff"], item_id=item.id, change=-1, reason=None)
+    assert list(caught.value.fields) == ["reason"]
