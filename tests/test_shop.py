@@ -15,7 +15,7 @@ from lib.core.errors import (
     ValidationError,
 )
 from lib.points import ledger
-from lib.shop import catalogue, redeem
+from lib.shop import catalogue, codes, redeem
 from lib.shop.redeem import CANCELLED, FULFILLED, WAITING, LimitReached, OutOfStock
 
 
@@ -49,7 +49,7 @@ def test_a_redemption_takes_points_and_stock_together_and_gives_a_code(db, cast,
     give(db, alice, 50)
     made = redeem.redeem(db, alice, item_id=rice.id, key="tap-1")
     assert (made.status, made.quantity, made.points, made.user_id) == (WAITING, 1, 20, alice.id)
-    assert len(made.pickup_code) == 6 and set(made.pickup_code) <= set(redeem.CODE_ALPHABET)
+    assert len(made.pickup_code) == 6 and set(made.pickup_code) <= set(codes.CODE_ALPHABET)
     assert made.proxy_by is None and made.status_label == "待领取" and made.is_waiting
     assert ledger.balance(db, alice.id) == 30
     assert catalogue.get(db, rice.id).stock == 4
@@ -412,17 +412,17 @@ def test_my_redemptions_are_mine_newest_first_and_waiting_is_oldest_first(db, ca
 
 
 def test_the_pickup_qr_decodes_back_to_the_code(db, waiting_one):
-    png = redeem.pickup_qr_png(waiting_one.pickup_code.lower())
-    assert redeem.decode_code(png) == waiting_one.pickup_code
+    png = codes.pickup_qr_png(waiting_one.pickup_code.lower())
+    assert codes.decode_code(png) == waiting_one.pickup_code
 
 
 def test_a_photo_of_the_qr_on_a_phone_screen_decodes(waiting_one):
-    qr = Image.open(io.BytesIO(redeem.pickup_qr_png(waiting_one.pickup_code)))
+    qr = Image.open(io.BytesIO(codes.pickup_qr_png(waiting_one.pickup_code)))
     photo = Image.new("RGB", (1200, 1600), (90, 90, 90))
     photo.paste(qr.resize((500, 500)), (350, 500))
     buffer = io.BytesIO()
     photo.save(buffer, "JPEG", quality=70)
-    assert redeem.decode_code(buffer.getvalue()) == waiting_one.pickup_code
+    assert codes.decode_code(buffer.getvalue()) == waiting_one.pickup_code
 
 
 def test_a_photo_without_a_code_or_with_another_qr_gives_none():
@@ -430,15 +430,15 @@ def test_a_photo_without_a_code_or_with_another_qr_gives_none():
 
     blank = io.BytesIO()
     Image.new("RGB", (200, 200), (255, 255, 255)).save(blank, "PNG")
-    assert redeem.decode_code(blank.getvalue()) is None
-    assert redeem.decode_code(posters.qr_png("http://example.com/?b=1-1")) is None
+    assert codes.decode_code(blank.getvalue()) is None
+    assert codes.decode_code(posters.qr_png("http://example.com/?b=1-1")) is None
 
 
 def test_what_is_not_a_photo_is_refused():
     with pytest.raises(PhotoRejected):
-        redeem.decode_code(b"not an image at all")
+        codes.decode_code(b"not an image at all")
     with pytest.raises(PhotoRejected):
-        redeem.decode_code(b"")
+        codes.decode_code(b"")
 
 
 # --- what the audit log keeps, and how far the lists reach ------------------------------------

@@ -11,9 +11,6 @@ cancel any waiting redemption; the owner may cancel their own while it waits.
 """
 from __future__ import annotations
 
-import io
-import re
-import secrets
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -26,9 +23,9 @@ from lib.core.errors import (
     ValidationError,
 )
 from lib.core.roles import RESIDENT, STAFF, User, require_role
-from lib.people import posters
 from lib.points import ledger
 from lib.shop import catalogue
+from lib.shop.codes import new_code, normalise_code
 
 
 WAITING, FULFILLED, CANCELLED = "waiting", "fulfilled", "cancelled"
@@ -36,13 +33,10 @@ STATUS_LABELS = {WAITING: "待领取", FULFILLED: "已领取", CANCELLED: "已�
 # the one table of moves: a handed-over or cancelled redemption is closed for good
 TRANSITIONS = {WAITING: {FULFILLED, CANCELLED}, FULFILLED: set(), CANCELLED: set()}
 
-# No 0/O, 1/I: the code is read aloud at the service desk and typed by older hands.
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6
 QUANTITY_MAX = 20
 KEY_MAX = 100
 REASON_MAX = 100
-_TYPED_NOISE = re.compile(r"[\s\-_·.]")
+
 
 
 class OutOfStock(PortalError):
@@ -143,7 +137,7 @@ def redeem(db: Database, actor: User, *, item_id: int, quantity: int = 1, key: s
             "INSERT INTO shop_redemptions (item_id, user_id, quantity, points, month,"
             " pickup_code, status, proxy_by, submission_key, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)",
-            (item.id, owner_id, quantity, points, current_month(), _new_code(db),
+            (item.id, owner_id, quantity, points, current_month(), new_code(db),
              actor.id if owner_id != actor.id else None, key, now_iso())).lastrowid
         # the stock >= 0 CHECK is the last guard should the check above ever be wrong
         db.execute("UPDATE shop_items SET stock = stock - ? WHERE id = ?", (quantity, item.id))
@@ -171,23 +165,6 @@ def _check_can_redeem(db: Database, item: catalogue.Item, owner_id: int, quantit
     needed, has = item.price * quantity, ledger.balance(db, owner_id)
     if has < needed:
         raise InsufficientPoints(f"积分不足：兑换需要 {needed} 积分，{who}现有 {has} 积分。")
-
-
-def _new_code(db: Database) -> str:
-    """A pickup code no redemption has used (32^6: a repeat is rare, and then drawn again)."""
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if scalar(db, "SELECT 1 FROM shop_redemptions WHERE pickup_code = ?", (code,)) is None:
-            return code
-
-
-def normalise_code(text: object) -> str:
-    """The code as typed (any case, spaces or dashes) in its stored form; raises ValidationError."""
-    cleaned = _TYPED_NOISE.sub("", text if isinstance(text, str) else "")[:64].upper()
-    if len(cleaned) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in cleaned):
-        raise ValidationError({"code": f"取件码是 {CODE_LENGTH} 位字母和数字（没有 0、O、1、I），"
-                                       "请核对后重新输入。"})
-    return cleaned
 
 
 def by_code(db: Database, actor: User, code: str) -> Redemption:
@@ -289,28 +266,3 @@ def residents(db: Database, actor: User) -> list[dict]:
         "  WHERE points_ledger.user_id = users.id) AS balance"
         " FROM users WHERE users.role = 'resident' AND users.disabled = 0"
         " ORDER BY users.display_name, users.id"))
-
-
-def pickup_qr_png(code: str) -> bytes:
-    """The pickup code as a QR image staff can scan from the resident's screen."""
-    return posters.qr_png(normalise_code(code), box_size=8)
-
-
-def decode_code(image_bytes: bytes) -> str | None:
-    """The pickup code in a photo of its QR (the 兑换核销 camera), or None if none is readable.
-
-    The photo goes through the portal's photo checks first (size, pixel bombs), so a hostile
-    upload costs no more here than on 随手拍. Raises PhotoRejected for what is not a photo.
-    """
-    import zxingcpp
-    from PIL import Image
-
-    from lib.core import photos
-
-    cleaned = photos.process_photo(image_bytes)
-    for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(cleaned.image))):
-        try:
-            return normalise_code(found.text)
-        except ValidationError:
-            continue
-    return None

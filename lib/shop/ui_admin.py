@@ -10,7 +10,7 @@ from lib.core import ui
 from lib.core.clock import local_text
 from lib.core.errors import PortalError
 from lib.core.roles import ADMIN, User
-from lib.shop import catalogue, redeem
+from lib.shop import catalogue, codes, redeem
 from lib.shop.ui import SHOP_LABELS, item_facts, photo
 
 
@@ -71,7 +71,7 @@ def _look_up(db: Database, user: User, text: str) -> None:
 
 def _scanned(db: Database, user: User, image: bytes) -> None:
     try:
-        code = redeem.decode_code(image)
+        code = codes.decode_code(image)
     except PortalError as error:
         ui.show_error(error, {"photo": "照片"})
         return

@@ -7,7 +7,7 @@ from PIL import Image
 from lib.core.db import scalar
 from lib.people.users import load_user
 from lib.points import ledger
-from lib.shop import catalogue, redeem
+from lib.shop import catalogue, codes, redeem
 from tests.app.conftest import login, texts
 
 
@@ -72,7 +72,7 @@ def test_staff_scan_the_code_with_the_camera(app, portal_db):
     at = open_desk(login(app(), "staff"))
     at.toggle(key="shop_desk_scan").set_value(True).run()
     assert any("Take Photo" in c.value for c in at.caption)
-    qr = Image.open(io.BytesIO(redeem.pickup_qr_png(made.pickup_code)))
+    qr = Image.open(io.BytesIO(codes.pickup_qr_png(made.pickup_code)))
     photo = Image.new("RGB", (900, 1200), (70, 70, 70))
     photo.paste(qr.resize((420, 420)), (240, 380))
     shot = io.BytesIO()
