@@ -161,7 +161,7 @@ def my_entries(db: Database, user: User) -> None:
         return
     for entry in rows:
         with st.container(border=True, key=f"volunteer_entry_{entry['id']}"):
-            st.text(entry_line(entry))
+            st.markdown(ui.esc(entry_line(entry)))
             text = status_text(entry)
             if entry["status"] == hours.APPROVED:
                 st.success(ui.esc(text))

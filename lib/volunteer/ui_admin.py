@@ -44,8 +44,8 @@ def review_queue(db: Database, actor: User, pending: list[dict]) -> None:
     st.caption(f"{scope}共 {len(pending)} 条待审核，通过后按规则自动发放积分。")
     for entry in pending:
         with st.container(border=True, key=f"volunteer_review_{entry['id']}"):
-            st.text(f"{entry['display_name']}（{entry['place_code'] or '未核实住户'}）")
-            st.text(entry_line(entry))
+            st.markdown(ui.esc(f"{entry['display_name']}（{entry['place_code'] or '未核实住户'}）"))
+            st.markdown(ui.esc(entry_line(entry)))
             thumbnail(entry["photo"])
             reason = st.text_input(LABELS["reason"] + "（不通过时必填）",
                                    key=f"volunteer_reason_{entry['id']}", max_chars=hours.REASON_MAX)
@@ -80,7 +80,8 @@ def _ticks(people: list[dict], prefix: str, credited: set[int] = frozenset()) ->
     st.caption("勾选参加活动的居民：")
     ticked = []
     for person in people:
-        label = f"{person['display_name']}（{person['place_code']} {person['room']}）"
+        # a widget label renders markdown: a name is escaped like any user text
+        label = ui.esc(f"{person['display_name']}（{person['place_code']} {person['room']}）")
         if person["id"] in credited:
             st.checkbox(label + " · 已记录", value=True, disabled=True,
                         key=f"{prefix}_done_{person['id']}")

@@ -69,7 +69,7 @@ def test_a_resident_logs_hours_and_sees_them_waiting(app, portal_db):
     ((activity, day, half, status, photo),) = mine(portal_db)
     assert (activity, day, half, status) == ("敬老探访", local_today().isoformat(), 3, "pending")
     assert photo
-    assert any(t.startswith(f"{local_today()} · 敬老探访 · 1.5 小时") for t in texts(at.text))
+    assert any(t.startswith(f"{local_today()} · 敬老探访 · 1.5 小时") for t in texts(at.markdown))
     assert "待审核" in texts(at.info)
     assert at.text_input(key="volunteer_activity").value == ""  # a new form for the next time
 
@@ -111,4 +111,4 @@ def test_the_review_shows_as_points_or_a_reason_and_the_year_total(app, portal_d
     assert "已通过 +10 积分" in texts(at.success)
     assert "未通过：当天没有值守安排" in texts(at.error)
     assert at.metric[0].value == hours.hours_text(before + 4)
-    assert any("网格员 小周 代录" in t for t in texts(at.text))
+    assert any("网格员 小周 代录" in t for t in texts(at.markdown))
