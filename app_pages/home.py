@@ -6,6 +6,7 @@ from lib.core.roles import LEADER
 from lib.people import org
 from lib.people import ui as people_ui
 from lib.points import ledger
+from lib.volunteer import queries as volunteer_queries
 
 
 db = ui.portal_db()
@@ -27,7 +28,12 @@ if user.is_guest:
 st.subheader(f"您好，{ui.esc(user.display_name)}")
 st.metric("我的积分", ledger.balance(db, user.id))
 ui.page_button("points", "我的积分 · 明细与排行榜", ":material/stars:")
+ui.page_button("volunteer", "志愿服务 · 登记服务时长", ":material/diversity_1:")
 people_ui.household_hint(user)
 ui.page_button("account", "我的账户", ":material/person:")
 if user.at_least(LEADER):
+    waiting = len(volunteer_queries.pending_for(db, user))
+    if waiting:
+        st.info(f"有 {waiting} 条志愿时长等待您审核。")
+        ui.page_button("admin-volunteer", "志愿审核", ":material/volunteer_activism:")
     ui.page_button("admin", "管理", ":material/settings:")

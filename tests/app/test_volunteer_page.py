@@ -7,7 +7,7 @@ from PIL import Image
 from lib.core.clock import local_today
 from lib.core.db import scalar
 from lib.people.users import load_user
-from lib.volunteer import hours
+from lib.volunteer import hours, queries
 from tests.app.conftest import login, texts
 
 
@@ -112,3 +112,16 @@ def test_the_review_shows_as_points_or_a_reason_and_the_year_total(app, portal_d
     assert "未通过：当天没有值守安排" in texts(at.error)
     assert at.metric[0].value == hours.hours_text(before + 4)
     assert any("网格员 小周 代录" in t for t in texts(at.markdown))
+
+
+def test_home_leads_a_resident_to_volunteer_and_a_leader_to_the_waiting_hours(app, portal_db):
+    at = login(app(), "resident")
+    at.switch_page("app_pages/home.py").run()
+    assert "志愿服务 · 登记服务时长" in [link.proto.label for link in at.get("page_link")]
+    assert not [link for link in at.get("page_link") if link.proto.page == "admin-volunteer"]
+    waiting = len(queries.pending_for(portal_db, load_user(portal_db, user_id(portal_db, "leader"))))
+    assert waiting  # the demo leaves the demo resident's hours waiting
+    at = login(app(), "leader")
+    at.switch_page("app_pages/home.py").run()
+    assert f"有 {waiting} 条志愿时长等待您审核。" in texts(at.info)
+    assert "admin-volunteer" in [link.proto.page for link in at.get("page_link")]
