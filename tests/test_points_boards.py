@@ -219,3 +219,19 @@ def test_a_disabled_account_behind_me_does_not_lower_my_rank(db, town):
     db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (ahead,))
     assert boards.my_rank(db, me, year) == (1, 20)
     assert boards.my_rank(db, behind, 2020) == (1, 50)  # its other year is its own
+
+
+def test_the_building_order_is_by_earned_then_name_whatever_the_ids(db, town):
+    for number in range(3):
+        person(db, f"住{number}", place_id=town["b1"], room=f"1{number}")
+    top = person(db, "王芳", place_id=town["b3"], room="101")
+    tie = person(db, "赵四", place_id=town["b2"], room="101")
+    earn(db, top, 50, "top")
+    earn(db, tie, 10, "tie")
+    # points kept for a building everyone has since moved out of: still on the board
+    year = clock.local_today().year
+    db.execute("INSERT INTO points_place_year_totals (place_id, year, earned) VALUES (?, ?, 10)",
+               (town["empty"], year))
+    rows = boards.building_board(db, year)
+    assert [(r.rank, r.name, r.earned, r.households) for r in rows] == [
+        (1, "3栋", 50, 1), (2, "2栋", 10, 1), (2, "空楼", 10, 0), (4, "1栋", 0, 3)]
