@@ -497,3 +497,24 @@ def test_the_desk_list_shows_fifty_by_default_and_never_more_than_500(db, cast, 
     assert len(redeem.waiting(db, cast["staff"])) == 50
     assert len(redeem.waiting(db, cast["staff"], limit=10**6)) == 500
     assert len(redeem.waiting(db, cast["staff"], limit=0)) == 1
+
+
+def test_an_unknown_redemption_is_not_found_in_chinese(db):
+    with pytest.raises(NotFound, match=exactly("找不到该兑换记录。")):
+        redeem.get(db, 999)
+
+
+def test_the_pickup_qr_is_drawn_large_enough_to_scan_from_a_phone(waiting_one):
+    image = Image.open(io.BytesIO(codes.pickup_qr_png(waiting_one.pickup_code)))
+    assert image.size == (29 * 8, 29 * 8)  # 21 modules and a 4-module border, 8 px each
+
+
+def test_a_photo_holding_another_qr_beside_the_code_still_finds_the_code(waiting_one):
+    from lib.people import posters
+
+    photo = Image.new("RGB", (1400, 700), (255, 255, 255))
+    photo.paste(Image.open(io.BytesIO(posters.qr_png("http://example.com/?b=1-1", 8))), (20, 20))
+    photo.paste(Image.open(io.BytesIO(codes.pickup_qr_png(waiting_one.pickup_code))), (900, 300))
+    buffer = io.BytesIO()
+    photo.save(buffer, "PNG")
+    assert codes.decode_code(buffer.getvalue()) == waiting_one.pickup_code

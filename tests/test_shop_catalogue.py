@@ -231,3 +231,60 @@ def test_a_reason_that_is_not_text_counts_as_none(db, cast):
     with pytest.raises(ValidationError) as caught:
         catalogue.change_stock(db, cast["staff"], item_id=item.id, change=-1, reason=None)
     assert list(caught.value.fields) == ["reason"]
+
+
+def audit_target(db) -> tuple:
+    return db.execute("SELECT actor_id, target_type, target_id FROM audit_log"
+                      " ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def test_each_change_names_who_and_which_item(db, cast):
+    item = catalogue.add_item(db, cast["admin"], name="肥皂", price=2, stock=7)
+    assert audit_target(db) == (cast["admin"].id, "shop_item", str(item.id))
+    catalogue.edit_item(db, cast["admin"], item_id=item.id, name="肥皂", price=3)
+    assert audit_target(db) == (cast["admin"].id, "shop_item", str(item.id))
+    assert last_audit(db) == ("shop.item_edit", {"name": "肥皂", "old": {"price": 2}, "photo": ""})
+    catalogue.change_stock(db, cast["staff"], item_id=item.id, change=1)
+    assert audit_target(db) == (cast["staff"].id, "shop_item", str(item.id))
+
+
+def test_an_edit_with_only_the_required_fields_resets_the_rest_to_their_defaults(db, cast):
+    item = catalogue.add_item(db, cast["admin"], name="肥皂", price=2, stock=7, description="旧",
+                              monthly_limit=3, active=False, sort=4)
+    edited = catalogue.edit_item(db, cast["admin"], item_id=item.id, name="肥皂", price=2)
+    assert (edited.description, edited.monthly_limit, edited.active, edited.sort) == (
+        "", 0, True, 0)
+
+
+def test_an_edit_without_a_new_photo_keeps_the_old_files(db, cast, tmp_path):
+    item = catalogue.add_item(db, cast["admin"], name="肥皂", price=2, stock=7, photo=jpeg(),
+                              data_dir=tmp_path)
+    edited = catalogue.edit_item(db, cast["admin"], item_id=item.id, name="香皂", price=2,
+                                 data_dir=tmp_path)
+    assert edited.photo == item.photo
+    assert stored_files(tmp_path) == [f"{item.photo}.jpg", f"{item.photo}.thumb.jpg"]
+
+
+def test_a_failed_add_without_a_photo_raises_its_own_error(db, cast, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(catalogue.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        catalogue.add_item(db, cast["admin"], name="肥皂", price=2, stock=1, data_dir=tmp_path)
+
+
+def test_stock_reasons_are_whole_messages_and_100_characters_is_the_most(db, cast):
+    item = catalogue.add_item(db, cast["admin"], name="大米", price=20, stock=3)
+    assert catalogue.change_stock(db, cast["staff"], item_id=item.id, change=-1,
+                                  reason="损" * 100).stock == 2
+    with pytest.raises(ValidationError) as caught:
+        catalogue.change_stock(db, cast["staff"], item_id=item.id, change=-1, reason="")
+    assert caught.value.fields == {"reason": "减少库存请说明原因（如破损、盘点短少）。"}
+    with pytest.raises(ValidationError) as caught:
+        catalogue.change_stock(db, cast["staff"], item_id=item.id, change=1, reason="损" * 101)
+    assert caught.value.fields == {"reason": "说明不能超过 100 个字。"}
+    full = catalogue.add_item(db, cast["admin"], name="米", price=20, stock=99_999)
+    with pytest.raises(ValidationError) as caught:
+        catalogue.change_stock(db, cast["staff"], item_id=full.id, change=2)
+    assert caught.value.fields == {"change": "库存不能超过 100000 件。"}

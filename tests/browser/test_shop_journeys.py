@@ -7,12 +7,11 @@ over; a newcomer without points is told in Chinese why nothing was redeemed.
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.test_report_journeys import fits_phone, log_in, main, tap, tap_menu
+from tests.browser.test_report_journeys import fits_phone, log_in, main, query, tap, tap_menu
 
 
 SHOTS = Path("/tmp/shots")
@@ -21,11 +20,6 @@ SHOTS = Path("/tmp/shots")
 def shot(page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"shop-{name}.png"), full_page=True)
-
-
-def query(db_path: Path, sql: str, params: tuple = ()):
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute(sql, params).fetchone()
 
 
 def rice_stock(server) -> int:
