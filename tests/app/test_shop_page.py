@@ -111,3 +111,21 @@ def test_a_resident_cancels_a_waiting_redemption_and_gets_the_points_back(app, p
     assert ledger.balance(portal_db, resident) == before
     assert scalar(portal_db, "SELECT status FROM shop_redemptions") == "cancelled"
     assert at.metric[0].value == str(before)
+
+
+def test_markdown_in_a_good_or_a_name_stays_text(app, portal_db):
+    from tests.app.test_admin_page import HOSTILE, all_markdown
+
+    portal_db.execute("UPDATE shop_items SET name = ?, description = ? WHERE name = '大米 5kg'",
+                      (HOSTILE, HOSTILE))
+    portal_db.conn.commit()
+    at = login(app(), "resident")
+    open_shop(at)
+    rice = scalar(portal_db, "SELECT id FROM shop_items WHERE name = ?", (HOSTILE,))
+    at.button(key=f"shop_redeem_{rice}").click().run()
+    at.button(key="shop_confirm").click().run()
+    at.button(key="shop_done_back").click().run()
+    assert not at.exception
+    shown = all_markdown(at)
+    assert sum("198" in text for text in shown) >= 2  # the good is there, in the shop and mine
+    assert [text for text in shown if "](" in text or "198.51.100.7/x.png" in text] == []
