@@ -109,6 +109,9 @@ def test_a_reason_is_required_and_at_most_200_characters(db, cast):
     assert refusal(lambda: ledger.special(db, staff, user_id=alice.id, amount=5, reason="  ",
                                           key="k")) == (
         "ValidationError", {"reason": "特别奖励或扣减必须填写理由。"})
+    assert refusal(lambda: ledger.special(db, staff, user_id=alice.id, amount=5, reason=None,
+                                          key="k")) == (
+        "ValidationError", {"reason": "特别奖励或扣减必须填写理由。"})
     assert refusal(lambda: ledger.special(db, staff, user_id=alice.id, amount=5,
                                           reason="长" * 10_000, key="k")) == (
         "ValidationError", {"reason": "理由不能超过 200 字。"})
