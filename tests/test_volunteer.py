@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -39,6 +40,11 @@ def state(db) -> tuple:
             db.execute("SELECT * FROM volunteer_events ORDER BY id").fetchall(),
             db.execute("SELECT * FROM points_ledger ORDER BY id").fetchall(),
             db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0])
+
+
+def exactly(message: str) -> str:
+    """A pytest.raises match for the whole message, not a part of it."""
+    return "^" + re.escape(message) + "$"
 
 
 def jpeg() -> bytes:
@@ -88,7 +94,7 @@ def test_an_unverified_resident_logs_without_a_building(db, cast):
 
 def test_a_guest_cannot_log_hours(db, cast):
     before = state(db)
-    with pytest.raises(PermissionDenied, match="请先登录"):
+    with pytest.raises(PermissionDenied, match=exactly("请先登录。")):
         log(db, cast["guest"])
     assert state(db) == before
 
@@ -96,7 +102,7 @@ def test_a_guest_cannot_log_hours(db, cast):
 @pytest.mark.parametrize("role", ["in", LEADER])
 def test_only_staff_log_for_someone_else(db, cast, role):
     before = state(db)
-    with pytest.raises(PermissionDenied, match="只有社区工作人员可以代居民登记"):
+    with pytest.raises(PermissionDenied, match=exactly("只有社区工作人员可以代居民登记志愿时长。")):
         log(db, cast[role], for_user_id=cast["in2"].id)
     assert state(db) == before
 
@@ -120,7 +126,7 @@ def test_logging_for_a_missing_or_disabled_account_stores_nothing(db, cast):
         log(db, cast[STAFF], for_user_id=9999)
     db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (cast["in"].id,))
     db.conn.commit()
-    with pytest.raises(ValidationError, match="已停用"):
+    with pytest.raises(ValidationError, match=exactly("该账号已停用，不能登记志愿时长。")):
         log(db, cast[STAFF], for_user_id=cast["in"].id, key="k2")
     assert state(db) == before
 
@@ -259,23 +265,23 @@ def test_who_may_reject_a_neighbours_hours(db, cast, reviewer):
 
 def test_a_leader_is_told_why_outside_their_micro_grid(db, cast):
     entry = log(db, cast["out"])
-    with pytest.raises(PermissionDenied, match="只能审核本微网格已核实住户的志愿时长"):
+    with pytest.raises(PermissionDenied, match=exactly("只能审核本微网格已核实住户的志愿时长。")):
         hours.approve(db, cast[LEADER], hours_id=entry["id"])
 
 
 def test_nobody_approves_their_own_hours(db, cast):
     for role in (LEADER, STAFF, ADMIN):
         entry = log(db, cast[role], key=f"own-{role}")
-        with pytest.raises(PermissionDenied, match="不能审核自己的志愿时长"):
+        with pytest.raises(PermissionDenied, match=exactly("不能审核自己的志愿时长，请由其他人审核。")):
             hours.approve(db, cast[role], hours_id=entry["id"])
-        with pytest.raises(PermissionDenied, match="不能审核自己的志愿时长"):
+        with pytest.raises(PermissionDenied, match=exactly("不能审核自己的志愿时长，请由其他人审核。")):
             hours.reject(db, cast[role], hours_id=entry["id"], reason="自己")
     assert ledger.balance(db, cast[LEADER].id) == 0
 
 
 def test_staff_do_not_approve_hours_they_logged_for_someone(db, cast):
     entry = log(db, cast[STAFF], for_user_id=cast["in"].id)
-    with pytest.raises(PermissionDenied, match="不能审核自己代录的志愿时长"):
+    with pytest.raises(PermissionDenied, match=exactly("不能审核自己代录的志愿时长，请由其他人审核。")):
         hours.approve(db, cast[STAFF], hours_id=entry["id"])
     assert hours.approve(db, cast[LEADER], hours_id=entry["id"])["status"] == hours.APPROVED
 
@@ -297,7 +303,7 @@ def test_approval_awards_once_with_the_rule_and_a_link_to_the_hours(db, cast):
     assert audits(db, "volunteer.approve") == [
         (cast[LEADER].id, "volunteer_hours", str(entry["id"]),
          {"user": cast["in"].id, "hours": 2.0, "points": 10})]
-    with pytest.raises(InvalidTransition, match="已经审核过（已通过），不能再次审核"):
+    with pytest.raises(InvalidTransition, match=exactly("这条志愿时长已经审核过（已通过），不能再次审核。")):
         hours.approve(db, cast[STAFF], hours_id=entry["id"])
     with pytest.raises(InvalidTransition):
         hours.reject(db, cast[STAFF], hours_id=entry["id"], reason="重复")
@@ -309,7 +315,7 @@ def test_a_rejected_entry_cannot_be_approved_later(db, cast):
     entry = log(db, cast["in"])
     hours.reject(db, cast[LEADER], hours_id=entry["id"], reason="照片看不出是服务")
     before = state(db)
-    with pytest.raises(InvalidTransition, match="未通过"):
+    with pytest.raises(InvalidTransition, match=exactly("这条志愿时长已经审核过（未通过），不能再次审核。")):
         hours.approve(db, cast[STAFF], hours_id=entry["id"])
     with pytest.raises(InvalidTransition):
         hours.reject(db, cast[STAFF], hours_id=entry["id"], reason="再拒")
@@ -356,7 +362,7 @@ def test_a_rejection_is_audited_with_its_reason(db, cast):
 
 
 def test_reviewing_a_missing_entry_is_not_found(db, cast):
-    with pytest.raises(NotFound, match="找不到编号为 99 的志愿时长记录"):
+    with pytest.raises(NotFound, match=exactly("找不到编号为 99 的志愿时长记录。")):
         hours.approve(db, cast[STAFF], hours_id=99)
     with pytest.raises(NotFound):
         hours.reject(db, cast[STAFF], hours_id=99, reason="无")
@@ -400,12 +406,12 @@ def test_repeating_an_events_key_credits_nobody_twice(db, cast):
 
 
 @pytest.mark.parametrize("who, message", [
-    ("out", "stranger名 不是本微网格已核实的住户"),
-    ("unverified", "newcomer名 不是本微网格已核实的住户"),
-    (LEADER, "不能给自己记录志愿时长")])
+    ("out", "stranger名 不是本微网格已核实的住户，不能由您记录。"),
+    ("unverified", "newcomer名 不是本微网格已核实的住户，不能由您记录。"),
+    (LEADER, "不能给自己记录志愿时长，请由其他人记录。")])
 def test_one_refused_attendee_stores_nothing_of_the_event(db, cast, who, message):
     before = state(db)
-    with pytest.raises(PermissionDenied, match=message):
+    with pytest.raises(PermissionDenied, match=exactly(message)):
         event(db, cast[LEADER], [cast["in"].id, cast[who].id])
     assert state(db) == before and not db.conn.in_transaction
 
@@ -493,9 +499,9 @@ def test_only_the_events_micro_grid_leader_or_staff_add_attendees(db, cast):
 
 @pytest.mark.parametrize("key", ["", "   ", None, 5, "k" * 181])
 def test_a_missing_key_is_refused(db, cast, key):
-    with pytest.raises(ValidationError, match="操作编号"):
+    with pytest.raises(ValidationError, match=exactly("缺少有效的操作编号，请刷新页面后重试。")):
         log(db, cast["in"], key=key)
-    with pytest.raises(ValidationError, match="操作编号"):
+    with pytest.raises(ValidationError, match=exactly("缺少有效的操作编号，请刷新页面后重试。")):
         event(db, cast[LEADER], [cast["in"].id], key=key)
     assert state(db)[0] == []
 
@@ -613,3 +619,92 @@ def test_hours_with_a_date_object_and_a_string_are_the_same_day(db, cast):
     a = log(db, cast["in"], key="a", served_on=date(TODAY.year, TODAY.month, TODAY.day))
     b = log(db, cast["in"], key="b", served_on=TODAY.isoformat())
     assert a["served_on"] == b["served_on"] == TODAY.isoformat()
+
+
+# --- double taps, exact words and limits (each found by mutation testing) ---------------------
+
+def test_a_repeated_key_returns_the_first_entry_whatever_came_with_it(db, cast, tmp_path):
+    first = log(db, cast["in"])
+    assert log(db, cast["in"], activity="", photo=b"junk", data_dir=tmp_path) == first
+    made = event(db, cast[LEADER], [cast["in"].id])
+    assert event(db, cast[LEADER], [], name="") == made
+
+
+def test_a_double_tap_that_waited_for_the_lock_gets_the_first_entry(db, cast, tmp_path,
+                                                                     monkeypatch):
+    """The second tap checked its key before the first committed, then waited for the lock."""
+    first = log(db, cast["in"], photo=jpeg(), data_dir=tmp_path)
+    real = hours._by_key
+    calls = []
+
+    def not_yet_there(database, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(database, key)
+
+    monkeypatch.setattr(hours, "_by_key", not_yet_there)
+    again = log(db, cast["in"], photo=jpeg(), data_dir=tmp_path)
+    assert again == first and calls == ["k1", "k1"]
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [
+        f"{first['photo']}.jpg", f"{first['photo']}.thumb.jpg"]  # the second photo is gone
+    with pytest.raises(ValidationError) as caught:
+        calls.clear()
+        log(db, cast["out"])
+    assert caught.value.fields == {"key": "该操作编号已用于另一条记录，请刷新页面后重试。"}
+
+
+def test_an_events_double_tap_that_waited_for_the_lock_gets_the_first_event(db, cast,
+                                                                             monkeypatch):
+    made = event(db, cast[LEADER], [cast["in"].id])
+    real = hours._event_by_key
+    calls = []
+
+    def not_yet_there(database, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(database, key)
+
+    monkeypatch.setattr(hours, "_event_by_key", not_yet_there)
+    assert event(db, cast[LEADER], [cast["in"].id]) == made and calls == ["e1", "e1"]
+    assert ledger.balance(db, cast["in"].id) == 10
+
+
+def test_an_event_that_does_not_exist_is_named(db, cast):
+    with pytest.raises(NotFound, match=exactly("找不到编号为 77 的志愿活动。")):
+        hours.add_attendees(db, cast[STAFF], event_id=77, user_ids=[cast["in"].id], key="x")
+
+
+def test_three_hundred_attendees_are_allowed(db, cast):
+    with pytest.raises(NotFound):  # past the list check: the made-up people do not exist
+        event(db, cast[STAFF], list(range(10_000, 10_300)))
+
+
+def test_an_events_points_say_what_the_event_was(db, cast):
+    event(db, cast[LEADER], [cast["in"].id], name="垃圾分类值守", half_hours=3)
+    (entry,) = ledger.history(db, cast["in"].id)
+    assert entry.reason == "志愿服务：垃圾分类值守（1.5 小时）" and entry.amount == 7
+
+
+def test_a_leader_without_a_micro_grid_is_told_why(db, cast):
+    with pytest.raises(PermissionDenied, match=exactly("您还没有负责的微网格，不能记录活动。")):
+        event(db, cast["leader_none"], [cast["in"].id])
+
+
+def test_a_leader_adds_only_to_their_own_micro_grids_events_even_their_own_neighbours(db, cast):
+    made = event(db, cast[LEADER], [cast["in"].id])
+    staff_event = event(db, cast[STAFF], [cast["in"].id], key="e2")
+    before = state(db)
+    for actor, event_id, person in ((cast["leader_b"], made["id"], cast["out"]),
+                                    (cast[LEADER], staff_event["id"], cast["in2"])):
+        with pytest.raises(PermissionDenied, match=exactly("只能补录本微网格的活动。")):
+            hours.add_attendees(db, actor, event_id=event_id, user_ids=[person.id], key="x")
+    assert state(db) == before
+
+
+def test_a_person_added_under_one_key_is_not_added_again_under_another(db, cast):
+    made = event(db, cast[LEADER], [cast["in"].id])
+    hours.add_attendees(db, cast[LEADER], event_id=made["id"], user_ids=[cast["in2"].id], key="a1")
+    with pytest.raises(ValidationError):
+        hours.add_attendees(db, cast[STAFF], event_id=made["id"], user_ids=[cast["in2"].id],
+                            key="a3")
+    assert audits(db, "volunteer.attendees") == [
+        (cast[LEADER].id, "volunteer_event", str(made["id"]), {"attendees": 1})]
+    assert ledger.balance(db, cast["in2"].id) == 10

@@ -194,7 +194,7 @@ def log_hours(db: Database, actor: User, *, activity: str, served_on: date, half
     name = photos.store(data_dir, photos.process_photo(photo)) if photo else None
     try:
         with immediate(db):
-            again = _by_key(db, key)
+            again = _by_key(db, key)  # a double tap that waited for the lock
             if again is not None:
                 raise _AlreadyLogged(again)
             place_id = _volunteer_place(db, user_id)
@@ -309,6 +309,10 @@ def get_event(db: Database, event_id: int) -> dict:
     return row
 
 
+def _event_by_key(db: Database, key: str) -> dict | None:
+    return one(db, "SELECT * FROM volunteer_events WHERE submission_key = ?", (key,))
+
+
 def _check_attendees(user_ids: object) -> list[int]:
     if isinstance(user_ids, (str, bytes)) or not isinstance(user_ids, Iterable):
         raise ValidationError({"attendees": "请勾选参加活动的居民。"})
@@ -358,21 +362,21 @@ def record_event(db: Database, actor: User, *, name: str, held_on: date, half_ho
     if not actor.at_least(STAFF) and actor.leads_microgrid_id is None:
         raise PermissionDenied("您还没有负责的微网格，不能记录活动。")
     key = _check_key(key)
-    existing = one(db, "SELECT * FROM volunteer_events WHERE submission_key = ?", (key,))
+    existing = _event_by_key(db, key)
     if existing is not None:
         return existing
     name, day, half_hours = check_entry(name, held_on, half_hours, text_field="name",
                                         date_field="held_on", what="活动名称")
     ids = _check_attendees(attendee_ids)
     with immediate(db):
-        again = one(db, "SELECT * FROM volunteer_events WHERE submission_key = ?", (key,))
+        again = _event_by_key(db, key)  # a double tap that waited for the lock
         if again is not None:
             return again
+        # staff lead no micro-grid: their events belong to none, and only staff add to them
         event_id = db.execute(
             "INSERT INTO volunteer_events (name, held_on, half_hours, microgrid_id, created_by,"
             " submission_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, day, half_hours, None if actor.at_least(STAFF) else actor.leads_microgrid_id,
-             actor.id, key, now_iso())).lastrowid
+            (name, day, half_hours, actor.leads_microgrid_id, actor.id, key, now_iso())).lastrowid
         event = get_event(db, event_id)
         for user_id in ids:
             _credit(db, actor, event, user_id, f"{key}:{user_id}")
