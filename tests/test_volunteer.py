@@ -122,12 +122,13 @@ def test_for_user_id_of_oneself_is_not_a_proxy(db, cast):
 
 def test_logging_for_a_missing_or_disabled_account_stores_nothing(db, cast):
     before = state(db)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=exactly("找不到该用户。")):
         log(db, cast[STAFF], for_user_id=9999)
     db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (cast["in"].id,))
     db.conn.commit()
-    with pytest.raises(ValidationError, match=exactly("该账号已停用，不能登记志愿时长。")):
+    with pytest.raises(ValidationError) as caught:
         log(db, cast[STAFF], for_user_id=cast["in"].id, key="k2")
+    assert caught.value.fields == {"user": "该账号已停用，不能登记志愿时长。"}
     assert state(db) == before
 
 
@@ -499,8 +500,9 @@ def test_only_the_events_micro_grid_leader_or_staff_add_attendees(db, cast):
 
 @pytest.mark.parametrize("key", ["", "   ", None, 5, "k" * 181])
 def test_a_missing_key_is_refused(db, cast, key):
-    with pytest.raises(ValidationError, match=exactly("缺少有效的操作编号，请刷新页面后重试。")):
+    with pytest.raises(ValidationError) as caught:
         log(db, cast["in"], key=key)
+    assert caught.value.fields == {"key": "缺少有效的操作编号，请刷新页面后重试。"}
     with pytest.raises(ValidationError, match=exactly("缺少有效的操作编号，请刷新页面后重试。")):
         event(db, cast[LEADER], [cast["in"].id], key=key)
     assert state(db)[0] == []
@@ -708,3 +710,8 @@ def test_a_person_added_under_one_key_is_not_added_again_under_another(db, cast)
     assert audits(db, "volunteer.attendees") == [
         (cast[LEADER].id, "volunteer_event", str(made["id"]), {"attendees": 1})]
     assert ledger.balance(db, cast["in2"].id) == 10
+
+
+def test_a_key_of_180_characters_is_long_enough(db, cast):
+    """The limit leaves room for an event attendee's suffix (:<user id>) within 200."""
+    assert log(db, cast["in"], key="k" * 180)["submission_key"] == "k" * 180
