@@ -235,3 +235,24 @@ def test_the_building_order_is_by_earned_then_name_whatever_the_ids(db, town):
     rows = boards.building_board(db, year)
     assert [(r.rank, r.name, r.earned, r.households) for r in rows] == [
         (1, "3栋", 50, 1), (2, "2栋", 10, 1), (2, "空楼", 10, 0), (4, "1栋", 0, 3)]
+
+
+def test_the_board_shows_twenty_by_default_and_a_single_point_counts(db, town):
+    people = [person(db, f"人{number:02d}") for number in range(25)]
+    for number, user_id in enumerate(people):
+        earn(db, user_id, number + 1, f"k{number}")
+    year = clock.local_today().year
+    rows = boards.person_board(db, year)
+    assert len(rows) == 20 and rows[0].user_id == people[-1] and rows[-1].earned == 6
+    assert [row.user_id for row in rows] == people[::-1][:20]
+    assert boards.my_rank(db, people[0], year) == (25, 1)
+
+
+def test_ties_between_buildings_go_by_name_not_by_when_they_were_added(db, town):
+    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('0-1', '0栋', 'building',"
+               " 'now')")
+    year = clock.local_today().year
+    for place_id in (town["b2"], town["empty"], 6):
+        db.execute("INSERT INTO points_place_year_totals (place_id, year, earned) VALUES (?, ?, 10)",
+                   (place_id, year))
+    assert [row.name for row in boards.building_board(db, year)] == ["0栋", "2栋", "空楼"]
