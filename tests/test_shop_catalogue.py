@@ -151,8 +151,14 @@ def test_a_refused_edit_keeps_the_old_photo_and_drops_the_new(db, cast, tmp_path
     assert stored_files(tmp_path) == [f"{item.photo}.jpg", f"{item.photo}.thumb.jpg"]
 
 
+def test_a_description_that_is_not_text_is_stored_as_none(db, cast):
+    item = catalogue.add_item(db, cast["admin"], name="肥皂", price=2, stock=1, description=None)
+    assert item.description == ""
+
+
 def test_a_photo_needs_a_data_directory(db, cast):
-    with pytest.raises(ValueError):
+    message = "a photo needs the data directory to be stored in"
+    with pytest.raises(ValueError, match=exactly(message)):
         catalogue.add_item(db, cast["admin"], name="肥皂", price=2, stock=1, photo=jpeg())
 
 
