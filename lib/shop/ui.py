@@ -73,9 +73,14 @@ def shop(db: Database, user: User) -> None:
     if not user.is_guest and st.session_state.get(CONFIRM) is not None:
         confirm(db, user, st.session_state[CONFIRM])
         return
+    rows = [] if user.is_guest else redeem.my_redemptions(db, user)
+    for row in rows:
+        if row.is_waiting:  # the code first: a resident at the desk should not scroll for it
+            st.info(f"待领取：{ui.esc(row.item_name)} × {row.quantity}，取件码 **{row.pickup_code}**"
+                    "（二维码在页面下方“我的兑换”里）")
     goods(db, user)
     if not user.is_guest:
-        mine(db, user)
+        mine(user, rows)
 
 
 def goods(db: Database, user: User) -> None:
@@ -164,10 +169,9 @@ def _cancel(user: User, redemption_id: int) -> None:
         st.session_state[NOTE] = (f"已取消兑换，{done.points} 积分已退回。", True)
 
 
-def mine(db: Database, user: User) -> None:
+def mine(user: User, rows: list[redeem.Redemption]) -> None:
     """我的兑换: status and pickup code of each, a QR and a cancel for the waiting ones."""
     st.subheader("我的兑换")
-    rows = redeem.my_redemptions(db, user)
     if not rows:
         st.caption("还没有兑换记录。")
         return

@@ -52,6 +52,7 @@ def test_a_resident_redeems_rice_with_a_confirmation_and_sees_the_code(app, port
     assert ledger.balance(portal_db, resident) == before - 20
     assert scalar(portal_db, "SELECT stock FROM shop_items WHERE id = ?", (rice,)) == 29
     at.button(key="shop_done_back").click().run()
+    assert f"待领取：大米 5kg × 1，取件码 **{code}**" in at.info[0].value
     assert any("大米 5kg × 1** · 待领取" in m.value for m in at.markdown)
     assert any(f"取件码 {code}" in c.value for c in at.caption)
 
