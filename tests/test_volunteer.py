@@ -446,15 +446,17 @@ def test_an_events_attendee_list_must_be_people(db, cast, attendees, message):
     assert caught.value.fields == {"attendees": message} and state(db) == before
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"name": ""}, "name"), ({"name": "活" * 61}, "name"),
-    ({"held_on": TODAY + timedelta(days=1)}, "held_on"), ({"half_hours": 25}, "half_hours"),
-    ({"half_hours": 0}, "half_hours")])
-def test_an_events_bad_fields_are_refused(db, cast, fields, field):
+@pytest.mark.parametrize("fields, field, message", [
+    ({"name": ""}, "name", "请填写活动名称。"),
+    ({"name": "活" * 61}, "name", "活动名称请不超过 60 个字（现在 61 个字）。"),
+    ({"held_on": TODAY + timedelta(days=1)}, "held_on", "服务日期不能晚于今天。"),
+    ({"half_hours": 25}, "half_hours", HOURS_MESSAGE),
+    ({"half_hours": 0}, "half_hours", HOURS_MESSAGE)])
+def test_an_events_bad_fields_are_refused(db, cast, fields, field, message):
     before = state(db)
     with pytest.raises(ValidationError) as caught:
         event(db, cast[LEADER], [cast["in"].id], **fields)
-    assert set(caught.value.fields) == {field} and state(db) == before
+    assert caught.value.fields == {field: message} and state(db) == before
 
 
 def test_an_event_attendee_that_does_not_exist_is_not_found(db, cast):
