@@ -147,6 +147,10 @@ _STYLE = """<style>
 [data-testid="stPageLink"] a { border: 1px solid #e3ddd3; border-radius: 0.8rem;
   padding: 0.9rem 1rem; background: #f6f3ee; min-height: 3.2rem; }
 [data-testid="stPageLink"] a p { font-size: 1.15rem; font-weight: 600; }
+/* A link inside a container keyed quiet_… is a line of a list, not a big way in. */
+[class*="st-key-quiet_"] [data-testid="stPageLink"] a { border: none; background: none;
+  padding: 0 0.2rem; min-height: 44px; }
+[class*="st-key-quiet_"] [data-testid="stPageLink"] a p { font-size: 1rem; font-weight: 400; }
 /* "Press Enter to submit form" is English and drawn over the typed text on a phone. */
 [data-testid="InputInstructions"] { display: none; }
 /* Touch targets for elderly fingers: every button at least 44 px tall. */

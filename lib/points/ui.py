@@ -92,8 +92,9 @@ def entry_row(entry: ledger.Entry) -> None:
         source = boards.source_of(entry.idempotency_key)
         if source is not None and source[0] in ui.PAGE_FILES:
             url_path, query = source
-            st.page_link(ui.PAGE_FILES[url_path], label=SOURCE_LABELS[url_path],
-                         icon=":material/arrow_forward:", query_params=query or None)
+            with st.container(key=f"quiet_source_{entry.id}"):
+                st.page_link(ui.PAGE_FILES[url_path], label=SOURCE_LABELS[url_path],
+                             icon=":material/arrow_forward:", query_params=query or None)
 
 
 def _year(db: Database) -> int:
