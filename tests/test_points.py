@@ -117,6 +117,18 @@ def test_an_award_to_a_missing_user_is_not_found_and_to_a_disabled_user_is_refus
     assert audit_count(db) == 0
 
 
+@pytest.mark.parametrize("kind", [ledger.KIND_REFUND, KIND_REPORT])
+def test_only_a_refund_still_reaches_a_disabled_account(db, kind):
+    gone = add_user(db, "gone", disabled=True)
+    if kind == KIND_REPORT:
+        with pytest.raises(ValidationError, match="停用"):
+            ledger.award(db, None, user_id=gone.id, amount=5, kind=kind, reason="", key="k")
+        assert ledger_rows(db) == []
+    else:  # a cancelled redemption gives back what was taken, whatever became of the account
+        ledger.award(db, None, user_id=gone.id, amount=5, kind=kind, reason="取消兑换", key="k")
+        assert ledger.balance(db, gone.id) == 5
+
+
 def test_an_unknown_kind_or_a_blank_key_is_refused(db):
     alice = add_user(db, "alice")
     with pytest.raises(ValidationError):

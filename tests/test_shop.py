@@ -355,6 +355,17 @@ def test_staff_cancel_any_waiting_one_with_a_reason(db, cast, waiting_one):
     assert done.cancel_reason == "商品受潮" and ledger.balance(db, cast["resident"].id) == 50
 
 
+def test_staff_cancel_a_disabled_accounts_redemption_and_its_goods_return(db, cast, waiting_one):
+    # the account closed before pickup: the goods go back on the shelf, the books stay exact
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (cast["resident"].id,))
+    done = redeem.cancel(db, cast["staff"], waiting_one.id, "住户已搬离")
+    assert done.status == CANCELLED and catalogue.get(db, waiting_one.item_id).stock == 5
+    assert ledger.balance(db, cast["resident"].id) == 50
+    with pytest.raises(ValidationError, match="停用"):  # spending stays closed to it
+        redeem.redeem(db, cast["staff"], item_id=waiting_one.item_id, key="after-disable",
+                      for_user_id=cast["resident"].id)
+
+
 @pytest.mark.parametrize("role", ["leader", "other"])
 def test_nobody_else_cancels(db, cast, waiting_one, make_user, role):
     actor = make_user("resident") if role == "other" else cast[role]

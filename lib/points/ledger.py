@@ -258,8 +258,9 @@ def _append(db: Database, actor: User | None, *, user_id: int, amount: int, kind
         user = db.execute("SELECT disabled FROM users WHERE id = ?", (user_id,)).fetchone()
         if user is None:
             raise NotFound("找不到该用户。")
-        # a correction may still fix the record of a disabled account
-        if user[0] and kind != KIND_CORRECTION:
+        # a correction may still fix the record of a disabled account, and a cancelled
+        # redemption's refund must still land: else its goods stay reserved for nobody
+        if user[0] and kind not in (KIND_CORRECTION, KIND_REFUND):
             raise ValidationError({"user_id": "该账号已停用，不能变动积分。"})
         if amount < 0:
             current = balance(db, user_id)
