@@ -11,7 +11,8 @@ from PIL import Image
 from lib.core import clock
 from lib.core.errors import NotFound, PermissionDenied
 from lib.core.roles import GUEST_USER, RESIDENT, STAFF
-from lib.points import holders, ledger, passbook
+from lib.people import holders
+from lib.points import ledger, passbook
 from tests.test_points import build_grids, placed_user
 
 

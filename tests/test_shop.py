@@ -255,16 +255,6 @@ def test_a_proxy_for_a_missing_or_disabled_account_is_refused(db, cast, rice, ma
     assert catalogue.get(db, rice.id).stock == 5
 
 
-def test_the_proxy_list_holds_active_residents_with_balances_for_staff_only(db, cast, make_user):
-    give(db, cast["resident"], 7)
-    gone = make_user("resident")
-    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (gone.id,))
-    listed = redeem.residents(db, cast["staff"])
-    assert [(r["id"], r["balance"]) for r in listed] == [(cast["resident"].id, 7)]
-    with pytest.raises(PermissionDenied):
-        redeem.residents(db, cast["leader"])
-
-
 # --- fulfilling ------------------------------------------------------------------------------
 
 @pytest.fixture

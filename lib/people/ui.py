@@ -9,7 +9,7 @@ from lib.core.clock import utc_now
 from lib.core.errors import LoginFailed, PortalError
 from lib.core.roles import GUEST_USER, ROLE_LABELS, User
 from lib.core.ui import PAGE_FILES, PLACE_CODE, esc, go_to, portal, show_error
-from lib.people import login, org, sessions
+from lib.people import holders, login, org, sessions
 
 
 COOKIE_NAME = "wwsg_session"
@@ -187,3 +187,22 @@ def logout(db: Database, auth) -> None:
     sessions.end_session(db, st.session_state.pop(AUTH_TOKEN, None))
     st.session_state["authentication_status"] = True  # the library only logs out a logged-in user
     auth.logout(location="unrendered")
+
+
+def find_holder(db: Database, actor: User, key: str) -> holders.Holder | None:
+    """Staff find the person they act for by name, username or "1-1 302", then pick one.
+
+    A search, not a list of every resident: at 6,000 households a selectbox of all of them
+    is slow to draw and useless on a phone.
+    """
+    query = st.text_input("查找居民", key=f"{key}_query", max_chars=holders.MAX_QUERY,
+                          placeholder="姓名、用户名，或楼栋 房号（如 1-1 302）")
+    if not query.strip():
+        st.caption("输入姓名、用户名或“楼栋 房号”查找居民。")
+        return None
+    found = holders.find(db, actor, query)
+    if not found:
+        st.warning("没有找到匹配的居民。")
+        return None
+    return st.selectbox("选择居民", found, key=f"{key}_holder",
+                        format_func=lambda h: f"{h.display_name}（{h.username}）· {h.address}")

@@ -17,7 +17,8 @@ from lib.core.errors import PermissionDenied
 from lib.core.fonts import cjk_font
 from lib.core.roles import RESIDENT, STAFF, User, require_role
 from lib.people import org, posters
-from lib.points import boards, holders, ledger
+from lib.people import holders
+from lib.points import boards, ledger
 
 
 PAGE_DPI = 150

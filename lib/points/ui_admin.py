@@ -13,7 +13,9 @@ from lib.core import rules, ui
 from lib.core.clock import local_text
 from lib.core.errors import PortalError, ValidationError
 from lib.core.roles import User
-from lib.points import holders, ledger
+from lib.people import holders
+from lib.people import ui as people_ui
+from lib.points import ledger
 from lib.points import ui as points_ui
 
 
@@ -34,17 +36,7 @@ def parse_amount(text: str, *, deduct: bool) -> int:
 
 
 def grant_page(db: Database, actor: User) -> None:
-    query = st.text_input("查找居民", key=f"{KEY}_query", max_chars=holders.MAX_QUERY,
-                          placeholder="姓名、用户名，或楼栋 房号（如 1-1 302）")
-    if not query.strip():
-        st.caption("输入姓名、用户名或“楼栋 房号”查找居民。")
-        return
-    found = holders.find(db, actor, query)
-    if not found:
-        st.warning("没有找到匹配的居民。")
-        return
-    chosen = st.selectbox("选择居民", found, key=f"{KEY}_holder",
-                          format_func=lambda h: f"{h.display_name}（{h.username}）· {h.address}")
+    chosen = people_ui.find_holder(db, actor, KEY)
     if chosen is None:
         return
     st.metric(f"{chosen.display_name} 的积分", f"{ledger.balance(db, chosen.user_id)} 分")

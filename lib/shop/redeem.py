@@ -255,14 +255,3 @@ def waiting(db: Database, actor: User, *, limit: int = 50) -> list[Redemption]:
     return [Redemption(**row) for row in db.query(
         _SELECT + " WHERE r.status = 'waiting' ORDER BY r.id LIMIT ?",
         (max(1, min(int(limit), 500)),))]
-
-
-def residents(db: Database, actor: User) -> list[dict]:
-    """Residents staff may redeem for (代办): id, name, username and balance."""
-    require_role(actor, STAFF)
-    return list(db.query(
-        "SELECT users.id, users.display_name, users.username,"
-        " (SELECT COALESCE(SUM(amount), 0) FROM points_ledger"
-        "  WHERE points_ledger.user_id = users.id) AS balance"
-        " FROM users WHERE users.role = 'resident' AND users.disabled = 0"
-        " ORDER BY users.display_name, users.id"))

@@ -10,6 +10,8 @@ from lib.core import ui
 from lib.core.clock import local_text
 from lib.core.errors import PortalError
 from lib.core.roles import ADMIN, User
+from lib.people import ui as people_ui
+from lib.points import ledger
 from lib.shop import catalogue, codes, redeem
 from lib.shop.ui import SHOP_LABELS, item_facts, photo
 
@@ -139,11 +141,9 @@ def _waiting_list(db: Database, user: User) -> None:
 def proxy_redeem(db: Database, user: User) -> None:
     """代为兑换: staff redeem for a resident without a phone, from the resident's points."""
     with st.expander("代居民兑换（没有手机的居民）"):
-        people = redeem.residents(db, user)
-        who = st.selectbox("居民", people, index=None, placeholder="请选择（可输入姓名查找）",
-                           key="shop_proxy_user",
-                           format_func=lambda p: f"{p['display_name']}（{p['username']}）· "
-                                                 f"{p['balance']} 积分")
+        who = people_ui.find_holder(db, user, "shop_proxy")
+        if who is not None:
+            st.caption(f"{ui.esc(who.display_name)} 现有 {ledger.balance(db, who.user_id)} 积分。")
         item = st.selectbox("商品", catalogue.list_items(db), index=None, placeholder="请选择",
                             key="shop_proxy_item",
                             format_func=lambda i: f"{i.name} · {item_facts(i)}")
@@ -157,7 +157,7 @@ def proxy_redeem(db: Database, user: User) -> None:
             return
         try:
             made = redeem.redeem(db, user, item_id=item.id, quantity=quantity, key=key,
-                                 for_user_id=who["id"])
+                                 for_user_id=who.user_id)
         except PortalError as error:
             ui.show_error(error, SHOP_LABELS)
             return
