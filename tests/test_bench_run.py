@@ -112,3 +112,13 @@ def test_the_redemption_race_sells_exactly_the_stock(small_community, monkeypatc
     assert one["name"].startswith("one redemption") and one["runs"] == 3
     assert (race["ok"], race["books"], race["unit"]) == (True, "exact", "/s")
     assert race["median"] > 0
+    # the pages are timed as the demo accounts: the race leaves their shop history alone
+    from lib.core.db import open_db
+
+    db = open_db(small_community / "portal.db", migrate=False)
+    assert db.execute("SELECT COUNT(*) FROM shop_redemptions JOIN users ON users.id = user_id"
+                      " WHERE submission_key LIKE 'bench-%redeem%' AND username IN"
+                      f" {run.DEMO_ACCOUNTS}").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM shop_redemptions WHERE submission_key LIKE"
+                      " 'bench-%redeem%'").fetchone()[0] == 40 + 3
+    db.conn.close()
