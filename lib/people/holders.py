@@ -1,4 +1,5 @@
-"""Whose points: finding a resident for 管理 › 积分发放 and naming them on their passbook."""
+"""Finding a person as staff do on the phone (name, username, "1-1 302") and naming them:
+管理 pages that act for a resident (积分发放, 代为兑换, 代录时长) and the passbook use it."""
 from __future__ import annotations
 
 import re
