@@ -92,18 +92,6 @@ def residents_of_microgrid(db: Database, microgrid_id: int | None) -> list[dict]
         (microgrid_id,)))
 
 
-def residents(db: Database) -> list[dict]:
-    """Every enabled account, for staff choosing whom they log hours for (代录)."""
-    return list(db.query(
-        "SELECT users.id, users.display_name, users.username, places.code AS place_code,"
-        " households.room FROM users"
-        " LEFT JOIN households ON households.id = users.household_id"
-        " AND users.household_status = 'verified'"
-        " LEFT JOIN places ON places.id = households.place_id"
-        " WHERE users.disabled = 0 ORDER BY places.code IS NULL, places.code, households.room,"
-        " users.id"))
-
-
 def recent_events(db: Database, actor: User, *, limit: int = 20) -> list[dict]:
     """Events this reviewer may add attendees to, newest first, with how many were credited."""
     require_role(actor, LEADER)

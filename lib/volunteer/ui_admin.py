@@ -14,6 +14,7 @@ from lib.core.clock import local_today
 from lib.core.errors import PortalError
 from lib.core.roles import STAFF, User
 from lib.people import org
+from lib.people import ui as people_ui
 from lib.volunteer import hours, queries
 from lib.volunteer.ui import (
     HALF_HOUR_CHOICES, LABELS, entry_fields, entry_line, flash, new_key, photo_field, show_flash, thumbnail,
@@ -171,11 +172,7 @@ def proxy_log(db: Database, actor: User) -> None:
     """Staff log hours for a resident without a phone (代录); someone else reviews them."""
     st.subheader("代录时长")
     st.caption("为没有手机的居民登记志愿时长，记录为由您代录；需由其他人审核。")
-    people = [p for p in queries.residents(db) if p["id"] != actor.id]
-    person = st.selectbox(LABELS["user"], people, index=None, placeholder="选择居民",
-                          key="volunteer_proxy_user",
-                          format_func=lambda p: f"{p['display_name']}（{p['place_code'] or '未核实'}"
-                                                f"{' ' + p['room'] if p['room'] else ''}）")
+    person = people_ui.find_holder(db, actor, "volunteer_proxy")
     photo, problem = photo_field("volunteer_proxy")
     with st.form("volunteer_proxy_form"):
         activity, served_on, half_hours, places = entry_fields("volunteer_proxy")
@@ -192,12 +189,12 @@ def proxy_log(db: Database, actor: User) -> None:
     try:
         hours.log_hours(db, actor, activity=activity, served_on=served_on, half_hours=half_hours,
                         photo=photo, data_dir=ui.portal().settings.data_dir,
-                        key=new_key("volunteer_proxy_key"), for_user_id=person["id"])
+                        key=new_key("volunteer_proxy_key"), for_user_id=person.user_id)
     except PortalError as error:
         ui.show_error(error, LABELS, places=places)
         return
     for name in ("volunteer_proxy_key", "volunteer_proxy_activity", "volunteer_proxy_hours",
-                 "volunteer_proxy_photo", "volunteer_proxy_user"):
+                 "volunteer_proxy_photo", "volunteer_proxy_query"):
         st.session_state.pop(name, None)
-    flash(f"已为 {person['display_name']} 代录，等待审核。")
+    flash(f"已为 {person.display_name} 代录，等待审核。")
     st.rerun()

@@ -125,9 +125,8 @@ def test_only_staff_get_the_proxy_tab(app, username, has_proxy):
 def test_staff_log_hours_for_a_resident_on_their_behalf(app, portal_db):
     resident = user(portal_db, "resident")
     at = open_page(app, "staff")
-    people = at.selectbox(key="volunteer_proxy_user").options
-    choice = next(i for i, label in enumerate(people) if label.startswith("居民 林阿姨"))
-    at.selectbox(key="volunteer_proxy_user").select_index(choice)
+    at.text_input(key="volunteer_proxy_query").input("林阿姨").run()
+    assert at.selectbox(key="volunteer_proxy_holder").value.user_id == resident.id
     at.text_input(key="volunteer_proxy_activity").input("敬老探访")
     at.selectbox(key="volunteer_proxy_hours").set_value(2)
     at.button(key="FormSubmitter:volunteer_proxy_form-代录提交").click()
