@@ -44,6 +44,8 @@ ENTRIES = (
 )
 EVENT_MONTHS = 12
 EVENT_ATTENDEES = ("resident", "zhangwei")
+# neighbours of 第一微网格 who come to some of the leader's monthly events (two or three a month)
+EVENT_NEIGHBOURS = ("wangxiulan", "lijianguo", "zhaomin", "zhouxiaodong", "wuguixiang", "sunlijun")
 
 
 def seed_volunteer(db: Database, data_dir: Path) -> int:
@@ -54,6 +56,8 @@ def seed_volunteer(db: Database, data_dir: Path) -> int:
                                                   "liuyang")}
     if any(person is None for person in people.values()):
         return 0  # an edited demo: the history is a nicety, never worth a failed start
+    neighbours = [person for person in map(lambda name: _user(db, name), EVENT_NEIGHBOURS)
+                  if person is not None]
     now = clock.utc_now().replace(microsecond=0)
     written = 0
     pictures: dict[str, bytes] = {}
@@ -61,11 +65,15 @@ def seed_volunteer(db: Database, data_dir: Path) -> int:
     with immediate(db):
         for month in range(EVENT_MONTHS, 0, -1):
             name = EVENTS[month % len(EVENTS)]
-            attendees = EVENT_ATTENDEES if month % 4 else EVENT_ATTENDEES[:1]
+            attendees = [people[name] for name in
+                         (EVENT_ATTENDEES if month % 4 else EVENT_ATTENDEES[:1])]
+            if neighbours:
+                attendees += [neighbours[(month * 5 + n) % len(neighbours)]
+                              for n in range(2 + month % 2)]
             with clock.pretend(now - timedelta(days=30 * month - 3, hours=-2)):
                 hours.record_event(db, people["leader"], name=name,
                                    held_on=clock.local_today(), half_hours=4 if month % 2 else 3,
-                                   attendee_ids=[people[a].id for a in attendees],
+                                   attendee_ids=sorted({a.id for a in attendees}),
                                    key=f"{KEY}:event:{month}")
             written += len(attendees)
         for number, (who, days_ago, activity, half, photo, outcome, by) in enumerate(ENTRIES):
