@@ -53,7 +53,8 @@ bench: $(VENV)/.installed-dev system-fonts system-browser
 # `make mutate MODULES=lib/points/ledger.py` picks modules; survivors are printed at the end.
 MODULES ?= lib/points/ledger.py lib/reports/workflow.py lib/people/accounts.py \
 	lib/people/households.py lib/people/login.py lib/people/passwords.py lib/people/sessions.py \
-	lib/people/users.py lib/people/org.py lib/core/photos.py
+	lib/people/users.py lib/people/org.py lib/core/photos.py lib/points/boards.py \
+	lib/volunteer/hours.py lib/shop/redeem.py lib/shop/catalogue.py lib/shop/codes.py
 mutate: $(VENV)/.installed-dev
 	$(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MODULES),"$(subst /,.,$(basename $(m))).*")
 	$(VENV)/bin/mutmut results
