@@ -57,6 +57,7 @@ def test_a_refused_add_keeps_what_was_typed_and_stores_nothing(app, portal_db):
 def test_an_admin_takes_a_good_off_the_shelf_and_residents_no_longer_see_it(app, portal_db):
     rice = scalar(portal_db, "SELECT id FROM shop_items WHERE name = '大米 5kg'")
     at = open_items(login(app(), "admin"))
+    at.selectbox(key="shop_item_pick").set_value(rice).run()
     at.number_input(key=f"shop_item_{rice}_price").set_value(25)
     at.checkbox(key=f"shop_item_{rice}_active").uncheck()
     at.button(key=f"FormSubmitter:shop_item_{rice}-保存修改").click().run()
@@ -66,6 +67,31 @@ def test_an_admin_takes_a_good_off_the_shelf_and_residents_no_longer_see_it(app,
     assert rice not in [i.id for i in catalogue.list_items(portal_db)]
     assert scalar(portal_db, "SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == \
         "shop.item_edit"
+
+
+def edit_forms(at) -> list[str]:
+    return [b.key for b in at.button
+            if (b.key or "").startswith("FormSubmitter:shop_item_") and "new" not in b.key]
+
+
+def test_the_goods_are_one_table_and_one_form_edits_the_chosen_good(app, portal_db):
+    goods = catalogue.list_items(portal_db, include_inactive=True)
+    oil = next(i for i in goods if i.name != "大米 5kg")
+    at = open_items(login(app(), "admin"))
+    assert list(at.dataframe[0].value["商品"]) == [i.name for i in goods]
+    assert edit_forms(at) == []  # no form per good: only the chosen one gets a form
+    at.selectbox(key="shop_item_pick").set_value(oil.id).run()
+    assert edit_forms(at) == [f"FormSubmitter:shop_item_{oil.id}-保存修改"]
+    assert at.text_input(key=f"shop_item_{oil.id}_name").value == oil.name
+    at.text_input(key=f"shop_item_{oil.id}_name").input("花生油 2L")
+    at.number_input(key=f"shop_item_{oil.id}_limit").set_value(3)
+    at.button(key=f"FormSubmitter:shop_item_{oil.id}-保存修改").click().run()
+    assert not at.exception and at.success[0].value == "已保存：花生油 2L。"
+    item = catalogue.get(portal_db, oil.id)
+    assert (item.name, item.monthly_limit, item.price, item.stock) == (
+        "花生油 2L", 3, oil.price, oil.stock)
+    assert "花生油 2L" in list(at.dataframe[0].value["商品"])
+    assert edit_forms(at) == [f"FormSubmitter:shop_item_{oil.id}-保存修改"]
 
 
 @pytest.mark.parametrize("username", ["resident", "leader", "staff"])
