@@ -547,8 +547,14 @@ def test_a_leader_sees_the_pending_hours_of_their_micro_grid_and_staff_see_all(d
         ids["in"], ids["out"], ids["unverified"], ids[LEADER]]
     assert [r["id"] for r in queries.pending_for(db, cast[ADMIN])] == [
         ids["in"], ids["out"], ids["unverified"], ids[LEADER], proxied]
+    assert [r["id"] for r in queries.pending_for(db, cast[ADMIN], limit=2)] == [ids["in"], ids["out"]]
+    counts = {who: queries.pending_count(db, cast[who])
+              for who in (LEADER, "leader_b", "leader_none", STAFF, ADMIN)}
+    assert counts == {LEADER: 2, "leader_b": 1, "leader_none": 0, STAFF: 4, ADMIN: 5}
     with pytest.raises(PermissionDenied):
         queries.pending_for(db, cast["in"])
+    with pytest.raises(PermissionDenied):
+        queries.pending_count(db, cast["in"])
 
 
 def test_hours_per_building_per_month_count_approved_hours_in_that_month(db, cast):

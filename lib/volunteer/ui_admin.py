@@ -21,28 +21,46 @@ from lib.volunteer.ui import (
 )
 
 
+PAGE_SIZE = 10  # cards drawn at once: each has a text box and two buttons (the page's cost)
+SHOWN_KEY = "volunteer_review_shown"  # how many cards of the queue are drawn
+TAB_KEY = "volunteer_tab"  # the tabs widget's own state
+TAB_TITLES = ["待审核", "记录活动", "代录时长"]
+
+
+def _show_more() -> None:
+    """Button callback: draw the next page of the queue under the ones shown."""
+    st.session_state[SHOWN_KEY] = st.session_state.get(SHOWN_KEY, PAGE_SIZE) + PAGE_SIZE
+
+
 def review_page(db: Database, actor: User) -> None:
-    """The three tasks, the queue first: it is what a leader opens the page for."""
+    """The three tasks, the queue first: it is what a leader opens the page for.
+
+    Only the open tab runs (Streamlit's stateful tabs). The titles carry no count: a count that
+    changed would make a new tabs widget and drop a half-filled 记录活动 back to the queue.
+    """
     show_flash()
-    pending = queries.pending_for(db, actor)
-    names = [f"待审核（{len(pending)}）", "记录活动"] + (["代录时长"] if actor.at_least(STAFF) else [])
-    tabs = st.tabs(names)
-    with tabs[0]:
-        review_queue(db, actor, pending)
-    with tabs[1]:
-        record_event(db, actor)
-        add_attendees(db, actor)
-    if actor.at_least(STAFF):
-        with tabs[2]:
-            proxy_log(db, actor)
+    titles = TAB_TITLES if actor.at_least(STAFF) else TAB_TITLES[:2]
+    parts = {"待审核": review_queue, "记录活动": _events, "代录时长": proxy_log}
+    for tab, title in zip(st.tabs(titles, key=TAB_KEY, on_change="rerun"), titles):
+        if tab.open:
+            with tab:
+                parts[title](db, actor)
 
 
-def review_queue(db: Database, actor: User, pending: list[dict]) -> None:
-    if not pending:
+def _events(db: Database, actor: User) -> None:
+    record_event(db, actor)
+    add_attendees(db, actor)
+
+
+def review_queue(db: Database, actor: User) -> None:
+    """The oldest waiting hours, PAGE_SIZE cards at a time, with the count of all waiting."""
+    waiting = queries.pending_count(db, actor)
+    if not waiting:
         st.info("目前没有待审核的志愿时长。")
         return
     scope = "全部微网格" if actor.at_least(STAFF) else "本微网格"
-    st.caption(f"{scope}共 {len(pending)} 条待审核，通过后按规则自动发放积分。")
+    st.caption(f"{scope}共 {waiting} 条待审核，通过后按规则自动发放积分。")
+    pending = queries.pending_for(db, actor, limit=st.session_state.get(SHOWN_KEY, PAGE_SIZE))
     for entry in pending:
         with st.container(border=True, key=f"volunteer_review_{entry['id']}"):
             st.markdown(ui.esc(f"{entry['display_name']}（{entry['place_code'] or '未核实住户'}）"))
@@ -65,6 +83,9 @@ def review_queue(db: Database, actor: User, pending: list[dict]) -> None:
                     st.rerun()
             except PortalError as error:  # e.g. reviewed meanwhile by someone else
                 ui.show_error(error, LABELS)
+    if waiting > len(pending):
+        st.button(f"显示更多（还有 {waiting - len(pending)} 条）", key="volunteer_review_more",
+                  on_click=_show_more, width="stretch")
 
 
 def _tick_list_microgrid(db: Database, actor: User, key: str) -> int | None:

@@ -5,20 +5,24 @@ from lib.core.clock import local_today
 from lib.core.db import scalar
 from lib.people.users import load_user
 from lib.points import ledger
-from lib.volunteer import hours
+from lib.volunteer import hours, ui_admin
 from tests.app.conftest import login, texts
 
 
 PAGE = "app_pages/admin/volunteer.py"
 
 
-def open_page(app, username: str | None):
+def open_page(app, username: str | None, tab: str | None = None):
+    """志愿审核 as ``username``, on ``tab`` as if the person had tapped it (only that tab runs)."""
     at = app()
     if username is None:
         at.run()
     else:
         login(at, username).run()
-    at.switch_page(PAGE).run()
+    at.switch_page(PAGE)
+    if tab is not None:
+        at.session_state[ui_admin.TAB_KEY] = tab
+    at.run()
     assert not at.exception
     return at
 
@@ -50,7 +54,9 @@ def test_the_leader_approves_a_neighbours_hours_and_points_are_awarded(app, port
     resident = user(portal_db, "resident")
     before = ledger.balance(portal_db, resident.id)
     at = open_page(app, "leader")
-    assert at.tabs[0].label.startswith("待审核（")
+    assert at.tabs[0].label == "待审核"
+    assert any(c.startswith("本微网格共 ") and c.endswith(" 条待审核，通过后按规则自动发放积分。")
+               for c in texts(at.caption))
     at.button(key=f"volunteer_approve_{entry['id']}").click()
     at.run()
     assert not at.exception
@@ -87,7 +93,7 @@ def test_a_rejection_needs_a_reason_and_then_is_stored(app, portal_db):
 def test_the_leader_records_an_event_for_ticked_neighbours(app, portal_db):
     resident, zhangwei = user(portal_db, "resident"), user(portal_db, "zhangwei")
     before = ledger.balance(portal_db, zhangwei.id)
-    at = open_page(app, "leader")
+    at = open_page(app, "leader", "记录活动")
     labels = [box.label.replace("\\", "") for box in at.checkbox]
     assert any(label.startswith("居民 林阿姨（1-1 302）") for label in labels), labels
     assert not any("刘洋" in label for label in labels)  # another micro-grid
@@ -106,7 +112,7 @@ def test_the_leader_records_an_event_for_ticked_neighbours(app, portal_db):
 
 def test_an_event_without_anyone_ticked_is_refused(app, portal_db):
     events = scalar(portal_db, "SELECT COUNT(*) FROM volunteer_events")
-    at = open_page(app, "leader")
+    at = open_page(app, "leader", "记录活动")
     at.text_input(key="volunteer_event_name").input("楼道清扫")
     at.selectbox(key="volunteer_event_hours").set_value(2)
     at.button(key="FormSubmitter:volunteer_event_form-记录并发放积分").click()
@@ -124,7 +130,7 @@ def test_only_staff_get_the_proxy_tab(app, username, has_proxy):
 
 def test_staff_log_hours_for_a_resident_on_their_behalf(app, portal_db):
     resident = user(portal_db, "resident")
-    at = open_page(app, "staff")
+    at = open_page(app, "staff", "代录时长")
     at.text_input(key="volunteer_proxy_query").input("林阿姨").run()
     assert at.selectbox(key="volunteer_proxy_holder").value.user_id == resident.id
     at.text_input(key="volunteer_proxy_activity").input("敬老探访")
@@ -137,3 +143,33 @@ def test_staff_log_hours_for_a_resident_on_their_behalf(app, portal_db):
                             " WHERE activity = '敬老探访' AND half_hours = 2 ORDER BY id DESC"
                             ).fetchone()
     assert row == (resident.id, user(portal_db, "staff").id, "pending")
+
+
+def test_the_queue_shows_a_page_of_cards_and_the_rest_on_more(app, portal_db):
+    """Each card has a text box and two buttons: 120 of them made the page 13x a typical one."""
+    neighbours = [row[0] for row in portal_db.execute(
+        "SELECT username FROM users WHERE username NOT IN ('staff', 'admin') ORDER BY id")]
+    for number in range(23):
+        logged(portal_db, neighbours[number % len(neighbours)], key=f"app-page-{number}")
+    waiting = scalar(portal_db, "SELECT COUNT(*) FROM volunteer_hours WHERE status = 'pending'"
+                                " AND user_id != ? AND proxy_by IS NOT ?",
+                     (user(portal_db, "staff").id,) * 2)
+    assert waiting > 2 * ui_admin.PAGE_SIZE
+    oldest = [row[0] for row in portal_db.execute(
+        "SELECT id FROM volunteer_hours WHERE status = 'pending' AND user_id != ?"
+        " AND proxy_by IS NOT ? ORDER BY id", (user(portal_db, "staff").id,) * 2)]
+
+    def cards(at):
+        return [b.key.removeprefix("volunteer_approve_") for b in at.button
+                if b.key and b.key.startswith("volunteer_approve_")]
+
+    at = open_page(app, "staff")
+    assert f"全部微网格共 {waiting} 条待审核，通过后按规则自动发放积分。" in texts(at.caption)
+    assert cards(at) == [str(i) for i in oldest[:ui_admin.PAGE_SIZE]]
+    more = at.button(key="volunteer_review_more")
+    assert more.label == f"显示更多（还有 {waiting - ui_admin.PAGE_SIZE} 条）"
+    more.click().run()
+    assert cards(at) == [str(i) for i in oldest[:2 * ui_admin.PAGE_SIZE]]
+    at.button(key="volunteer_review_more").click().run()
+    assert cards(at) == [str(i) for i in oldest]
+    assert not [b for b in at.button if b.key == "volunteer_review_more"]
