@@ -37,9 +37,13 @@ def normalise_code(text: object) -> str:
     return cleaned
 
 
-def pickup_qr_png(code: str) -> bytes:
-    """The pickup code as a QR image staff can scan from the resident's screen."""
-    return posters.qr_png(normalise_code(code), box_size=8)
+def pickup_qr_png(code: str, box_size: int = 8) -> bytes:
+    """The pickup code as a QR image staff can scan from the resident's screen.
+
+    A code is 29 modules wide with its border, so the image is 29 x ``box_size`` pixels: pages
+    pick the box that gives the size they show, so st.image need not resize it on every run.
+    """
+    return posters.qr_png(normalise_code(code), box_size=box_size)
 
 
 def decode_code(image_bytes: bytes) -> str | None:

@@ -152,7 +152,7 @@ def show_done(db: Database, user: User) -> bool:
         return False
     st.success("兑换成功！请凭取件码或二维码到社区服务站领取。")
     st.metric("取件码", made.pickup_code)
-    st.image(codes.pickup_qr_png(made.pickup_code), width=200)
+    st.image(codes.pickup_qr_png(made.pickup_code, box_size=7))  # 203 px, drawn at its size
     st.text(f"{made.item_name} × {made.quantity}，用了 {made.points} 积分。")
     st.caption("取件码和二维码也记在“我的兑换”里（点“继续逛逛”后在页面下方），随时可以再看。")
     st.button("继续逛逛", key="shop_done_back", on_click=_leave_done, width="stretch")
@@ -185,6 +185,6 @@ def mine(user: User, rows: list[redeem.Redemption]) -> None:
                 st.caption(f"取消原因：{ui.esc(row.cancel_reason)}")
             if row.is_waiting:
                 with st.expander("出示取件二维码"):
-                    st.image(codes.pickup_qr_png(row.pickup_code), width=180)
+                    st.image(codes.pickup_qr_png(row.pickup_code, box_size=6))  # 174 px
                 st.button("取消兑换（退回积分）", key=f"shop_cancel_{row.id}", on_click=_cancel,
                           args=(user, row.id))

@@ -130,3 +130,29 @@ def test_markdown_in_a_good_or_a_name_stays_text(app, portal_db):
     shown = all_markdown(at)
     assert sum("198" in text for text in shown) >= 2  # the good is there, in the shop and mine
     assert [text for text in shown if "](" in text or "198.51.100.7/x.png" in text] == []
+
+
+def test_a_waiting_pickup_qr_is_drawn_at_the_size_it_is_shown(app, portal_db, monkeypatch):
+    """A QR bigger than its shown width is resized by st.image on every run of 积分超市."""
+    import io
+
+    import streamlit
+    from PIL import Image
+
+    shown = []
+    real_image = streamlit.image
+
+    def spy(image, *args, **kwargs):
+        if isinstance(image, bytes) and image.startswith(b"\x89PNG"):
+            shown.append((Image.open(io.BytesIO(image)).width, kwargs.get("width", "content")))
+        return real_image(image, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "image", spy)
+    at = login(app(), "resident")
+    open_shop(at)
+    at.button(key=f"shop_redeem_{rice_id(portal_db)}").click().run()
+    at.button(key="shop_confirm").click().run()
+    at.button(key="shop_done_back").click().run()
+    assert not at.exception
+    assert shown and all(width == "content" or drawn <= width for drawn, width in shown)
+    assert 150 <= shown[-1][0] <= 240  # big enough to scan from a phone, small enough to fit
