@@ -98,18 +98,16 @@ def _tick_list_microgrid(db: Database, actor: User, key: str) -> int | None:
     return chosen["id"] if chosen else None
 
 
-def _ticks(people: list[dict], prefix: str, credited: set[int] = frozenset()) -> list[int]:
-    st.caption("勾选参加活动的居民：")
-    ticked = []
-    for person in people:
-        # a widget label renders markdown: a name is escaped like any user text
-        label = ui.esc(f"{person['display_name']}（{person['place_code']} {person['room']}）")
-        if person["id"] in credited:
-            st.checkbox(label + " · 已记录", value=True, disabled=True,
-                        key=f"{prefix}_done_{person['id']}")
-        elif st.checkbox(label, key=f"{prefix}_{person['id']}"):
-            ticked.append(person["id"])
-    return ticked
+def _ticks(people: list[dict], key: str, credited: set[int] = frozenset()) -> list[int]:
+    """Who took part: one multiselect of the micro-grid's residents (typing filters it by name
+    or room). A checkbox each, ~210 of them, made the tab 3-4x a typical page's cost."""
+    # options are plain text (not markdown), so names are shown as they are
+    labels = {person["id"]: f"{person['display_name']}（{person['place_code']} {person['room']}）"
+              for person in people if person["id"] not in credited}
+    if credited:
+        st.caption(f"已记录的 {len(credited)} 人不再列出。")
+    return st.multiselect("参加活动的居民", list(labels), format_func=labels.__getitem__, key=key,
+                          placeholder="输入姓名或门牌查找，可选多人")
 
 
 def record_event(db: Database, actor: User) -> None:

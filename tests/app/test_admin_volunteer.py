@@ -94,12 +94,13 @@ def test_the_leader_records_an_event_for_ticked_neighbours(app, portal_db):
     resident, zhangwei = user(portal_db, "resident"), user(portal_db, "zhangwei")
     before = ledger.balance(portal_db, zhangwei.id)
     at = open_page(app, "leader", "记录活动")
-    labels = [box.label.replace("\\", "") for box in at.checkbox]
+    ticks = at.multiselect(key="volunteer_event_tick")
+    labels = list(ticks.options)
     assert any(label.startswith("居民 林阿姨（1-1 302）") for label in labels), labels
     assert not any("刘洋" in label for label in labels)  # another micro-grid
     at.text_input(key="volunteer_event_name").input("楼道清扫")
     at.selectbox(key="volunteer_event_hours").set_value(3)
-    at.checkbox(key=f"volunteer_event_tick_{zhangwei.id}").check()
+    ticks.select(zhangwei.id)
     at.button(key="FormSubmitter:volunteer_event_form-记录并发放积分").click()
     at.run()
     assert not at.exception
@@ -173,3 +174,26 @@ def test_the_queue_shows_a_page_of_cards_and_the_rest_on_more(app, portal_db):
     at.button(key="volunteer_review_more").click().run()
     assert cards(at) == [str(i) for i in oldest]
     assert not [b for b in at.button if b.key == "volunteer_review_more"]
+
+
+def test_the_leader_adds_a_forgotten_neighbour_and_nobody_is_credited_twice(app, portal_db):
+    resident, zhangwei = user(portal_db, "resident"), user(portal_db, "zhangwei")
+    at = open_page(app, "leader", "记录活动")
+    at.text_input(key="volunteer_event_name").input("楼道清扫")
+    at.selectbox(key="volunteer_event_hours").set_value(2)
+    at.multiselect(key="volunteer_event_tick").select(zhangwei.id)
+    at.button(key="FormSubmitter:volunteer_event_form-记录并发放积分").click().run()
+    event_id = scalar(portal_db, "SELECT MAX(id) FROM volunteer_events")
+    before = ledger.balance(portal_db, resident.id)
+    at.selectbox(key="volunteer_more_event").select_index(0).run()
+    assert at.selectbox(key="volunteer_more_event").value["id"] == event_id
+    ticks = at.multiselect(key=f"volunteer_more_tick_{event_id}")
+    assert "已记录的 1 人不再列出。" in texts(at.caption)
+    assert not any(label.startswith(zhangwei.display_name) for label in ticks.options)
+    ticks.select(resident.id)
+    at.button(key="FormSubmitter:volunteer_more_form-补录并发放积分").click().run()
+    assert not at.exception
+    assert "已补录 1 人。" in texts(at.success)
+    assert ledger.balance(portal_db, resident.id) == before + 5
+    assert scalar(portal_db, "SELECT COUNT(*) FROM volunteer_hours WHERE event_id = ?",
+                  (event_id,)) == 2
