@@ -64,8 +64,9 @@ def pending_for(db: Database, actor: User, *, limit: int = 100) -> list[dict]:
     sql, params = _queue(actor)
     limit = max(1, min(int(limit), 500))
     # The queue's ids first, from the (status, place_id, id) index; names are joined for the
-    # page's rows only. 9,000 waiting: a leader's 0.5 ms, staff's 16 ms (joined first: 46 ms).
-    return list(db.query(_LISTED + " WHERE h.id IN (" + sql + " ORDER BY id LIMIT ?) ORDER BY h.id",
+    # page's rows only. "+id" keeps SQLite from walking the whole table in id order to skip the
+    # sort (staff, 60,000 hours of which 299 waiting: 7-9 ms that way, 0.2-0.6 ms from the index).
+    return list(db.query(_LISTED + " WHERE h.id IN (" + sql + " ORDER BY +id LIMIT ?) ORDER BY h.id",
                          [*params, limit]))
 
 
