@@ -436,7 +436,7 @@ def test_staff_credit_anyone_but_themselves(db, cast, actor):
 
 
 @pytest.mark.parametrize("attendees, message", [
-    ([], "请勾选参加活动的居民。"), (None, "请勾选参加活动的居民。"), ("12", "请勾选参加活动的居民。"),
+    ([], "请选择参加活动的居民。"), (None, "请选择参加活动的居民。"), ("12", "请选择参加活动的居民。"),
     ([1.5], "参加者名单有误，请刷新页面后重新勾选。"), ([True], "参加者名单有误，请刷新页面后重新勾选。"),
     (list(range(1, 302)), "一次最多记录 300 人。")])
 def test_an_events_attendee_list_must_be_people(db, cast, attendees, message):

@@ -315,10 +315,10 @@ def _event_by_key(db: Database, key: str) -> dict | None:
 
 def _check_attendees(user_ids: object) -> list[int]:
     if isinstance(user_ids, (str, bytes)) or not isinstance(user_ids, Iterable):
-        raise ValidationError({"attendees": "请勾选参加活动的居民。"})
+        raise ValidationError({"attendees": "请选择参加活动的居民。"})
     ids = list(dict.fromkeys(user_ids))  # a name ticked twice counts once
     if not ids:
-        raise ValidationError({"attendees": "请勾选参加活动的居民。"})
+        raise ValidationError({"attendees": "请选择参加活动的居民。"})
     if len(ids) > MAX_ATTENDEES:
         raise ValidationError({"attendees": f"一次最多记录 {MAX_ATTENDEES} 人。"})
     if any(isinstance(uid, bool) or not isinstance(uid, int) for uid in ids):

@@ -118,7 +118,7 @@ def test_an_event_without_anyone_ticked_is_refused(app, portal_db):
     at.selectbox(key="volunteer_event_hours").set_value(2)
     at.button(key="FormSubmitter:volunteer_event_form-记录并发放积分").click()
     at.run()
-    assert "参加者：请勾选参加活动的居民。" in texts(at.error)
+    assert "参加者：请选择参加活动的居民。" in texts(at.error)
     assert scalar(portal_db, "SELECT COUNT(*) FROM volunteer_events") == events
 
 
