@@ -15,6 +15,7 @@ from lib.core.db import immediate, open_db
 from lib.core.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
 from lib.core.roles import ADMIN, GUEST_USER, LEADER, RESIDENT, STAFF, User
 from lib.points import ledger
+from tests.volunteer_helpers import build_grids, placed_user
 from lib.points.ledger import KIND_REDEEM, KIND_REPORT, KIND_SPECIAL, KIND_VOLUNTEER
 
 
@@ -176,37 +177,6 @@ def test_a_leader_can_award_volunteer_hours_to_a_neighbour(db):
 
 
 # --- who may grant what: every cell of the matrix in lib/points/ledger.py ----------------------------
-
-def build_grids(db) -> dict:
-    """Two micro-grids (A and B), one building in each."""
-    db.execute("INSERT INTO community (name) VALUES ('测试社区')")
-    db.execute("INSERT INTO grids (community_id, name) VALUES (1, '一网格')")
-    mg_a = db.execute("INSERT INTO microgrids (grid_id, name) VALUES (1, 'A')").lastrowid
-    mg_b = db.execute("INSERT INTO microgrids (grid_id, name) VALUES (1, 'B')").lastrowid
-    place_a = db.execute("INSERT INTO places (code, name, kind, microgrid_id, created_at)"
-                         " VALUES ('1-1', '1栋', 'building', ?, 'now')", (mg_a,)).lastrowid
-    place_b = db.execute("INSERT INTO places (code, name, kind, microgrid_id, created_at)"
-                         " VALUES ('2-1', '2栋', 'building', ?, 'now')", (mg_b,)).lastrowid
-    db.conn.commit()
-    return {"mg_a": mg_a, "mg_b": mg_b, "place_a": place_a, "place_b": place_b}
-
-
-def placed_user(db, username: str, role: str, place_id: int, *, leads: int | None = None,
-                status: str = "verified") -> User:
-    """A user living in a new room of ``place_id``; ``status`` is their household check."""
-    room = str(100 + db.execute("SELECT COUNT(*) FROM households").fetchone()[0])
-    household_id = db.execute("INSERT INTO households (place_id, room, created_at)"
-                              " VALUES (?, ?, 'now')", (place_id, room)).lastrowid
-    user_id = db["users"].insert({
-        "username": username, "display_name": username, "password_hash": "x", "role": role,
-        "leads_microgrid_id": leads, "created_at": now_iso(), "password_changed_at": now_iso(),
-        "household_id": household_id if status == "verified" else None,
-        "household_status": status, "requested_place_id": place_id, "requested_room": room,
-    }).last_pk
-    return User(id=user_id, username=username, display_name=username, role=role,
-                leads_microgrid_id=leads, household_id=household_id,
-                household_status=status)
-
 
 ROLES = ["system", "guest", RESIDENT, LEADER, STAFF, ADMIN]
 TARGETS = ["in", "out", "self"]

@@ -1,4 +1,5 @@
-"""The cast of the volunteer tests: two micro-grids, their leaders, residents and staff."""
+"""Two micro-grids with their leaders, residents and staff: the cast of the volunteer tests and
+of the points matrix (a leader grants only inside their own micro-grid)."""
 from __future__ import annotations
 
 from lib.core.clock import now_iso
