@@ -9,14 +9,15 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 from sqlite_utils import Database
 
 from lib.core.config import Settings, cookie_key, load_settings, origin_of
 from lib.core.db import open_db
-from lib.core.errors import PortalError, ValidationError
+from lib.core import photos
+from lib.core.errors import PhotoRejected, PortalError, ValidationError
 
 
 PLACE_CODE = "place_code"
@@ -158,6 +159,35 @@ _STYLE = """<style>
 [data-testid="stDownloadButton"] button, [data-testid="stLinkButton"] a,
 [data-testid="stPopover"] button { min-height: 44px; }
 </style>"""
+
+
+def open_tab_only(parts: dict[str, Callable[..., None]], key: str, *args: Any,
+                  on_change: Callable[[], None] | str = "rerun") -> None:
+    """Tabs of which only the open one runs (Streamlit's stateful tabs), in ``parts``' order.
+
+    A page's heavy tab (a queue, a chart, a board) then costs nothing while another is open.
+    """
+    titles = list(parts)
+    for tab, title in zip(st.tabs(titles, key=key, on_change=on_change), titles):
+        if tab.open:
+            with tab:
+                parts[title](*args)
+
+
+def photo_problem(upload, cache_key: str) -> str:
+    """lib's photo check of one chosen upload in Chinese ("" when it is fine).
+
+    Each file is checked once per session (by its upload id), so a rerun never decodes it again.
+    """
+    checked = st.session_state.setdefault(cache_key, {})
+    if upload.file_id not in checked:
+        try:
+            photos.process_photo(upload.getvalue())
+        except PhotoRejected as error:
+            checked[upload.file_id] = "；".join(error.fields.values())
+        else:
+            checked[upload.file_id] = ""
+    return checked[upload.file_id]
 
 
 def apply_style() -> None:

@@ -32,10 +32,7 @@ def points_page(db: Database, user: User) -> None:
         st.metric("我的积分", f"{ledger.balance(db, user.id)} 分")
         titles = ["积分明细", "个人榜", "楼栋榜"]
     parts = {"积分明细": mine, "个人榜": person_board, "楼栋榜": building_board}
-    for tab, title in zip(st.tabs(titles, key=TAB_KEY, on_change="rerun"), titles):
-        if tab.open:
-            with tab:
-                parts[title](db, user)
+    ui.open_tab_only({title: parts[title] for title in titles}, TAB_KEY, db, user)
 
 
 def mine(db: Database, user: User) -> None:

@@ -81,10 +81,8 @@ def tabs(db: Database, user: User) -> None:
     if st.session_state.get(LAST_TAB) in titles:
         st.session_state.setdefault(TAB_KEY, st.session_state[LAST_TAB])
     parts = {"全部问题": wall, "我的反映": mine, "处理台": desk}
-    for tab, title in zip(st.tabs(titles, key=TAB_KEY, on_change=_remember_tab), titles):
-        if tab.open:
-            with tab:
-                parts[title](db, user)
+    ui.open_tab_only({title: parts[title] for title in titles}, TAB_KEY, db, user,
+                     on_change=_remember_tab)
 
 
 def close_report() -> None:

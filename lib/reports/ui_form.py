@@ -6,8 +6,8 @@ import uuid
 import streamlit as st
 from sqlite_utils import Database
 
-from lib.core import photos, ui
-from lib.core.errors import PhotoRejected, PortalError
+from lib.core import ui
+from lib.core.errors import PortalError
 from lib.core.roles import STAFF, User
 from lib.people import org, posters
 from lib.people import ui as people_ui
@@ -139,17 +139,10 @@ def photo_problems(uploads: list) -> list[str]:
     if len(uploads) > workflow.MAX_PHOTOS:
         problems.append(f"最多上传 {workflow.MAX_PHOTOS} 张照片，现在选了 {len(uploads)} 张："
                         "请删掉多出的照片。")
-    checked = st.session_state.setdefault("report_photo_checks", {})
     for upload in uploads:
-        if upload.file_id not in checked:
-            try:
-                photos.process_photo(upload.getvalue())
-            except PhotoRejected as error:
-                checked[upload.file_id] = "；".join(error.fields.values())
-            else:
-                checked[upload.file_id] = ""
-        if checked[upload.file_id]:
-            problems.append(f"“{upload.name[:40]}”：{checked[upload.file_id].rstrip('。')}。"
+        problem = ui.photo_problem(upload, "report_photo_checks")
+        if problem:
+            problems.append(f"“{upload.name[:40]}”：{problem.rstrip('。')}。"
                             "请删除或换一张照片后再提交。")
     return problems
 

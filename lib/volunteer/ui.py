@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from lib.core import photos, rules, ui
 from lib.core.clock import local_today
-from lib.core.errors import PhotoRejected, PortalError
+from lib.core.errors import PortalError
 from lib.core.roles import RESIDENT, User
 from lib.people import ui as people_ui
 from lib.volunteer import hours, queries
@@ -75,15 +75,7 @@ def photo_field(prefix: str) -> tuple[bytes | None, str | None]:
                               max_upload_size=UPLOAD_WIDGET_MB)
     if upload is None:
         return None, None
-    checked = st.session_state.setdefault(f"{prefix}_photo_checks", {})
-    if upload.file_id not in checked:
-        try:
-            photos.process_photo(upload.getvalue())
-        except PhotoRejected as error:
-            checked[upload.file_id] = "；".join(error.fields.values())
-        else:
-            checked[upload.file_id] = ""
-    problem = checked[upload.file_id] or None
+    problem = ui.photo_problem(upload, f"{prefix}_photo_checks") or None
     if problem:
         st.error(f"照片：{problem}。请删除或换一张照片后再提交。",
                  icon=":material/no_photography:")

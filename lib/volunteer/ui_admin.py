@@ -41,10 +41,7 @@ def review_page(db: Database, actor: User) -> None:
     show_flash()
     titles = TAB_TITLES if actor.at_least(STAFF) else TAB_TITLES[:2]
     parts = {"待审核": review_queue, "记录活动": _events, "代录时长": proxy_log}
-    for tab, title in zip(st.tabs(titles, key=TAB_KEY, on_change="rerun"), titles):
-        if tab.open:
-            with tab:
-                parts[title](db, actor)
+    ui.open_tab_only({title: parts[title] for title in titles}, TAB_KEY, db, actor)
 
 
 def _events(db: Database, actor: User) -> None:
