@@ -90,6 +90,13 @@ def test_a_resident_typing_the_admin_points_address_is_refused(server, phones):
     before = query(server.data_dir / "portal.db", "SELECT COUNT(*) FROM points_ledger")
     page = phones().new_page()
     log_in(page, server.url, "resident")
+    expand = page.get_by_test_id("stExpandSidebarButton")  # what a resident can tap: no 管理
+    if expand.is_visible():
+        expand.tap()
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.locator("a[href$='/points']")).to_be_visible()
+    expect(nav.locator("a[href$='/admin-points']")).to_have_count(0)
+    expect(nav.get_by_test_id("stNavSectionHeader")).to_have_count(0)
     page.goto(f"{server.url}/admin-points")  # a deliberate refusal test: the one typed address
     settle(page, quiet_ms=400)
     expect(main(page).get_by_text("此页面仅限社区工作人员及以上使用")).to_be_visible()
