@@ -13,9 +13,9 @@ import pytest
 from lib.core.clock import now_iso
 from lib.core.db import immediate, open_db
 from lib.core.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
-from lib.core.roles import ADMIN, GUEST_USER, LEADER, RESIDENT, STAFF, User
+from lib.core.roles import ADMIN, LEADER, RESIDENT, STAFF, User
 from lib.points import ledger
-from tests.volunteer_helpers import build_grids, placed_user
+from tests.volunteer_helpers import build_grids, matrix_cast, placed_user
 from lib.points.ledger import KIND_REDEEM, KIND_REPORT, KIND_SPECIAL, KIND_VOLUNTEER
 
 
@@ -192,19 +192,7 @@ ALLOWED_AWARDS = (
 @pytest.fixture
 def cast(db):
     """Everyone of the matrix: each actor lives in micro-grid A, which the leader leads."""
-    grid = build_grids(db)
-    people = {
-        "in": placed_user(db, "neighbour", RESIDENT, grid["place_a"]),
-        "out": placed_user(db, "stranger", RESIDENT, grid["place_b"]),
-        RESIDENT: placed_user(db, "resident", RESIDENT, grid["place_a"]),
-        LEADER: placed_user(db, "leader", LEADER, grid["place_a"], leads=grid["mg_a"]),
-        STAFF: placed_user(db, "staff", STAFF, grid["place_a"]),
-        ADMIN: placed_user(db, "admin", ADMIN, grid["place_a"]),
-        "system": None,
-        "guest": GUEST_USER,
-    }
-    people["grid"] = grid
-    return people
+    return matrix_cast(db)
 
 
 def _target(cast, role: str, target: str) -> int:

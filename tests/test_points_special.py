@@ -5,27 +5,17 @@ import pytest
 
 from lib.core import rules
 from lib.core.errors import PermissionDenied, ValidationError
-from lib.core.roles import ADMIN, GUEST_USER, LEADER, RESIDENT, STAFF
+from lib.core.roles import ADMIN, LEADER, RESIDENT, STAFF
 from lib.points import ledger
 from lib.points.ledger import KIND_SPECIAL
-from tests.test_points import (
-    ROLES, TARGETS, _target, audit_count, build_grids, give, ledger_rows, placed_user, refusal)
+from tests.test_points import ROLES, TARGETS, _target, audit_count, give, ledger_rows, refusal
+from tests.volunteer_helpers import matrix_cast
 
 
 @pytest.fixture
 def cast(db):
-    """Everyone of the matrix, as in test_points: all live in micro-grid A, which leader leads."""
-    grid = build_grids(db)
-    return {
-        "in": placed_user(db, "neighbour", RESIDENT, grid["place_a"]),
-        "out": placed_user(db, "stranger", RESIDENT, grid["place_b"]),
-        RESIDENT: placed_user(db, "resident", RESIDENT, grid["place_a"]),
-        LEADER: placed_user(db, "leader", LEADER, grid["place_a"], leads=grid["mg_a"]),
-        STAFF: placed_user(db, "staff", STAFF, grid["place_a"]),
-        ADMIN: placed_user(db, "admin", ADMIN, grid["place_a"]),
-        "system": None,
-        "guest": GUEST_USER,
-    }
+    """Everyone of the matrix, as in test_points."""
+    return matrix_cast(db)
 
 
 def audits(db, action: str) -> list[tuple]:

@@ -55,3 +55,20 @@ def make_cast(db) -> dict:
         ADMIN: placed_user(db, "admin", ADMIN, b),
         "guest": GUEST_USER,
     }
+
+
+def matrix_cast(db) -> dict:
+    """The points matrix's actors: all in micro-grid A (which ``leader`` leads), plus a
+    neighbour in A ("in") and a stranger in B ("out"); "system" is None."""
+    grid = build_grids(db)
+    return {
+        "in": placed_user(db, "neighbour", RESIDENT, grid["place_a"]),
+        "out": placed_user(db, "stranger", RESIDENT, grid["place_b"]),
+        RESIDENT: placed_user(db, "resident", RESIDENT, grid["place_a"]),
+        LEADER: placed_user(db, "leader", LEADER, grid["place_a"], leads=grid["mg_a"]),
+        STAFF: placed_user(db, "staff", STAFF, grid["place_a"]),
+        ADMIN: placed_user(db, "admin", ADMIN, grid["place_a"]),
+        "system": None,
+        "guest": GUEST_USER,
+        "grid": grid,
+    }
