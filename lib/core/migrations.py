@@ -407,6 +407,155 @@ def m010_create_points_shop(db: Database) -> None:
     )
 
 
+@migrations()
+def m011_create_crowdfunding(db: Database) -> None:
+    """众筹: projects raising cash (筹资) and labour (筹劳), the sponsor's match, spending.
+
+    Money is integer fen. The match (``match_percent``: 500 is the street office's 5x) and its
+    cap are fixed at launch, and so is the published value of an hour of labour: triggers refuse
+    to change them once a project leaves 草稿, whatever the code above does. A pledge stores the
+    match it unlocked when it was confirmed (the cap's running remainder), so the public ledger
+    never shifts afterwards and its sums are exact to the fen. A labour slot cannot be overbooked
+    and spending cannot exceed the money held: both are checked again by triggers, in the same
+    transaction as the write.
+    """
+    db.executescript(
+        """
+        CREATE TABLE crowdfund_projects (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            photo TEXT,
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            goal_fen INTEGER NOT NULL DEFAULT 0 CHECK (goal_fen >= 0),
+            match_percent INTEGER NOT NULL DEFAULT 0 CHECK (match_percent BETWEEN 0 AND 1000),
+            match_cap_fen INTEGER CHECK (match_cap_fen IS NULL OR match_cap_fen >= 0),
+            match_sponsor TEXT NOT NULL DEFAULT '',
+            labour_hour_fen INTEGER NOT NULL DEFAULT 0 CHECK (labour_hour_fen >= 0),
+            deadline TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'raising', 'building', 'done', 'cancelled')),
+            final_report TEXT NOT NULL DEFAULT '',
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            launched_at TEXT,
+            building_at TEXT,
+            done_at TEXT,
+            cancelled_at TEXT
+        );
+        CREATE INDEX crowdfund_projects_status ON crowdfund_projects(status, id);
+        CREATE INDEX crowdfund_projects_place ON crowdfund_projects(place_id, status);
+        CREATE TRIGGER crowdfund_terms_fixed_at_launch
+        BEFORE UPDATE OF match_percent, match_cap_fen, labour_hour_fen ON crowdfund_projects
+        WHEN OLD.status != 'draft' AND (
+            NEW.match_percent IS NOT OLD.match_percent
+            OR NEW.match_cap_fen IS NOT OLD.match_cap_fen
+            OR NEW.labour_hour_fen IS NOT OLD.labour_hour_fen)
+        BEGIN
+            SELECT RAISE(ABORT, 'crowdfund terms are fixed at launch');
+        END;
+
+        CREATE TABLE crowdfund_photos (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES crowdfund_projects(id),
+            photo TEXT NOT NULL,
+            caption TEXT NOT NULL DEFAULT '',
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX crowdfund_photos_project ON crowdfund_photos(project_id, id);
+
+        CREATE TABLE crowdfund_tasks (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES crowdfund_projects(id),
+            name TEXT NOT NULL,
+            work_on TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            half_hours INTEGER NOT NULL CHECK (half_hours BETWEEN 1 AND 24),
+            headcount INTEGER NOT NULL CHECK (headcount BETWEEN 1 AND 500),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX crowdfund_tasks_project ON crowdfund_tasks(project_id, work_on, starts_at);
+
+        CREATE TABLE crowdfund_signups (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES crowdfund_tasks(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            status TEXT NOT NULL DEFAULT 'signed'
+                CHECK (status IN ('signed', 'withdrawn', 'attended', 'absent')),
+            proxy_by INTEGER REFERENCES users(id),
+            points INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            withdrawn_at TEXT,
+            marked_by INTEGER REFERENCES users(id),
+            marked_at TEXT
+        );
+        -- one live place per person per slot; a withdrawn person may sign up again (a new row)
+        CREATE UNIQUE INDEX crowdfund_signups_one_live ON crowdfund_signups(task_id, user_id)
+            WHERE status != 'withdrawn';
+        CREATE INDEX crowdfund_signups_user ON crowdfund_signups(user_id, id);
+        CREATE TRIGGER crowdfund_signups_no_overbooking
+        BEFORE INSERT ON crowdfund_signups
+        WHEN NEW.status = 'signed' AND (
+            SELECT COUNT(*) FROM crowdfund_signups
+            WHERE task_id = NEW.task_id AND status != 'withdrawn'
+        ) >= (SELECT headcount FROM crowdfund_tasks WHERE id = NEW.task_id)
+        BEGIN
+            SELECT RAISE(ABORT, 'crowdfund task is full');
+        END;
+
+        CREATE TABLE crowdfund_pledges (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES crowdfund_projects(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+            method TEXT NOT NULL CHECK (method IN ('cash', 'transfer')),
+            anonymous INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1)),
+            status TEXT NOT NULL DEFAULT 'pledged'
+                CHECK (status IN ('pledged', 'received', 'not_received', 'refunded')),
+            match_fen INTEGER NOT NULL DEFAULT 0 CHECK (match_fen >= 0),
+            points INTEGER NOT NULL DEFAULT 0,
+            proxy_by INTEGER REFERENCES users(id),
+            submission_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            decided_by INTEGER REFERENCES users(id),
+            decided_at TEXT,
+            refunded_by INTEGER REFERENCES users(id),
+            refunded_at TEXT
+        );
+        CREATE INDEX crowdfund_pledges_project ON crowdfund_pledges(project_id, status, decided_at);
+        CREATE INDEX crowdfund_pledges_user ON crowdfund_pledges(user_id, id);
+
+        CREATE TABLE crowdfund_spending (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES crowdfund_projects(id),
+            amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+            item TEXT NOT NULL,
+            spent_on TEXT NOT NULL,
+            receipt TEXT,
+            recorded_by INTEGER NOT NULL REFERENCES users(id),
+            submission_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX crowdfund_spending_project ON crowdfund_spending(project_id, spent_on, id);
+        CREATE TRIGGER crowdfund_spending_within_funds
+        BEFORE INSERT ON crowdfund_spending
+        WHEN NEW.amount_fen > (
+            SELECT COALESCE(SUM(amount_fen + match_fen), 0) FROM crowdfund_pledges
+            WHERE project_id = NEW.project_id AND status = 'received'
+        ) - (
+            SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_spending
+            WHERE project_id = NEW.project_id
+        )
+        BEGIN
+            SELECT RAISE(ABORT, 'crowdfund spending exceeds the funds held');
+        END;
+        """
+    )
+
+
 def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, all under one write lock.
 
