@@ -167,6 +167,9 @@ def test_the_ranks_of_equal_values_are_shared_and_the_next_rank_skips():
     ("volunteer:3", ("volunteer", {})),
     ("shop:9", ("shop", {})),
     ("shop-refund:9", ("shop", {})),
+    ("crowdfund:4:pledge:17", ("crowdfund", {"p": "4"})),
+    ("crowdfund:4:labour:2", ("crowdfund", {"p": "4"})),
+    ("crowdfund:x:pledge:1", None),
     ("special:0f3a", None), ("correction:ab", None), ("demo:3", None), ("report:abc", None),
     ("report:", None), ("xreport:1", None), ("report:1" + "0" * 20, None), ("", None),
 ])

@@ -124,15 +124,17 @@ def year_totals(db: Database, user_id: int) -> list[tuple[int, int]]:
 
 
 # The key conventions of lib.points.ledger: "<source>:<id>[:...]" names what an entry stands for.
-_SOURCE = re.compile(r"(report|volunteer|shop|shop-refund):([0-9]{1,11})(?::.*)?")
+_SOURCE = re.compile(r"(report|volunteer|shop|shop-refund|crowdfund):([0-9]{1,11})(?::.*)?")
 _SOURCE_PAGES = {"report": ("reports", "n"), "volunteer": ("volunteer", None),
-                 "shop": ("shop", None), "shop-refund": ("shop", None)}
+                 "shop": ("shop", None), "shop-refund": ("shop", None),
+                 "crowdfund": ("crowdfund", "p")}
 
 
 def source_of(key: str) -> tuple[str, dict[str, str]] | None:
     """The page (url_path, query) showing what earned or spent an entry; None if it has none.
 
-    A report links to its follow page (``?n=``); volunteer hours and redemptions to their page.
+    A report links to its follow page (``?n=``), a pledge or labour to its project (``?p=``);
+    volunteer hours and redemptions to their page.
     Special awards, corrections and the demo's seed entries stand for nothing else to open.
     """
     match = _SOURCE.fullmatch(key)
