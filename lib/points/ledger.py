@@ -23,7 +23,9 @@ admin                 corrections (up or down), with a reason, never on their ow
                       balance, never taking a balance below zero.
 ====================  =============================================================
 
-Spends are the owner's own act (or staff's 代办); see :func:`spend`.
+Spends are the owner's own act (or staff's 代办); see :func:`spend`. The one exception is
+``pledge_refund`` (认捐退款): when a cancelled project refunds a confirmed pledge, the system (and
+only the system) takes back the points that pledge earned, as far as the balance allows.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ KIND_PLEDGE = "pledge"
 KIND_SPECIAL = "special"
 KIND_REFUND = "refund"
 KIND_REDEEM = "redeem"
+KIND_PLEDGE_REFUND = "pledge_refund"
 KIND_CORRECTION = "correction"
 
 KIND_LABELS = {
@@ -55,11 +58,16 @@ KIND_LABELS = {
     KIND_SPECIAL: "特别奖励",
     KIND_REFUND: "兑换退回",
     KIND_REDEEM: "积分兑换",
+    KIND_PLEDGE_REFUND: "认捐退款",
     KIND_CORRECTION: "积分更正",
 }
-# correction has its own function; redeem is the only way points leave by spend()
-AWARD_KINDS = frozenset(KIND_LABELS) - {KIND_REDEEM, KIND_CORRECTION}
-SPEND_KINDS = frozenset({KIND_REDEEM})
+# correction has its own function; redeem and the take-back of a refunded pledge's points are
+# the ways points leave by spend()
+SPEND_KINDS = frozenset({KIND_REDEEM, KIND_PLEDGE_REFUND})
+AWARD_KINDS = frozenset(KIND_LABELS) - SPEND_KINDS - {KIND_CORRECTION}
+# taken back by lib when the event that earned them is undone (a cancelled project refunds its
+# pledges): nobody may write one by hand, or staff could take points from anyone
+SYSTEM_SPEND_KINDS = frozenset({KIND_PLEDGE_REFUND})
 # what a person (not the system) may grant by hand, by role; see the module docstring
 LEADER_AWARD_KINDS = frozenset({KIND_VOLUNTEER})
 STAFF_AWARD_KINDS = frozenset({KIND_VOLUNTEER, KIND_SPECIAL})
@@ -203,13 +211,15 @@ def spend(db: Database, actor: User | None, *, user_id: int, amount: int, kind: 
           reason: str, key: str) -> Entry:
     """Take points from a user (stored as a negative entry); ``actor=None`` is the system.
 
-    The user themself may spend, and staff may spend for them (代办). Raises
-    InsufficientPoints, ValidationError, PermissionDenied or NotFound; repeating the same key
-    returns the first entry instead of spending twice.
+    The user themself may spend, and staff may spend for them (代办); a ``pledge_refund`` is the
+    system's alone. Raises InsufficientPoints, ValidationError, PermissionDenied or NotFound;
+    repeating the same key returns the first entry instead of spending twice.
     """
     reason = (reason or "").strip()
     if kind not in SPEND_KINDS:
         raise ValidationError({"kind": f"未知的积分类型：{kind}。"})
+    if actor is not None and kind in SYSTEM_SPEND_KINDS:
+        raise PermissionDenied(f"“{KIND_LABELS[kind]}”积分只能由系统按规则扣回。")
     if actor is not None:
         require_role(actor, RESIDENT)
         if actor.id != user_id and not actor.at_least(STAFF):
@@ -258,9 +268,10 @@ def _append(db: Database, actor: User | None, *, user_id: int, amount: int, kind
         user = db.execute("SELECT disabled FROM users WHERE id = ?", (user_id,)).fetchone()
         if user is None:
             raise NotFound("找不到该用户。")
-        # a correction may still fix the record of a disabled account, and a cancelled
-        # redemption's refund must still land: else its goods stay reserved for nobody
-        if user[0] and kind not in (KIND_CORRECTION, KIND_REFUND):
+        # a correction may still fix the record of a disabled account, a cancelled
+        # redemption's refund must still land (else its goods stay reserved for nobody), and a
+        # cancelled project's refunds must not stop at one closed account
+        if user[0] and kind not in (KIND_CORRECTION, KIND_REFUND, KIND_PLEDGE_REFUND):
             raise ValidationError({"user_id": "该账号已停用，不能变动积分。"})
         if amount < 0:
             current = balance(db, user_id)
