@@ -84,7 +84,8 @@ def test_no_pages_folder_beside_app_py():
 
 
 ADMIN_URLS = ["admin-households", "admin-volunteer", "admin-users", "admin-qr", "admin-points",
-              "admin-redemptions", "admin-places", "admin-categories", "admin-rules",
+              "admin-redemptions",
+              "admin-crowdfund-books", "admin-places", "admin-categories", "admin-rules",
               "admin-points-rules", "admin-shop", "admin-backup", "admin-audit"]
 
 

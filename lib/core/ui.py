@@ -46,6 +46,7 @@ PAGE_FILES = {
     "admin-redemptions": "app_pages/admin/redemptions.py",
     "admin-shop": "app_pages/admin/shop.py",
     "admin-volunteer": "app_pages/admin/volunteer.py",
+    "admin-crowdfund-books": "app_pages/admin/crowdfund_books.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in

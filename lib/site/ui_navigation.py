@@ -37,6 +37,7 @@ ADMIN_TASKS = (
     AdminTask("admin-qr", "二维码", ":material/qr_code_2:", STAFF),
     AdminTask("admin-points", "积分发放", ":material/workspace_premium:", STAFF),
     AdminTask("admin-redemptions", "兑换核销", ":material/qr_code_scanner:", STAFF),
+    AdminTask("admin-crowdfund-books", "众筹账目", ":material/receipt_long:", STAFF),
     AdminTask("admin-places", "楼栋与地点", ":material/apartment:", ADMIN),
     AdminTask("admin-categories", "问题类别", ":material/category:", ADMIN),
     AdminTask("admin-rules", "规则", ":material/tune:", ADMIN),
