@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from lib.core import clock
+from lib.core import clock, sheets
 from lib.core.errors import NotFound, PermissionDenied
 from lib.core.roles import GUEST_USER, RESIDENT, STAFF
 from lib.people import holders
@@ -57,7 +57,7 @@ def test_the_date_is_the_day_in_shanghai(db, people):
 def test_the_first_page_carries_a_qr_to_my_points(db, people):
     grant(db, people, 20, "让出自家菜地修路", "a")
     pages = passbook.pages_for(db, people["alice"], user_id=people["alice"].id, base_url=BASE)
-    assert len(pages) == 1 and pages[0].size == passbook.PAGE_SIZE
+    assert len(pages) == 1 and pages[0].size == sheets.PAGE_SIZE
     assert qr_texts(pages[0]) == [f"{BASE}/points"]
 
 
@@ -70,8 +70,8 @@ def test_a_long_history_runs_over_numbered_pages_and_every_page_has_ink(db, peop
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(pages)
     for page in pages:  # nothing drawn past the footer band except the page number
-        band = page.crop((0, passbook.PAGE_SIZE[1] - passbook.FOOTER + 4, passbook.PAGE_SIZE[0],
-                          passbook.PAGE_SIZE[1] - passbook.FOOTER // 2 - 12))
+        band = page.crop((0, sheets.PAGE_SIZE[1] - sheets.FOOTER + 4, sheets.PAGE_SIZE[0],
+                          sheets.PAGE_SIZE[1] - sheets.FOOTER // 2 - 12))
         assert band.getextrema() == (255, 255)
 
 
@@ -105,11 +105,11 @@ def test_the_header_names_the_holder_the_address_and_the_balance(db, people, mon
 
 def test_wrapping_cuts_a_long_reason_after_three_lines(db):
     from lib.core.fonts import cjk_font
-    font = cjk_font(passbook.BODY_SIZE)
-    lines = passbook._wrap("长" * 200, font, 300)
-    assert len(lines) == passbook.MAX_LINES and lines[-1].endswith("…")
+    font = cjk_font(sheets.BODY_SIZE)
+    lines = sheets.wrap("长" * 200, font, 300)
+    assert len(lines) == sheets.MAX_LINES and lines[-1].endswith("…")
     assert all(font.getlength(line) <= 300 for line in lines)
-    assert passbook._wrap("短", font, 300) == ["短"]
+    assert sheets.wrap("短", font, 300) == ["短"]
 
 
 def test_only_the_holder_or_staff_may_print_it(db, people):
@@ -146,5 +146,5 @@ def test_the_pdf_reads_back_as_images_with_the_qr(db, people):
     # Pillow writes each page as one JPEG stream: decode the first one and scan it
     start = pdf.index(b"\xff\xd8")
     image = Image.open(io.BytesIO(pdf[start:pdf.index(b"\xff\xd9", start) + 2]))
-    assert image.size == passbook.PAGE_SIZE
+    assert image.size == sheets.PAGE_SIZE
     assert qr_texts(image) == [f"{BASE}/points"]

@@ -6,32 +6,27 @@ like a bank passbook, and the portal's QR so the paper leads back to 我的积�
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 from sqlite_utils import Database
 
 from lib.core.clock import local_text, now_iso
 from lib.core.errors import PermissionDenied
+from lib.core import sheets
 from lib.core.fonts import cjk_font
 from lib.core.roles import RESIDENT, STAFF, User, require_role
+from lib.core.sheets import INK, LINE, MARGIN, MUTED, Column, Sheet
 from lib.people import org, posters
 from lib.people import holders
 from lib.points import boards, ledger
 
 
-PAGE_DPI = 150
-PAGE_SIZE = (1240, 1754)  # A4 at 150 dpi, as the QR posters
-MARGIN = 80
-INK, MUTED, RULE = 20, 110, 170
-LINE = 34  # one line of an entry
-MAX_LINES = 3  # a 200-character reason is cut after three lines, with "…"
-BODY_SIZE = 24
-FOOTER = 90
-# the columns: (left edge, width); amounts and balances are right-aligned in theirs
-COLUMNS = {"date": (MARGIN, 150), "kind": (MARGIN + 160, 130), "reason": (MARGIN + 300, 560),
-           "amount": (MARGIN + 870, 110), "balance": (MARGIN + 990, 90)}
+# the columns: amounts and balances are right-aligned in theirs
+COLUMNS = (Column("date", "日期", MARGIN, 150), Column("kind", "类型", MARGIN + 160, 130),
+           Column("reason", "事由", MARGIN + 300, 560, wrap=True),
+           Column("amount", "收支", MARGIN + 870, 110, right=True),
+           Column("balance", "余额", MARGIN + 990, 90, right=True))
 
 
 @dataclass(frozen=True)
@@ -57,75 +52,13 @@ def lines_of(db: Database, user_id: int) -> list[Line]:
     return lines
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Character-wise wrapping (Chinese has no spaces), at most MAX_LINES, the last cut with …"""
-    lines, line = [], ""
-    for char in text.replace("\n", " "):
-        if font.getlength(line + char) > width:
-            lines.append(line)
-            line = ""
-        line += char
-    lines.append(line)
-    if len(lines) > MAX_LINES:
-        last = lines[MAX_LINES - 1]
-        while last and font.getlength(last + "…") > width:
-            last = last[:-1]
-        lines = lines[:MAX_LINES - 1] + [last + "…"]
-    return lines
-
-
-class _Pages:
-    """Pages being drawn, with a cursor that starts a new page when an entry does not fit."""
-
-    def __init__(self, title: str) -> None:
-        self.title = title
-        self.pages: list[Image.Image] = []
-        self.y = 0
-
-    def new_page(self) -> ImageDraw.ImageDraw:
-        self.pages.append(Image.new("L", PAGE_SIZE, 255))
-        self.draw = ImageDraw.Draw(self.pages[-1])
-        self.y = MARGIN
-        if len(self.pages) > 1:
-            self.draw.text((MARGIN, self.y), f"{self.title}（续）", font=cjk_font(28, True),
-                           fill=INK)
-            self.y += 60
-            self.table_header()
-        return self.draw
-
-    def table_header(self) -> None:
-        font = cjk_font(BODY_SIZE, True)
-        for name, label in (("date", "日期"), ("kind", "类型"), ("reason", "事由"),
-                            ("amount", "收支"), ("balance", "余额")):
-            _cell(self.draw, name, self.y, label, font)
-        self.y += LINE + 6
-        self.draw.line((MARGIN, self.y, PAGE_SIZE[0] - MARGIN, self.y), fill=INK, width=2)
-        self.y += 10
-
-    def room_for(self, height: int) -> bool:
-        return self.y + height <= PAGE_SIZE[1] - FOOTER
-
-
-def _cell(draw: ImageDraw.ImageDraw, column: str, y: int, text: str,
-          font: ImageFont.FreeTypeFont) -> None:
-    left, width = COLUMNS[column]
-    if column in ("amount", "balance"):
-        draw.text((left + width, y), text, font=font, fill=INK, anchor="ra")
-    else:
-        draw.text((left, y), text, font=font, fill=INK)
-
-
 def render_pages(community: str, holder: holders.Holder, balance: int,
                  year_totals: list[tuple[int, int]], lines: list[Line], url: str,
                  printed: str) -> list[Image.Image]:
     """The passbook's pages as images (the PDF is these, and a test can read them back)."""
-    book = _Pages(f"积分存折 · {holder.display_name}")
-    draw = book.new_page()
-    qr = Image.open(io.BytesIO(posters.qr_png(url, box_size=6))).convert("L")
-    page = book.pages[0]
-    page.paste(qr, (PAGE_SIZE[0] - MARGIN - qr.width, MARGIN - 20))
-    draw.text((PAGE_SIZE[0] - MARGIN - qr.width // 2, MARGIN - 20 + qr.height), "扫码查看我的积分",
-              font=cjk_font(20), fill=MUTED, anchor="ma")
+    book = Sheet(f"积分存折 · {holder.display_name}", COLUMNS)
+    draw = book.draw
+    qr_bottom = book.qr(posters.qr_png(url, box_size=6), "扫码查看我的积分")
     draw.text((MARGIN, book.y), "积分存折", font=cjk_font(64, True), fill=INK)
     draw.text((MARGIN, book.y + 90), community, font=cjk_font(30), fill=MUTED)
     y = book.y + 160
@@ -135,32 +68,16 @@ def render_pages(community: str, holder: holders.Holder, balance: int,
         draw.text((MARGIN, y), f"{label}：{value}", font=cjk_font(30, label == "当前余额"),
                   fill=INK)
         y += 48
+    book.y = y
     totals = "；".join(f"{year} 年获得 {earned} 分" for year, earned in year_totals) or "暂无"
-    for text in _wrap(f"历年获得：{totals}", cjk_font(26), PAGE_SIZE[0] - 2 * MARGIN):
-        draw.text((MARGIN, y), text, font=cjk_font(26), fill=INK)
-        y += LINE
-    book.y = max(y + 30, MARGIN - 20 + qr.height + 50)
+    book.text(f"历年获得：{totals}", 26, gap=LINE - 26)
+    book.y = max(book.y + 30, qr_bottom + 20)
     book.table_header()
-    font = cjk_font(BODY_SIZE)
     for line in lines or [Line("", "", "暂无积分记录", 0, 0)]:
-        reason = _wrap(line.reason or line.kind, font, COLUMNS["reason"][1])
-        height = LINE * len(reason) + 8
-        if not book.room_for(height):
-            book.new_page()
-        for name, text in (("date", line.date), ("kind", line.kind)):
-            _cell(book.draw, name, book.y, text, font)
-        for number, text in enumerate(reason):
-            _cell(book.draw, "reason", book.y + number * LINE, text, font)
-        if line.date:
-            _cell(book.draw, "amount", book.y, f"{line.amount:+d}", font)
-            _cell(book.draw, "balance", book.y, str(line.balance), font)
-        book.y += height
-        book.draw.line((MARGIN, book.y - 4, PAGE_SIZE[0] - MARGIN, book.y - 4), fill=RULE)
-    for number, image in enumerate(book.pages, start=1):
-        footer = f"第 {number} / {len(book.pages)} 页 · {community} · 微网实格"
-        ImageDraw.Draw(image).text((PAGE_SIZE[0] // 2, PAGE_SIZE[1] - FOOTER // 2 - 10), footer,
-                                   font=cjk_font(22), fill=MUTED, anchor="ma")
-    return book.pages
+        book.row({"date": line.date, "kind": line.kind, "reason": line.reason or line.kind,
+                  "amount": f"{line.amount:+d}" if line.date else "",
+                  "balance": str(line.balance) if line.date else ""})
+    return book.finish(f"{community} · 微网实格")
 
 
 def pages_for(db: Database, actor: User, *, user_id: int, base_url: str) -> list[Image.Image]:
@@ -178,10 +95,7 @@ def pages_for(db: Database, actor: User, *, user_id: int, base_url: str) -> list
 
 
 def to_pdf(pages: list[Image.Image]) -> bytes:
-    buf = io.BytesIO()
-    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=PAGE_DPI,
-                  quality=75, title="积分存折")
-    return buf.getvalue()
+    return sheets.to_pdf(pages, "积分存折")
 
 
 def passbook_pdf(db: Database, actor: User, *, user_id: int, base_url: str) -> bytes:
