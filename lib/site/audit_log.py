@@ -65,6 +65,10 @@ ACTION_LABELS = {
     "volunteer.reject": "志愿时长不通过",
     "volunteer.event": "记录志愿活动",
     "volunteer.attendees": "补录活动参与者",
+    "crowdfund.labour_signup": "报名出工",
+    "crowdfund.labour_withdraw": "取消出工报名",
+    "crowdfund.labour_attendance": "登记出工出勤",
+    "crowdfund.labour_release": "项目取消，释放出工报名",
 }
 
 
@@ -81,6 +85,7 @@ _DETAIL_LABELS = {
     "imported": "新导入", "skipped_existing": "已存在跳过", "errors": "有问题",
     "microgrid": "微网格", "hours": "小时", "points": "积分", "attendees": "人数",
     "proxy": "代录", "user": "用户",
+    "task": "出工时段", "attended": "到场", "signups": "报名数",
 }
 
 
@@ -118,6 +123,7 @@ _TARGET_KINDS = {
     "category": "问题类别", "backup": "备份",
     "shop_item": "积分商品", "shop_redemption": "兑换",
     "volunteer_hours": "志愿时长", "volunteer_event": "志愿活动",
+    "crowdfund_signup": "出工报名",
 }
 
 
