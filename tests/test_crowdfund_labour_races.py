@@ -1,0 +1,95 @@
+"""Eight residents taking a slot's last places at once: never more sign-ups than the headcount."""
+import multiprocessing
+import time
+
+import pytest
+
+from lib.core.db import open_db
+from lib.core.roles import RESIDENT, STAFF
+from lib.crowdfund import labour
+from lib.people.users import load_user
+from tests.crowdfund_helpers import make_project
+from tests.volunteer_helpers import build_grids, placed_user
+
+
+WORKERS = 8
+pytestmark = pytest.mark.slow  # each test spawns 8 interpreters: `make mutate` skips them
+
+
+def _take(path: str, user_id: int, task_id: int, start, results) -> None:
+    db = open_db(path, migrate=False)
+    resident = load_user(db, user_id)
+    start.wait()
+    try:
+        signup = labour.sign_up(db, resident, task_id=task_id)
+        results.put(("ok", signup["id"]))
+    except labour.SlotFull as error:
+        results.put(("full", str(error)))
+    except Exception as error:  # reported to the parent, which asserts on it
+        results.put(("error", repr(error)))
+
+
+def _race(path, user_ids: list[int], task_id: int) -> tuple[list, float]:
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(WORKERS), context.Queue()
+    workers = [context.Process(target=_take, args=(str(path), user_id, task_id, start, results))
+               for user_id in user_ids]
+    for worker in workers:
+        worker.start()
+    started = time.monotonic()
+    try:
+        outcomes = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=10)
+            assert worker.exitcode == 0
+    finally:  # a failed worker must not leave the others hanging the whole test run
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+    return outcomes, time.monotonic() - started
+
+
+def _slot_with(tmp_path, *, headcount: int, taken: int) -> tuple:
+    """A raising project whose one slot has ``taken`` of ``headcount`` places gone."""
+    path = tmp_path / "race.db"
+    db = open_db(path)
+    place = build_grids(db)["place_a"]
+    staff = placed_user(db, "staff", STAFF, place)
+    project = make_project(db, created_by=staff.id, place_id=place,
+                           tasks=(dict(headcount=headcount, half_hours=4),))
+    task_id = project["tasks"][0]
+    for n in range(taken):
+        labour.sign_up(db, placed_user(db, f"early{n}", RESIDENT, place), task_id=task_id)
+    takers = [placed_user(db, f"taker{n}", RESIDENT, place).id for n in range(WORKERS)]
+    db.close()
+    return path, task_id, takers
+
+
+def _check(path, task_id: int, outcomes: list, *, winners: int, headcount: int) -> None:
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["full"] * (WORKERS - winners) + ["ok"] * winners, outcomes
+    assert {detail for kind, detail in outcomes if kind == "full"} == {"该时段名额已满"}
+    db = open_db(path, migrate=False)
+    slot = labour.get_slot(db, task_id)
+    assert (slot.taken, slot.left) == (headcount, 0)
+    assert db.execute("SELECT COUNT(*) FROM crowdfund_signups WHERE task_id = ?",
+                      (task_id,)).fetchone()[0] == headcount
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'crowdfund.labour_signup'"
+                      ).fetchone()[0] == headcount
+    db.close()
+
+
+def test_eight_residents_taking_the_last_place_leave_one_winner(tmp_path):
+    path, task_id, takers = _slot_with(tmp_path, headcount=5, taken=4)
+    outcomes, elapsed = _race(path, takers, task_id)
+    _check(path, task_id, outcomes, winners=1, headcount=5)
+    print(f"last place: 1 of {WORKERS} won in {elapsed:.2f} s")
+    assert elapsed < 20, elapsed
+
+
+def test_eight_residents_taking_three_places_leave_three_winners(tmp_path):
+    path, task_id, takers = _slot_with(tmp_path, headcount=10, taken=7)
+    outcomes, elapsed = _race(path, takers, task_id)
+    _check(path, task_id, outcomes, winners=3, headcount=10)
+    print(f"three places: 3 of {WORKERS} won in {elapsed:.2f} s")
+    assert elapsed < 20, elapsed
