@@ -3,6 +3,7 @@ import streamlit as st
 
 from lib.core import ui
 from lib.core.roles import LEADER
+from lib.crowdfund import ui as crowdfund_ui
 from lib.people import org
 from lib.people import ui as people_ui
 from lib.points import ledger
@@ -19,6 +20,7 @@ people_ui.scanned_place(place)
 ui.page_button("report", "随手拍 · 反映问题", ":material/photo_camera:")
 ui.page_button("reports", "问题墙 · 看处理进度", ":material/forum:")
 ui.page_button("shop", "积分超市 · 积分换生活用品", ":material/storefront:")
+crowdfund_ui.home_section(db, place)
 
 if user.is_guest:
     st.write("登录后可查看积分、绑定住户；微网格长和社区工作人员登录后可进入管理。")

@@ -84,7 +84,7 @@ def test_no_pages_folder_beside_app_py():
 
 
 ADMIN_URLS = ["admin-households", "admin-volunteer", "admin-users", "admin-qr", "admin-points",
-              "admin-redemptions",
+              "admin-redemptions", "admin-crowdfund",
               "admin-crowdfund-books", "admin-places", "admin-categories", "admin-rules",
               "admin-points-rules", "admin-shop", "admin-backup", "admin-audit"]
 
@@ -97,7 +97,7 @@ def test_every_page_file_is_registered_with_a_stable_url():
     assert sorted(PAGE_FILES.values()) == files
     # Printed QR codes, bookmarks and links use these addresses: they never change.
     assert set(PAGE_FILES) == {"", "report", "reports", "account", "points", "shop", "volunteer",
-                               "admin", *ADMIN_URLS}
+                               "crowdfund", "admin", *ADMIN_URLS}
     assert [task.url_path for task in ADMIN_TASKS] == ADMIN_URLS
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", url) for url in ADMIN_URLS)
 

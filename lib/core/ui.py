@@ -31,6 +31,7 @@ PAGE_FILES = {
     "points": "app_pages/points.py",
     "shop": "app_pages/shop.py",
     "volunteer": "app_pages/volunteer.py",
+    "crowdfund": "app_pages/crowdfund.py",
     "admin": "app_pages/admin.py",  # old bookmarks: opens the first 管理 task the role may use
     # 管理's task pages (lib/site/ui_navigation.py lists them by role)
     "admin-households": "app_pages/admin/households.py",
@@ -46,6 +47,7 @@ PAGE_FILES = {
     "admin-redemptions": "app_pages/admin/redemptions.py",
     "admin-shop": "app_pages/admin/shop.py",
     "admin-volunteer": "app_pages/admin/volunteer.py",
+    "admin-crowdfund": "app_pages/admin/crowdfund.py",
     "admin-crowdfund-books": "app_pages/admin/crowdfund_books.py",
 }
 

@@ -65,6 +65,15 @@ ACTION_LABELS = {
     "volunteer.reject": "志愿时长不通过",
     "volunteer.event": "记录志愿活动",
     "volunteer.attendees": "补录活动参与者",
+    "crowdfund.create": "新建众筹项目",
+    "crowdfund.edit": "修改众筹项目",
+    "crowdfund.task_add": "添加出工时段",
+    "crowdfund.task_edit": "修改出工时段",
+    "crowdfund.task_remove": "删除出工时段",
+    "crowdfund.launch": "发起众筹",
+    "crowdfund.build": "众筹项目开始实施",
+    "crowdfund.complete": "众筹项目完工",
+    "crowdfund.cancel": "取消众筹项目",
     "crowdfund.labour_signup": "报名出工",
     "crowdfund.labour_withdraw": "取消出工报名",
     "crowdfund.labour_attendance": "登记出工出勤",
@@ -86,6 +95,8 @@ _DETAIL_LABELS = {
     "microgrid": "微网格", "hours": "小时", "points": "积分", "attendees": "人数",
     "proxy": "代录", "user": "用户",
     "task": "出工时段", "attended": "到场", "signups": "报名数",
+    "title": "项目", "goal": "筹资目标（元）", "match_percent": "配套（%）", "work_on": "日期",
+    "headcount": "人数", "photo": "照片", "photos": "照片数",
 }
 
 
@@ -124,6 +135,7 @@ _TARGET_KINDS = {
     "shop_item": "积分商品", "shop_redemption": "兑换",
     "volunteer_hours": "志愿时长", "volunteer_event": "志愿活动",
     "crowdfund_signup": "出工报名",
+    "crowdfund_project": "众筹项目",
 }
 
 
