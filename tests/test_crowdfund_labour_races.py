@@ -1,5 +1,4 @@
 """Eight residents taking a slot's last places at once: never more sign-ups than the headcount."""
-import multiprocessing
 import time
 
 import pytest
@@ -9,10 +8,10 @@ from lib.core.roles import RESIDENT, STAFF
 from lib.crowdfund import labour
 from lib.people.users import load_user
 from tests.crowdfund_helpers import make_project
+from tests.test_volunteer_races import WORKERS, race
 from tests.volunteer_helpers import build_grids, placed_user
 
 
-WORKERS = 8
 pytestmark = pytest.mark.slow  # each test spawns 8 interpreters: `make mutate` skips them
 
 
@@ -30,22 +29,8 @@ def _take(path: str, user_id: int, task_id: int, start, results) -> None:
 
 
 def _race(path, user_ids: list[int], task_id: int) -> tuple[list, float]:
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(WORKERS), context.Queue()
-    workers = [context.Process(target=_take, args=(str(path), user_id, task_id, start, results))
-               for user_id in user_ids]
-    for worker in workers:
-        worker.start()
     started = time.monotonic()
-    try:
-        outcomes = [results.get(timeout=60) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
-            assert worker.exitcode == 0
-    finally:  # a failed worker must not leave the others hanging the whole test run
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
+    outcomes = race(_take, lambda n: (str(path), user_ids[n], task_id))
     return outcomes, time.monotonic() - started
 
 
