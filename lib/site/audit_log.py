@@ -78,6 +78,12 @@ ACTION_LABELS = {
     "crowdfund.labour_withdraw": "取消出工报名",
     "crowdfund.labour_attendance": "登记出工出勤",
     "crowdfund.labour_release": "项目取消，释放出工报名",
+    "crowdfund.pledge": "众筹认捐",
+    "crowdfund.pledge_withdraw": "撤回认捐",
+    "crowdfund.pledge_confirm": "认捐确认到账",
+    "crowdfund.pledge_not_received": "认捐标记未到账",
+    "crowdfund.pledge_refund": "项目取消，认捐退款",
+    "crowdfund.pledges_settle": "项目取消，结清认捐",
 }
 
 
@@ -95,6 +101,7 @@ _DETAIL_LABELS = {
     "microgrid": "微网格", "hours": "小时", "points": "积分", "attendees": "人数",
     "proxy": "代录", "user": "用户",
     "task": "出工时段", "attended": "到场", "signups": "报名数",
+    "match": "配套（元）", "method": "交款方式", "refunded": "退款笔数", "closed": "关闭认捐数",
     "title": "项目", "goal": "筹资目标（元）", "match_percent": "配套（%）", "work_on": "日期",
     "headcount": "人数", "photo": "照片", "photos": "照片数",
 }
@@ -135,6 +142,7 @@ _TARGET_KINDS = {
     "shop_item": "积分商品", "shop_redemption": "兑换",
     "volunteer_hours": "志愿时长", "volunteer_event": "志愿活动",
     "crowdfund_signup": "出工报名",
+    "crowdfund_pledge": "认捐",
     "crowdfund_project": "众筹项目",
 }
 
