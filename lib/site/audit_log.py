@@ -84,6 +84,7 @@ ACTION_LABELS = {
     "crowdfund.pledge_not_received": "认捐标记未到账",
     "crowdfund.pledge_refund": "项目取消，认捐退款",
     "crowdfund.pledges_settle": "项目取消，结清认捐",
+    "crowdfund.spend": "登记众筹支出",
 }
 
 
@@ -104,6 +105,7 @@ _DETAIL_LABELS = {
     "match": "配套（元）", "method": "交款方式", "refunded": "退款笔数", "closed": "关闭认捐数",
     "title": "项目", "goal": "筹资目标（元）", "match_percent": "配套（%）", "work_on": "日期",
     "headcount": "人数", "photo": "照片", "photos": "照片数",
+    "yuan": "金额（元）", "item": "事项", "project": "众筹项目", "receipt": "收据",
 }
 
 
@@ -144,6 +146,7 @@ _TARGET_KINDS = {
     "crowdfund_signup": "出工报名",
     "crowdfund_pledge": "认捐",
     "crowdfund_project": "众筹项目",
+    "crowdfund_spending": "众筹支出",
 }
 
 

@@ -1,0 +1,305 @@
+"""众筹账目: spending against the money held, and the public ledger (公示) built from the books.
+
+What makes residents give again is seeing exactly where the money went: every confirmed
+contribution (names masked), the sponsor's match, the labour given, every spending with its
+receipt and the balance after each line, all exact to the fen.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from lib.core import audit, photos
+from lib.core.clock import local_text, local_today, now_iso
+from lib.core.db import immediate, one, scalar
+from lib.core.errors import ValidationError
+from lib.core.roles import STAFF, User, require_role
+from lib.crowdfund import projects
+from lib.crowdfund.money import MAX_PROJECT_FEN, parse_yuan, yuan_text
+from lib.people.users import mask_name
+
+
+ITEM_MAX = 100
+SPENDING_STATUSES = ("raising", "building")  # money comes in and goes out while these last
+ANONYMOUS = "匿名"
+KIND_LABELS = {"cash": "居民出资", "labour": "出工", "spending": "支出", "refund": "退款"}
+
+
+def balance(db: Database, project_id: int) -> int:
+    """Money held in fen: confirmed cash and its stored match, less everything spent.
+
+    The same sum the spending trigger checks, so the message and the trigger never disagree.
+    """
+    return scalar(
+        db, "SELECT (SELECT COALESCE(SUM(amount_fen + match_fen), 0) FROM crowdfund_pledges"
+            "  WHERE project_id = ? AND status = 'received')"
+            " - (SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_spending WHERE project_id = ?)",
+        (project_id, project_id))
+
+
+def over_balance(held_fen: int) -> ValidationError:
+    return ValidationError({"amount": f"支出超过结余：当前结余 {yuan_text(held_fen)} 元"})
+
+
+def _check_spending(amount: object, item: object, spent_on: object) -> tuple[int, str, str]:
+    """Every field checked at once, so the form shows all its problems together."""
+    errors: dict[str, str] = {}
+    fen = 0
+    try:
+        fen = parse_yuan(amount, high_fen=MAX_PROJECT_FEN)
+    except ValidationError as error:
+        errors.update(error.fields)
+    text = " ".join(str(item or "").split())
+    if not text:
+        errors["item"] = "请填写支出事项，例如“水泥 20 袋”。"
+    elif len(text) > ITEM_MAX:
+        errors["item"] = f"支出事项不能超过 {ITEM_MAX} 个字。"
+    day = ""
+    try:
+        when = spent_on if isinstance(spent_on, date) else date.fromisoformat(str(spent_on))
+    except ValueError:
+        errors["spent_on"] = "请选择支出日期。"
+    else:
+        if when > local_today():
+            errors["spent_on"] = "支出日期不能晚于今天。"
+        day = when.isoformat()
+    if errors:
+        raise ValidationError(errors)
+    return fen, text, day
+
+
+def _by_key(db: Database, key: str) -> dict | None:
+    return one(db, "SELECT * FROM crowdfund_spending WHERE submission_key = ?", (key,))
+
+
+def _same_submission(row: dict, project_id: int) -> dict:
+    if row["project_id"] != project_id:
+        raise ValidationError({"key": "该操作编号已用于另一条记录，请刷新页面后重试。"})
+    return row
+
+
+class _AlreadyRecorded(Exception):
+    def __init__(self, row: dict):
+        self.row = row
+
+
+def record_spending(db: Database, actor: User, *, project_id: int, amount: object, item: str,
+                    spent_on: object, key: str, receipt: bytes | None = None,
+                    data_dir: Path | None = None) -> dict:
+    """Record one spending of a raising or building project, within the money held (STAFF).
+
+    ``amount`` is what staff typed (yuan); the receipt photo, if any, goes through the photo
+    pipeline (needs ``data_dir``) and is removed again if nothing is saved. Repeating ``key``
+    returns the first spending. Raises PermissionDenied, ValidationError (the amount beyond the
+    balance: "支出超过结余：当前结余 X 元"), PhotoRejected or NotFound; nothing changes on a refusal.
+    """
+    require_role(actor, STAFF)
+    key = str(key or "").strip()
+    if not key:
+        raise ValidationError({"key": "缺少操作编号，请刷新页面后重试。"})
+    existing = _by_key(db, key)
+    if existing is not None:
+        return _same_submission(existing, project_id)
+    fen, text, day = _check_spending(amount, item, spent_on)
+    project = projects.get_project(db, project_id)
+    if project.status not in SPENDING_STATUSES:
+        raise ValidationError({"project": f"项目{project.status_label}，不能登记支出。"})
+    name = photos.store(data_dir, photos.process_photo(receipt)) if receipt else None  # type: ignore[arg-type]
+    try:
+        with immediate(db):
+            again = _by_key(db, key)  # a double tap that waited for the lock
+            if again is not None:
+                raise _AlreadyRecorded(again)
+            status = scalar(db, "SELECT status FROM crowdfund_projects WHERE id = ?",
+                            (project_id,))
+            if status not in SPENDING_STATUSES:
+                raise ValidationError({"project": f"项目{projects.STATUS_LABELS[status]}，不能登记支出。"})
+            held = balance(db, project_id)
+            if fen > held:
+                raise over_balance(held)
+            spending_id = db.execute(
+                "INSERT INTO crowdfund_spending (project_id, amount_fen, item, spent_on, receipt,"
+                " recorded_by, submission_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (project_id, fen, text, day, name, actor.id, key, now_iso())).lastrowid
+            audit.record(db, actor.id, "crowdfund.spend", "crowdfund_spending", spending_id,
+                         project=project_id, yuan=yuan_text(fen), item=text, receipt=bool(name))
+    except _AlreadyRecorded as first:
+        _forget(data_dir, name)
+        return _same_submission(first.row, project_id)
+    except sqlite3.IntegrityError:
+        _forget(data_dir, name)
+        # the trigger's last line of defence (or a key taken between our check and the insert)
+        first = _by_key(db, key)
+        if first is not None:
+            return _same_submission(first, project_id)
+        raise over_balance(balance(db, project_id)) from None
+    except BaseException:
+        _forget(data_dir, name)
+        raise
+    return _by_key(db, key)  # type: ignore[return-value]
+
+
+def _forget(data_dir: Path | None, name: str | None) -> None:
+    if name is not None:
+        photos.delete(data_dir, name)  # type: ignore[arg-type]
+
+
+def spending_of(db: Database, project_id: int) -> list[dict]:
+    """A project's spending, newest first, for the staff tab."""
+    return list(db.query(
+        "SELECT * FROM crowdfund_spending WHERE project_id = ? ORDER BY spent_on DESC, id DESC",
+        (project_id,)))
+
+
+# --- the public ledger ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line of the 公示; money in fen (negative going out), labour in half hours."""
+    kind: str  # cash | labour | spending | refund
+    day: str  # the local date it happened
+    who: str  # masked name, 匿名, or "" for spending
+    item: str
+    cash_fen: int = 0
+    match_fen: int = 0
+    half_hours: int = 0
+    labour_fen: int = 0
+    spent_fen: int = 0
+    receipt: str | None = None
+    balance_fen: int = 0
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def money_fen(self) -> int:
+        """What the line moves in money: cash and match in, spending and refunds out."""
+        return self.cash_fen + self.match_fen - self.spent_fen
+
+
+@dataclass(frozen=True)
+class Totals:
+    cash_fen: int
+    match_fen: int
+    labour_half_hours: int
+    labour_fen: int
+    spent_fen: int
+    refunded_fen: int
+    balance_fen: int
+    contributions: int  # confirmed pledges still held
+    workers: int  # attended sign-ups
+
+    @property
+    def total_fen(self) -> int:
+        """Everything the project was given: resident cash, the match and the labour's value."""
+        return self.cash_fen + self.match_fen + self.labour_fen
+
+
+@dataclass(frozen=True)
+class Ledger:
+    project: projects.Project
+    rows: list[LedgerRow]
+    totals: Totals
+
+
+def _name(display_name: str, anonymous: int = 0) -> str:
+    return ANONYMOUS if anonymous else mask_name(display_name or "")
+
+
+def public_ledger(db: Database, project_id: int) -> Ledger:
+    """The 公示 of one project, oldest first in the order the books were written.
+
+    Only confirmed money (已到账, and 已退款 with its refund line) and attended labour appear;
+    a 认捐 or 未到账 pledge is a promise, not money, and is never shown. Rows follow the time each
+    was recorded, so the running balance never dips below zero (the trigger held it there).
+    Labour is valued at the published hourly rate; each row's value is its share of the whole
+    (difference of totals), so the rows add up to the total exactly.
+    """
+    project = projects.get_project(db, project_id)
+    events: list[tuple[str, int, int, LedgerRow]] = []
+    cash = match = refunded = contributions = 0
+    for row in db.execute(
+            "SELECT p.id, p.amount_fen, p.match_fen, p.anonymous, p.status, p.decided_at,"
+            " p.refunded_at, u.display_name FROM crowdfund_pledges p"
+            " JOIN users u ON u.id = p.user_id WHERE p.project_id = ?"
+            " AND p.status IN ('received', 'refunded')", (project_id,)):
+        pledge_id, amount, share, anonymous, status, decided, refunded_at, display = row
+        who = _name(display, anonymous)
+        events.append((decided or "", 0, pledge_id, LedgerRow(
+            "cash", local_text(decided, with_time=False), who, "居民出资",
+            cash_fen=amount, match_fen=share)))
+        if status == "refunded":
+            refunded += amount + share
+            events.append((refunded_at or decided or "", 3, pledge_id, LedgerRow(
+                "refund", local_text(refunded_at, with_time=False), who, "项目取消，退还出资，配套撤回",
+                cash_fen=-amount, match_fen=-share)))
+        else:
+            cash += amount
+            match += share
+            contributions += 1
+    hour_fen = project.labour_hour_fen
+    labour = list(db.execute(
+        "SELECT s.id, s.marked_at, t.work_on, t.name, t.half_hours, u.display_name"
+        " FROM crowdfund_signups s JOIN crowdfund_tasks t ON t.id = s.task_id"
+        " JOIN users u ON u.id = s.user_id WHERE t.project_id = ? AND s.status = 'attended'"
+        " ORDER BY s.marked_at, s.id", (project_id,)))
+    worked = 0
+    for signup_id, marked_at, work_on, task, half_hours, display in labour:
+        value = (worked + half_hours) * hour_fen // 2 - worked * hour_fen // 2
+        worked += half_hours
+        events.append((marked_at or "", 1, signup_id, LedgerRow(
+            "labour", work_on, _name(display), task, half_hours=half_hours, labour_fen=value)))
+    spent = 0
+    for spending_id, amount, item, spent_on, receipt, created_at in db.execute(
+            "SELECT id, amount_fen, item, spent_on, receipt, created_at FROM crowdfund_spending"
+            " WHERE project_id = ?", (project_id,)):
+        spent += amount
+        events.append((created_at, 2, spending_id, LedgerRow(
+            "spending", spent_on, "", item, spent_fen=amount, receipt=receipt)))
+    events.sort(key=lambda event: event[:3])
+    rows, running = [], 0
+    for *_, line in events:
+        running += line.money_fen
+        rows.append(_with_balance(line, running))
+    totals = Totals(cash_fen=cash, match_fen=match, labour_half_hours=worked,
+                    labour_fen=worked * hour_fen // 2, spent_fen=spent, refunded_fen=refunded,
+                    balance_fen=cash + match - spent, contributions=contributions,
+                    workers=len(labour))
+    return Ledger(project, rows, totals)
+
+
+def _with_balance(line: LedgerRow, running: int) -> LedgerRow:
+    return LedgerRow(line.kind, line.day, line.who, line.item, line.cash_fen, line.match_fen,
+                     line.half_hours, line.labour_fen, line.spent_fen, line.receipt, running)
+
+
+@dataclass(frozen=True)
+class FundsDay:
+    """One day of the funds chart: money in (cash and match, less refunds), out, and held."""
+    day: str
+    in_fen: int
+    out_fen: int
+    balance_fen: int
+
+
+def funds_series(ledger: Ledger) -> list[FundsDay]:
+    """The ledger's money by day, in date order, with the balance at each day's end."""
+    days: dict[str, list[int]] = {}
+    for line in ledger.rows:
+        if line.kind == "labour":
+            continue
+        into = days.setdefault(line.day, [0, 0])
+        into[0] += line.cash_fen + line.match_fen
+        into[1] += line.spent_fen
+    series, held = [], 0
+    for day in sorted(days):
+        money_in, money_out = days[day]
+        held += money_in - money_out
+        series.append(FundsDay(day, money_in, money_out, held))
+    return series

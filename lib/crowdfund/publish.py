@@ -1,0 +1,190 @@
+"""The 公示 in every form it leaves the portal in: chart, CSV, Excel, WeChat text, A4 notice.
+
+All of them are drawn from one ``books.Ledger``, so the wall, the spreadsheet and the group chat
+can never show different figures.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import altair as alt
+from openpyxl import Workbook
+from PIL import Image
+from sqlite_utils import Database
+
+from lib.core import sheets
+from lib.core.clock import local_text, now_iso
+from lib.core.sheets import MARGIN, MUTED, Column, Sheet
+from lib.crowdfund.projects import ratio_text
+from lib.crowdfund.books import Ledger, LedgerRow, funds_series, public_ledger
+from lib.crowdfund.money import yuan_text
+from lib.people import org, posters
+
+
+IN_COLOUR, OUT_COLOUR, BALANCE_COLOUR = "#2e7d32", "#c8102e", "#1f4e99"
+HEADINGS = ["日期", "类别", "姓名", "事项", "居民出资(元)", "配套(元)", "出工(小时)",
+            "出工折算(元)", "支出(元)", "结余(元)", "收据"]
+
+
+def hours_text(half_hours: int) -> str:
+    return f"{half_hours / 2:g}"
+
+
+def line_text(line: LedgerRow) -> str:
+    """What a row is, in one phrase, for a narrow table: "张* 出资", "李* 出工 4 小时·平整地面"."""
+    if line.kind == "cash":
+        return f"{line.who} 出资"
+    if line.kind == "refund":
+        return f"退还 {line.who} 的出资（配套撤回）"
+    if line.kind == "labour":
+        return f"{line.who} 出工 {hours_text(line.half_hours)} 小时·{line.item}"
+    return line.item
+
+
+def _plain(fen: int) -> str:
+    """Yuan with two decimals and no separators, so a spreadsheet reads it as a number."""
+    return f"{Decimal(fen) / 100:.2f}"
+
+
+def _cells(line: LedgerRow) -> list[object]:
+    return [line.day, line.kind_label, line.who, line.item,
+            _plain(line.cash_fen) if line.cash_fen else "",
+            _plain(line.match_fen) if line.match_fen else "",
+            hours_text(line.half_hours) if line.half_hours else "",
+            _plain(line.labour_fen) if line.half_hours else "",
+            _plain(line.spent_fen) if line.spent_fen else "",
+            _plain(line.balance_fen) if line.kind != "labour" else "",
+            "有" if line.receipt else ""]
+
+
+def _total_cells(ledger: Ledger) -> list[object]:
+    totals = ledger.totals
+    return ["合计", "", "", "", _plain(totals.cash_fen), _plain(totals.match_fen),
+            hours_text(totals.labour_half_hours), _plain(totals.labour_fen),
+            _plain(totals.spent_fen), _plain(totals.balance_fen), ""]
+
+
+def ledger_csv(ledger: Ledger) -> bytes:
+    """UTF-8 with a BOM, so Excel on a community office's PC opens the Chinese correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADINGS)
+    writer.writerows(_cells(line) for line in ledger.rows)
+    writer.writerow(_total_cells(ledger))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def ledger_xlsx(ledger: Ledger) -> bytes:
+    """The same table as an Excel workbook, amounts as numbers shown with two decimals."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "公示"
+    sheet.append(HEADINGS)
+    money_columns = {5, 6, 8, 9, 10}  # 1-based: 出资, 配套, 折算, 支出, 结余
+    for cells in [*(_cells(line) for line in ledger.rows), _total_cells(ledger)]:
+        sheet.append([Decimal(value) if index in money_columns and value else value
+                      for index, value in enumerate(cells, start=1)])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column in money_columns:
+                cell.number_format = "#,##0.00"
+    for letter, width in zip("ABCDEFGHIJK", (12, 10, 10, 28, 14, 14, 10, 14, 14, 14, 6)):
+        sheet.column_dimensions[letter].width = width
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def funds_chart(ledger: Ledger) -> alt.Chart:
+    """Money in (green) and out (red) by day, and the balance held as a line."""
+    values = []
+    for day in funds_series(ledger):
+        values.append({"日期": day.day, "类别": "收入", "金额(元)": day.in_fen / 100})
+        values.append({"日期": day.day, "类别": "支出", "金额(元)": -day.out_fen / 100})
+    balance = [{"日期": day.day, "结余(元)": day.balance_fen / 100}
+               for day in funds_series(ledger)]
+    bars = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        x=alt.X("日期:T", title=None),
+        y=alt.Y("金额(元):Q"),
+        color=alt.Color("类别:N", scale=alt.Scale(domain=["收入", "支出"],
+                                                 range=[IN_COLOUR, OUT_COLOUR]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["日期:T", "类别:N", alt.Tooltip("金额(元):Q", format=",.2f")])
+    line = alt.Chart(alt.Data(values=balance)).mark_line(
+        color=BALANCE_COLOUR, point=True).encode(
+        x="日期:T", y=alt.Y("结余(元):Q"),
+        tooltip=["日期:T", alt.Tooltip("结余(元):Q", format=",.2f")])
+    return alt.layer(bars, line).properties(width="container", height=240)
+
+
+def summary_lines(ledger: Ledger) -> list[str]:
+    """The totals in sentences, shared by the WeChat text and the printed notice."""
+    project, totals = ledger.project, ledger.totals
+    lines = [f"居民出资 {yuan_text(totals.cash_fen)} 元（{totals.contributions} 笔）"]
+    if project.match_percent:
+        sponsor = project.match_sponsor or "配套方"
+        lines.append(f"{sponsor}配套 {yuan_text(totals.match_fen)} 元"
+                     f"（按居民出资的 {ratio_text(project.match_percent)} 倍"
+                     + (f"，上限 {yuan_text(project.match_cap_fen)} 元" if project.match_cap_fen
+                        is not None else "") + "）")
+    if totals.labour_half_hours:
+        lines.append(f"出工 {totals.workers} 人次共 {hours_text(totals.labour_half_hours)} 小时，"
+                     f"按每小时 {yuan_text(project.labour_hour_fen)} 元折合 "
+                     f"{yuan_text(totals.labour_fen)} 元")
+    lines.append(f"合计 {yuan_text(totals.total_fen)} 元")
+    lines.append(f"已支出 {yuan_text(totals.spent_fen)} 元，结余 {yuan_text(totals.balance_fen)} 元")
+    if totals.refunded_fen:
+        lines.append(f"已退还 {yuan_text(totals.refunded_fen)} 元（含撤回的配套）")
+    return lines
+
+
+def wechat_summary(db: Database, project_id: int, url: str) -> str:
+    """A short plain text staff paste into the WeChat group, with the link to the whole 公示."""
+    ledger = public_ledger(db, project_id)
+    project = ledger.project
+    return "\n".join([f"【众筹公示】{project.title}（{project.status_label}）",
+                      *summary_lines(ledger),
+                      f"明细和收据：{url}", f"截至 {local_text(now_iso())}"])
+
+
+NOTICE_COLUMNS = (
+    Column("day", "日期", MARGIN, 150), Column("line", "事项", MARGIN + 160, 320, wrap=True),
+    Column("cash", "居民出资", MARGIN + 490, 140, right=True),
+    Column("match", "配套", MARGIN + 640, 150, right=True),
+    Column("spent", "支出", MARGIN + 800, 130, right=True),
+    Column("balance", "结余", MARGIN + 940, 140, right=True))
+
+
+def notice_pages(ledger: Ledger, url: str, community: str, printed: str) -> list[Image.Image]:
+    """The A4 公示 sheet's pages: title, totals, the project's QR, then every line of the books."""
+    project = ledger.project
+    sheet = Sheet(f"众筹公示 · {project.title}", NOTICE_COLUMNS)
+    qr_bottom = sheet.qr(posters.qr_png(url, box_size=5), "扫码查看明细和收据")
+    sheet.text("众筹公示", 64, bold=True, gap=26)
+    sheet.text(project.title, 36, bold=True)
+    sheet.text(f"{community} · {project.place_name}（{project.place_code}）· {project.status_label}",
+               26, fill=MUTED)
+    sheet.y += 10
+    for line in summary_lines(ledger):
+        sheet.text(line, 28)
+    sheet.text(f"打印时间：{printed}", 22, fill=MUTED)
+    sheet.y = max(sheet.y + 20, qr_bottom + 20)
+    sheet.table_header()
+    for line in ledger.rows or ():
+        sheet.row({"day": line.day, "line": line_text(line),
+                   "cash": yuan_text(line.cash_fen) if line.cash_fen else "",
+                   "match": yuan_text(line.match_fen) if line.match_fen else "",
+                   "spent": yuan_text(line.spent_fen) if line.spent_fen else "",
+                   "balance": yuan_text(line.balance_fen) if line.kind != "labour" else ""})
+    if not ledger.rows:
+        sheet.row({"line": "暂无已到账的出资和支出"})
+    return sheet.finish(f"{community} · 微网实格")
+
+
+def notice_pdf(db: Database, project_id: int, url: str) -> bytes:
+    """The printable A4 公示 (PDF, several pages when the books are long) with the project's QR."""
+    ledger = public_ledger(db, project_id)
+    pages = notice_pages(ledger, url, org.community_name(db) or "社区", local_text(now_iso()))
+    return sheets.to_pdf(pages, f"众筹公示 {ledger.project.title}")
