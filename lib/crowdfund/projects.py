@@ -154,7 +154,8 @@ class Progress:
 
 
 def ratio_text(percent: int) -> str:
-    return format(Decimal(percent) / 100, "f").rstrip("0").rstrip(".") if percent else "0"
+    """The match ratio as staff type it back: "5" for 500, "1.5" for 150, "10" for 1000."""
+    return format((Decimal(percent) / 100).normalize(), "f")
 
 
 _SELECT = """
@@ -414,6 +415,7 @@ def create_project(db: Database, actor: User, *, title: str, place_id: int, goal
 
 
 _TERMS = ("match_percent", "match_cap_fen", "match_sponsor", "labour_hour_fen")
+_FIXED_AT_LAUNCH = _TERMS  # m011's trigger holds the first three and the hour value too
 _FIELD_OF = {"match_percent": "match_ratio", "match_cap_fen": "match_cap",
              "match_sponsor": "match_sponsor", "labour_hour_fen": "labour_hour_value",
              "goal_fen": "goal"}
@@ -446,7 +448,7 @@ def update_project(db: Database, actor: User, *, project_id: int, photo: bytes |
                 raise ValidationError(f"{old.status_label}的项目不能修改。")
             changed = {column: value for column, value in values.items()
                        if getattr(old, column) != value}
-            fixed = [column for column in _TERMS if column in changed]
+            fixed = [column for column in _FIXED_AT_LAUNCH if column in changed]
             if fixed and old.status != DRAFT:
                 raise ValidationError({_FIELD_OF[fixed[0]]: TERMS_FIXED})
             _check_terms({column: changed.get(column, getattr(old, column)) for column in _TERMS})
