@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from lib.core import ui
 from lib.core.roles import User
+from lib.crowdfund.ui_labour import attendance_tab
 
 
 BOOKS_TAB_KEY = "crowdfund_books_tab"  # the tabs widget's own state
@@ -24,6 +25,7 @@ def spending_tab(db: Database, actor: User) -> None:
 # title -> function(db, user): the tabs of 管理 › 众筹账目, in order. 到账确认 (pledges) and
 # 出勤登记 (labour) add their lines here; only the open tab runs.
 BOOKS_TABS: dict[str, Callable[[Database, User], None]] = {
+    "出勤登记": attendance_tab,
     "支出登记": spending_tab,
 }
 
