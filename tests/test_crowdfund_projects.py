@@ -900,3 +900,35 @@ def test_an_empty_project_has_zero_everywhere(db, cast):
     money = projects.progress(db, p["id"])
     assert money == projects.Progress(0, 0, 0, 0, None, 0, 0, 0, 0, 0, 0)
     assert (money.cash_share, money.slots_share, money.total_fen) == (0.0, 0.0, 0)
+
+
+def test_the_start_up_sweep_keeps_project_report_and_receipt_photos(db, cast, tmp_path,
+                                                                    monkeypatch):
+    import os
+    import time
+
+    from lib.core.config import load_settings
+    from lib.site import bootstrap
+
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    settings = load_settings()
+    made = projects.create_project(db, cast[STAFF], photo=jpeg(), data_dir=tmp_path,
+                                   **new_fields(cast))
+    projects.launch(db, cast[STAFF], project_id=made.id)
+    projects.start_building(db, cast[STAFF], project_id=made.id)
+    projects.complete(db, cast[STAFF], project_id=made.id, summary="完工",
+                      report_photos=[jpeg()], data_dir=tmp_path)
+    receipt = photos.store(tmp_path, photos.process_photo(jpeg("blue")))
+    orphan = photos.store(tmp_path, photos.process_photo(jpeg("green")))
+    confirmed(db, made.id, cast["in"], 10_000, 500, None)
+    spend(db, made.id, cast[STAFF], 100)
+    db.execute("UPDATE crowdfund_spending SET receipt = ?", (receipt,))
+    db.conn.commit()
+    kept = {made.photo, receipt, *projects.report_photos(db, made.id)}
+    assert projects.photos_in_use(db) == kept
+    old = time.time() - 7200
+    for name in (*kept, orphan):
+        for thumb in (False, True):
+            os.utime(photos.path_for(tmp_path, name, thumb=thumb), (old, old))
+    assert bootstrap.sweep_orphan_photos(db, settings) == [orphan]
+    assert all(photos.path_for(tmp_path, name).exists() for name in kept)

@@ -16,6 +16,7 @@ from lib.core import photos
 from lib.core.clock import now_iso, to_iso, utc_now
 from lib.core.config import DEMO_SEED_DIR, Settings, cookie_key, load_settings
 from lib.core.db import immediate, open_db, scalar
+from lib.crowdfund import projects
 from lib.people import org
 from lib.people.passwords import hash_password
 from lib.shop import catalogue
@@ -93,6 +94,7 @@ def sweep_orphan_photos(db: Database, settings: Settings) -> list[str]:
         "SELECT name FROM report_photos"
         " UNION ALL SELECT photo FROM volunteer_hours WHERE photo IS NOT NULL")}
     referenced |= catalogue.photos_in_use(db)  # the points shop's goods
+    referenced |= projects.photos_in_use(db)  # 众筹: project photos, final reports, receipts
     return photos.sweep_orphans(settings.data_dir, referenced)
 
 
