@@ -122,7 +122,7 @@ def _slot_card(user: User, slot: labour.Slot, mine: dict | None, taking: bool) -
 
 
 def _my_signups(mine: list[dict]) -> None:
-    st.subheader("我的报名")
+    st.subheader("我的报名", anchor=False)
     for row in mine:
         with st.container(border=True, key=f"labour_mine_{row['id']}"):
             st.markdown(f"**{ui.esc(row['task_name'])}** · {labour.STATUS_LABELS[row['status']]}"
