@@ -532,3 +532,12 @@ def test_staff_spending_at_once_from_many_processes_never_exceed_the_balance(tmp
     assert books.public_ledger(db, project["id"]).totals.balance_fen == 1_002
     assert scalar(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'crowdfund.spend'") == 33
     db.close()
+
+
+def test_the_lib_checks_the_balance_itself_not_only_the_trigger(db, cast, project):
+    receive(db, project["id"], cast["in"], 10_000)
+    db.execute("DROP TRIGGER crowdfund_spending_within_funds")
+    with pytest.raises(ValidationError, match="当前结余 600.00 元"):
+        spend(db, cast[STAFF], project["id"], "600.01")
+    spend(db, cast[STAFF], project["id"], "600")
+    assert spending_rows(db) == 1 and books.balance(db, project["id"]) == 0

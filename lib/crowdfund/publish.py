@@ -142,7 +142,11 @@ def summary_lines(ledger: Ledger) -> list[str]:
 
 def wechat_summary(db: Database, project_id: int, url: str) -> str:
     """A short plain text staff paste into the WeChat group, with the link to the whole 公示."""
-    ledger = public_ledger(db, project_id)
+    return wechat_text(public_ledger(db, project_id), url)
+
+
+def wechat_text(ledger: Ledger, url: str) -> str:
+    """:func:`wechat_summary` of a ledger already read (the 公示 tab has it in hand)."""
     project = ledger.project
     return "\n".join([f"【众筹公示】{project.title}（{project.status_label}）",
                       *summary_lines(ledger),

@@ -1,4 +1,4 @@
-"""管理 › 众筹账目 (the books staff keep) and the 公示 tab every visitor reads.
+"""管理 › 众筹账目: the tabs staff keep the books in (到账确认, 出勤登记, 支出登记).
 
 The domain functions check the role again, whatever this page showed.
 """
@@ -6,20 +6,15 @@ from __future__ import annotations
 
 from typing import Callable
 
-import streamlit as st
 from sqlite_utils import Database
 
 from lib.core import ui
 from lib.core.roles import User
+from lib.crowdfund.ui_ledger import spending_tab
 from lib.crowdfund.ui_labour import attendance_tab
 
 
 BOOKS_TAB_KEY = "crowdfund_books_tab"  # the tabs widget's own state
-
-
-def spending_tab(db: Database, actor: User) -> None:
-    """支出登记: amount, item, date and receipt of one spending, against a project's balance."""
-    st.info("支出登记即将开放。")
 
 
 # title -> function(db, user): the tabs of 管理 › 众筹账目, in order. 到账确认 (pledges) and

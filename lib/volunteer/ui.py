@@ -64,14 +64,14 @@ def entry_fields(prefix: str) -> tuple[str, object, int | None, dict]:
     return activity, served_on, half_hours, places
 
 
-def photo_field(prefix: str) -> tuple[bytes | None, str | None]:
+def photo_field(prefix: str, label: str = "服务照片（可选）") -> tuple[bytes | None, str | None]:
     """An optional photo (camera or album), checked by lib as soon as it is chosen.
 
     Returns (bytes, problem): the problem is a Chinese message and the form must not submit.
     """
     st.caption("照片（可不传）：点击下方 “Upload” 按钮可以直接拍照或从相册选择，"
                "JPG、PNG 或 WEBP 格式。")
-    upload = st.file_uploader("服务照片（可选）", key=f"{prefix}_photo",
+    upload = st.file_uploader(label, key=f"{prefix}_photo",
                               max_upload_size=UPLOAD_WIDGET_MB)
     if upload is None:
         return None, None

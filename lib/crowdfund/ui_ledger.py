@@ -1,0 +1,185 @@
+"""The 公示 tab every visitor reads (guests too), and 管理 › 众筹账目's 支出登记 tab.
+
+The books come from lib.crowdfund.books and every figure from one Ledger, so the table, the
+chart, the files and the WeChat text agree to the fen. The domain functions check the role.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+import streamlit as st
+from sqlite_utils import Database
+
+from lib.core import photos, ui
+from lib.core.clock import local_today
+from lib.core.db import open_db
+from lib.core.errors import PortalError
+from lib.core.roles import User
+from lib.crowdfund import books, projects, publish
+from lib.crowdfund.money import yuan_text
+from lib.people import posters
+from lib.volunteer.ui import flash, new_key, photo_field, show_flash
+
+
+SPEND_LABELS = {"amount": "金额", "item": "事项", "spent_on": "支出日期", "project": "项目",
+                "photo": "收据照片", "key": "提交"}
+SPEND_KEY = "crowdfund_spend_key"  # this form's submission key; a new one after each success
+
+
+def project_url(project_id: int) -> str:
+    """The address the 公示's QR, the WeChat text and the files point to."""
+    return f"{posters.page_url(ui.public_base_url(), 'crowdfund')}?p={project_id}"
+
+
+def _signed(fen: int) -> str:
+    return ("+" if fen > 0 else "") + yuan_text(fen)
+
+
+def table_rows(ledger: books.Ledger) -> dict[str, list[str]]:
+    """The ledger as a phone reads it: four narrow columns, newest first, amounts as text."""
+    columns: dict[str, list[str]] = {"日期": [], "事项": [], "金额(元)": [], "结余(元)": []}
+    for line in reversed(ledger.rows):
+        columns["日期"].append(line.day)
+        text = publish.line_text(line)
+        if line.kind == "cash":
+            text += f"（{yuan_text(line.cash_fen)}，配套 {yuan_text(line.match_fen)}）"
+        columns["事项"].append(text)
+        columns["金额(元)"].append(f"折 {yuan_text(line.labour_fen)}" if line.kind == "labour"
+                                  else _signed(line.money_fen))
+        columns["结余(元)"].append("" if line.kind == "labour" else yuan_text(line.balance_fen))
+    return columns
+
+
+def _export(database_path: Path, project_id: int, url: str, kind: str) -> bytes:
+    """A download's file, made only when tapped, on Streamlit's own thread: its own connection."""
+    db = open_db(database_path, migrate=False)
+    try:
+        if kind == "pdf":
+            return publish.notice_pdf(db, project_id, url)
+        ledger = books.public_ledger(db, project_id)
+        return publish.ledger_csv(ledger) if kind == "csv" else publish.ledger_xlsx(ledger)
+    finally:
+        db.conn.close()
+
+
+DOWNLOADS = (("csv", "CSV", "text/csv", ":material/table:"),
+             ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              ":material/table_view:"),
+             ("pdf", "A4 公示", "application/pdf", ":material/print:"))
+
+
+def ledger_tab(db: Database, user: User, project: projects.Project) -> None:
+    """公示: totals, the chart of funds, every line of the books, receipts, files, WeChat text."""
+    ledger = books.public_ledger(db, project.id)
+    totals = ledger.totals
+    left, right = st.columns(2)
+    left.metric("合计（元）", yuan_text(totals.total_fen))
+    right.metric("结余（元）", yuan_text(totals.balance_fen))
+    st.markdown("  \n".join(ui.esc(line) for line in publish.summary_lines(ledger)))
+    if not ledger.rows:
+        st.info("还没有已到账的出资、出工或支出。认捐经工作人员确认到账后才会公示。")
+        return
+    st.altair_chart(publish.funds_chart(ledger), width="stretch")
+    st.caption("明细（最新在前；姓名只显示姓，选择匿名的显示“匿名”；认捐在确认到账后才列入）")
+    st.dataframe(table_rows(ledger), hide_index=True, width="stretch", height=360,
+                 column_config={"日期": st.column_config.TextColumn(width=82),
+                                "事项": st.column_config.TextColumn(width="medium"),
+                                "金额(元)": st.column_config.TextColumn(width=80),
+                                "结余(元)": st.column_config.TextColumn(width=88)})
+    _receipts(ledger)
+    _downloads(project)
+    st.caption("复制下面的文字发到微信群：")
+    st.code(publish.wechat_text(ledger, project_url(project.id)), language=None,
+            wrap_lines=True)
+
+
+def _receipts(ledger: books.Ledger) -> None:
+    """One chosen receipt at a time: a project may have hundreds."""
+    spent = [line for line in reversed(ledger.rows) if line.receipt]
+    if not spent:
+        return
+    chosen = st.selectbox("查看收据照片", spent, index=None, placeholder="选择一笔支出",
+                          format_func=lambda line: f"{line.day} {line.item} {yuan_text(line.spent_fen)} 元",
+                          key=f"crowdfund_receipt_{ledger.project.id}")
+    if chosen is not None:
+        path = photos.path_for(ui.portal().settings.data_dir, chosen.receipt)
+        if path.exists():
+            st.image(str(path), width="stretch")
+        else:
+            st.caption("这张收据照片已不在服务器上。")
+
+
+def _downloads(project: projects.Project) -> None:
+    url = project_url(project.id)
+    database_path = ui.portal().settings.database_path
+    for column, (kind, label, mime, icon) in zip(st.columns(3), DOWNLOADS):
+        column.download_button(
+            label, partial(_export, database_path, project.id, url, kind),
+            file_name=f"众筹公示-{project.id}.{kind}", mime=mime, icon=icon, on_click="ignore",
+            key=f"crowdfund_download_{kind}", width="stretch")
+
+
+# --- 管理 › 众筹账目 › 支出登记 ------------------------------------------------------------
+
+
+def spending_tab(db: Database, actor: User) -> None:
+    """Record a spending against a raising or building project's balance, with its receipt."""
+    show_flash()
+    open_projects = projects.list_projects(db, statuses=books.SPENDING_STATUSES)
+    if not open_projects:
+        st.info("目前没有众筹中或实施中的项目。")
+        return
+    project = st.selectbox("项目", open_projects, key="crowdfund_spend_project",
+                           format_func=lambda p: f"{p.title}（{p.status_label}）")
+    held = books.balance(db, project.id)
+    st.metric("当前结余（元）", yuan_text(held))
+    receipt, problem = photo_field("crowdfund_spend", "收据照片")
+    with st.form("crowdfund_spend_form"):
+        amount = st.text_input("金额（元）", key="crowdfund_spend_amount", placeholder="例如 1250.50")
+        places = {"amount": st.empty()}
+        item = st.text_input("事项", key="crowdfund_spend_item", max_chars=books.ITEM_MAX,
+                             placeholder="例如 水泥 20 袋")
+        places["item"] = st.empty()
+        today = local_today()
+        spent_on = st.date_input("支出日期", value=today, key="crowdfund_spend_date",
+                                 min_value=today - timedelta(days=365 * 3), format="YYYY-MM-DD")
+        places["spent_on"] = st.empty()
+        submitted = st.form_submit_button("登记支出", type="primary", width="stretch")
+        places["*"] = st.empty()
+    if submitted:
+        if problem:
+            st.error("收据照片有问题，还没有提交：请先删除或更换上面的照片。")
+        else:
+            _record(db, actor, project, amount, item, spent_on, receipt, places)
+    _recent(db, project)
+
+
+def _record(db: Database, actor: User, project: projects.Project, amount: str, item: str,
+            spent_on, receipt: bytes | None, places: dict) -> None:
+    try:
+        row = books.record_spending(db, actor, project_id=project.id, amount=amount, item=item,
+                                    spent_on=spent_on, receipt=receipt,
+                                    data_dir=ui.portal().settings.data_dir, key=new_key(SPEND_KEY))
+    except PortalError as error:
+        ui.show_error(error, SPEND_LABELS, places=places)
+        return
+    for field in (SPEND_KEY, "crowdfund_spend_amount", "crowdfund_spend_item",
+                  "crowdfund_spend_photo"):
+        st.session_state.pop(field, None)
+    flash(f"已登记支出：{row['item']} {yuan_text(row['amount_fen'])} 元。")
+    st.rerun()
+
+
+def _recent(db: Database, project: projects.Project) -> None:
+    spent = books.spending_of(db, project.id)
+    if not spent:
+        st.caption("这个项目还没有支出。")
+        return
+    st.caption(f"已登记 {len(spent)} 笔支出（最新在前）")
+    st.dataframe({"日期": [row["spent_on"] for row in spent[:50]],
+                  "事项": [row["item"] for row in spent[:50]],
+                  "金额(元)": [yuan_text(row["amount_fen"]) for row in spent[:50]],
+                  "收据": ["有" if row["receipt"] else "" for row in spent[:50]]},
+                 hide_index=True, width="stretch")
