@@ -151,8 +151,7 @@ def attendance_tab(db: Database, actor: User) -> None:
         st.info("这个项目没有安排出工。")
         return
     slot = st.selectbox("出工时段", slots, key=f"labour_books_slot_{project.id}",
-                        format_func=lambda s: f"{s.name} · {slot_when(s)} · "
-                                              f"{s.taken}/{s.headcount} 人")
+                        format_func=lambda s: f"{s.name} · {day_text(s.work_on)} {s.starts_at}")
     _roster(db, actor, slot)
     if project.status in labour.OPEN_STATUSES and not slot.has_started:
         _proxy_signup(db, actor, slot)

@@ -7,13 +7,16 @@ a slot someone else filled reads 已满 and offers no 报名 to tap.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import expect
 
+from lib.core.clock import pretend
 from lib.core.db import open_db, scalar
 from lib.crowdfund import labour
 from lib.people.users import load_user
+from lib.points import ledger
 from tests.browser.conftest import PHONE_USER_AGENT, wait_ready
 from tests.browser.test_journeys import assert_fits_phone, log_in, main, tap_sidebar, title
 from tests.crowdfund_helpers import make_project
@@ -106,3 +109,47 @@ def test_a_resident_signs_up_for_a_slot_sees_it_and_withdraws(server, phone):
     assert status_of(server, signup_id) == "withdrawn"
     assert_fits_phone(page)
     shot(page, "3-withdrawn")
+
+
+def test_staff_mark_a_resident_present_by_tapping_and_the_points_arrive(server, phone):
+    page = phone.new_page()
+    log_in(page, server.url, "staff")
+    db = open_db(server.data_dir / "portal.db", migrate=False)
+    try:
+        resident = load_user(db, scalar(db, "SELECT id FROM users WHERE username = 'resident'"))
+        project = make_project(
+            db, created_by=scalar(db, "SELECT id FROM users WHERE username = 'staff'"),
+            title="花坛补种", place_id=scalar(db, "SELECT id FROM places WHERE code = '1-1'"),
+            tasks=(dict(name="翻土种花", days=-1, starts_at="08:30", half_hours=3, headcount=4),))
+        task = project["tasks"][0]
+        with pretend(labour.get_slot(db, task).starts - timedelta(days=1)):
+            signup = labour.sign_up(db, resident, task_id=task)
+        before = ledger.balance(db, resident.id)
+    finally:
+        db.close()
+    tap_sidebar(page, "众筹账目")
+    page.wait_for_url(re.compile(r"/admin-crowdfund-books(\?|$)"))
+    main(page).get_by_role("tab", name="出勤登记").tap()
+    wait_ready(page)
+    main(page).get_by_role("combobox", name="众筹项目").tap()
+    page.get_by_role("option", name=re.compile(r"^花坛补种")).tap()
+    wait_ready(page)
+    expect(main(page).get_by_role("combobox", name="出工时段")).to_have_value(re.compile("^翻土种花"))
+    row = page.locator(f".st-key-labour_roster_{signup['id']}")
+    expect(row).to_contain_text("林阿姨")
+    expect(row).to_contain_text("已报名")
+    assert_fits_phone(page)
+    shot(page, "4-roster")
+    row.get_by_role("button", name="到场").tap()
+    expect(main(page).get_by_text(re.compile(r"^已登记 .*林阿姨 到场。$"))).to_be_visible()
+    wait_ready(page)
+    expect(row).to_contain_text("到场 +7 积分")
+    expect(row.get_by_role("button")).to_have_count(0)
+    assert status_of(server, signup["id"]) == "attended"
+    db = open_db(server.data_dir / "portal.db", migrate=False)
+    try:
+        assert ledger.balance(db, resident.id) == before + 7
+    finally:
+        db.close()
+    assert_fits_phone(page)
+    shot(page, "5-attended")
