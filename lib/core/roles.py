@@ -58,6 +58,19 @@ def require_role(actor: User | None, role: str) -> User:
     return actor
 
 
+def acting_for(actor: User | None, for_user_id: int | None, refusal: str) -> tuple[int, bool]:
+    """Whom an action is for, and whether it is 代办: oneself, or (staff and up) someone else.
+
+    Raises PermissionDenied: "请先登录。" for a guest, ``refusal`` when a resident or leader names
+    another person.
+    """
+    actor = require_role(actor, RESIDENT)
+    proxy = for_user_id is not None and for_user_id != actor.id
+    if proxy and not actor.at_least(STAFF):
+        raise PermissionDenied(refusal)
+    return (for_user_id if proxy else actor.id), proxy  # type: ignore[return-value]
+
+
 def can_manage_microgrid(actor: User | None, microgrid_id: int | None) -> bool:
     """Staff and admins act everywhere; a leader only within the micro-grid they lead."""
     if actor is None or actor.is_guest:

@@ -35,7 +35,7 @@ from lib.core import audit, rules
 from lib.core.clock import local_today, now_iso
 from lib.core.db import immediate, one, scalar
 from lib.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from lib.core.roles import RESIDENT, STAFF, User, require_role
+from lib.core.roles import RESIDENT, STAFF, User, acting_for, require_role
 from lib.crowdfund import money
 from lib.points import ledger
 
@@ -173,6 +173,15 @@ def check_open(project: dict) -> None:
         raise ValidationError({"project": f"该项目已结束认捐（截止日期 {project['deadline']}）。"})
 
 
+def closed_reason(db: Database, project_id: int) -> str | None:
+    """Why the project takes no pledge now (in Chinese), or None while it takes them."""
+    try:
+        check_open(_project(db, project_id))
+    except ValidationError as error:
+        return error.fields["project"]
+    return None
+
+
 def points_for(db: Database, amount_fen: int) -> int:
     """The rule's points for confirmed cash: per whole 10 yuan, so 99.99 yuan earns 9 at 1 a 10."""
     return amount_fen // FEN_PER_POINT_STEP * rules.get(db, "points.pledge_per_10_yuan")
@@ -222,11 +231,7 @@ def pledge(db: Database, actor: User, *, project_id: int, amount: object, method
     Staff may pledge for a resident (代办). Repeating ``key`` returns the first pledge. Raises
     PermissionDenied, ValidationError (amount, method, a closed project) or NotFound.
     """
-    require_role(actor, RESIDENT)
-    proxy = for_user_id is not None and for_user_id != actor.id
-    if proxy and not actor.at_least(STAFF):
-        raise PermissionDenied("只有社区工作人员可以代居民认捐。")
-    user_id = for_user_id if proxy else actor.id
+    user_id, proxy = acting_for(actor, for_user_id, "只有社区工作人员可以代居民认捐。")
     key = _check_key(key)
     first = _by_key(db, key)
     if first is not None:

@@ -18,6 +18,7 @@ from lib.crowdfund import projects
 from lib.crowdfund.money import yuan_text
 from lib.crowdfund.ui_labour import labour_tab
 from lib.crowdfund.ui_ledger import ledger_tab
+from lib.crowdfund.ui_pledge import pledge_tab
 from lib.people import org
 from lib.people import ui as people_ui
 
@@ -26,6 +27,7 @@ TAB_KEY = "crowdfund_tab"
 # The detail page's tabs after 概况, in order: title -> function(db, user, project).
 # Each part of the feature adds its own line (and its import) here.
 DETAIL_TABS: dict[str, Callable[[Database, User, projects.Project], None]] = {
+    "认捐": pledge_tab,
     "出工": labour_tab,
     "公示": ledger_tab,
 }

@@ -12,6 +12,7 @@ from lib.core import ui
 from lib.core.roles import User
 from lib.crowdfund.ui_ledger import spending_tab
 from lib.crowdfund.ui_labour import attendance_tab
+from lib.crowdfund.ui_pledge import receipts_tab
 
 
 BOOKS_TAB_KEY = "crowdfund_books_tab"  # the tabs widget's own state
@@ -20,6 +21,7 @@ BOOKS_TAB_KEY = "crowdfund_books_tab"  # the tabs widget's own state
 # title -> function(db, user): the tabs of 管理 › 众筹账目, in order. 到账确认 (pledges) and
 # 出勤登记 (labour) add their lines here; only the open tab runs.
 BOOKS_TABS: dict[str, Callable[[Database, User], None]] = {
+    "到账确认": receipts_tab,
     "出勤登记": attendance_tab,
     "支出登记": spending_tab,
 }
