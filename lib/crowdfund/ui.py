@@ -93,7 +93,7 @@ def project_card(db: Database, project: projects.Project, *, key: str) -> None:
     """One project in a list: tapping its title opens the detail."""
     with st.container(border=True, key=f"{key}_{project.id}"):
         st.button(ui.esc(project.title), key=f"{key}_open_{project.id}", on_click=_open,
-                  args=(project.id,), width="stretch", type="tertiary")
+                  args=(project.id,), width="stretch", icon=":material/chevron_right:")
         st.caption(f"{project.status_label} · {ui.esc(project.place_label)} · 截止 "
                    f"{project.deadline}")
         progress_bars(projects.progress(db, project.id), project)
