@@ -42,6 +42,7 @@ class Size:
     volunteer_hours: int = 60_000
     shop_items: int = 30
     redemptions: int = 40_000
+    contributions: int = 5_000  # confirmed pledges of the big crowdfunding project (id 1)
 
     def scaled(self, factor: float) -> "Size":
         return Size(*(max(4, int(value * factor)) for value in self.__dict__.values()))
@@ -399,8 +400,104 @@ def ledger(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
             entries[start:start + 100_000])
 
 
+CROWDFUND_OPENED = NOW - timedelta(days=200)
+SPENDING = ["水泥 20 袋", "排水管材", "施工队人工费", "防水涂料", "渣土清运", "路沿石", "彩砖",
+            "施工围挡租赁", "监理费", "井盖更换"]
+
+
+def crowdfund(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
+    """众筹: project 1 (实施中, 5x match with no cap) with ``contributions`` confirmed pledges
+    from distinct residents, some still 认捐 or 未到账, labour slots with attended sign-ups, and
+    spending that never exceeds the money held at the time it is recorded (the trigger checks
+    it on every insert, as in production); a raising and a finished project beside it.
+
+    Written after the points ledger: the pledges' and labour's points are on their rows but not
+    entries of the million (which the bench counts exactly).
+    """
+    from lib.crowdfund.money import match_unlocked
+
+    created = _iso(CROWDFUND_OPENED - timedelta(days=10))
+    residents = [row[0] for row in conn.execute(
+        "SELECT id FROM users WHERE role = 'resident' AND household_id IS NOT NULL ORDER BY id")]
+    projects = [(1, "雨污分流与路面改造", "building", 500, None, 4_000),
+                (2, "车棚地面硬化", "raising", 400, 2_000_000, 3_000),
+                (3, "楼道扶手加装", "done", 300, 500_000, 2_500)]
+    for project_id, title, status, percent, cap, hour in projects:
+        conn.execute(
+            "INSERT INTO crowdfund_projects (id, title, description, place_id, goal_fen,"
+            " match_percent, match_cap_fen, match_sponsor, labour_hour_fen, deadline, status,"
+            " created_by, created_at, updated_at, launched_at, building_at, done_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, '街道办事处', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (project_id, title, f"{title}：居民出钱出力，街道配套。", project_id, 100_000_000,
+             percent, cap, hour, _day(NOW + timedelta(days=30)), status, STAFF_ID, created,
+             created, _iso(CROWDFUND_OPENED),
+             _iso(NOW - timedelta(days=20)) if status != "raising" else None,
+             _iso(NOW - timedelta(days=5)) if status == "done" else None))
+    events = []  # (at, kind, row): pledges, then spending only while the money allows
+    counts = {1: size.contributions, 2: max(4, size.contributions // 50),
+              3: max(4, size.contributions // 100)}
+    span = (NOW - CROWDFUND_OPENED).total_seconds()
+    for project_id, count in counts.items():
+        donors = rnd.sample(residents, min(len(residents), count + count // 10))
+        for number, user_id in enumerate(donors):
+            pledged = CROWDFUND_OPENED + timedelta(seconds=rnd.randrange(int(span * 0.9)))
+            status = "received" if number < count else rnd.choice(("pledged", "not_received"))
+            decided = pledged + timedelta(hours=rnd.randint(1, 72))
+            events.append((_iso(decided if status != "pledged" else pledged), "pledge", (
+                project_id, user_id, rnd.choice((5_000, 10_000, 10_000, 20_000, 50_000, 100_000)),
+                rnd.choice(("cash", "transfer")), int(rnd.random() < 0.15), status,
+                f"bench-pledge:{project_id}:{number}", _iso(pledged),
+                _iso(decided) if status != "pledged" else None)))
+        for number in range(count // 80 + 2):
+            spent = CROWDFUND_OPENED + timedelta(seconds=rnd.randrange(int(span)))
+            events.append((_iso(spent), "spend", (
+                project_id, rnd.randint(50_000, 3_000_000), rnd.choice(SPENDING), _day(spent),
+                f"bench-spend:{project_id}:{number}", _iso(spent))))
+    events.sort(key=lambda event: event[0])
+    cash = {project_id: 0 for project_id in counts}
+    held = dict(cash)
+    terms = {project_id: (percent, cap) for project_id, _, _, percent, cap, _ in projects}
+    for at, kind, row in events:
+        project_id = row[0]
+        if kind == "pledge":
+            amount, status = row[2], row[5]
+            share = 0
+            if status == "received":
+                share = match_unlocked(cash[project_id], amount, *terms[project_id])
+                cash[project_id] += amount
+                held[project_id] += amount + share
+            conn.execute(
+                "INSERT INTO crowdfund_pledges (project_id, user_id, amount_fen, method, anonymous,"
+                " status, match_fen, points, submission_key, created_at, decided_by, decided_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row[:6], share, amount // 1000 if status == "received" else 0, row[6], row[7],
+                 STAFF_ID if row[8] else None, row[8]))
+        elif row[1] <= held[project_id] // 2:  # spend only part of what is held at the time
+            held[project_id] -= row[1]
+            conn.execute(
+                "INSERT INTO crowdfund_spending (project_id, amount_fen, item, spent_on,"
+                " recorded_by, submission_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*row[:4], STAFF_ID, *row[4:]))
+    for project_id, count in counts.items():
+        for number in range(count // 100 + 2):
+            work_on = CROWDFUND_OPENED + timedelta(days=rnd.randint(10, 190))
+            task_id = conn.execute(
+                "INSERT INTO crowdfund_tasks (project_id, name, work_on, starts_at, half_hours,"
+                " headcount, created_at) VALUES (?, ?, ?, '08:30', ?, 20, ?)",
+                (project_id, rnd.choice(("清理杂物", "搬运材料", "平整地面", "绿化补种")),
+                 _day(work_on), rnd.choice((4, 6, 8)), created)).lastrowid
+            marked = _iso(min(NOW, work_on + timedelta(hours=10)))
+            for user_id in rnd.sample(residents, rnd.randint(8, 20)):
+                attended = work_on < NOW
+                conn.execute(
+                    "INSERT INTO crowdfund_signups (task_id, user_id, status, created_at,"
+                    " marked_by, marked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (task_id, user_id, "attended" if attended else "signed", created,
+                     STAFF_ID if attended else None, marked if attended else None))
+
+
 GENERATORS: list[Callable[[sqlite3.Connection, random.Random, Size], None]] = [
-    organisation, accounts, reports, volunteer, shop, ledger]
+    organisation, accounts, reports, volunteer, shop, ledger, crowdfund]
 
 
 def build(path: Path, *, scale: float = 1.0, seed: int = 2026, log=print) -> dict[str, float]:

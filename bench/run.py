@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 DATA_DIR = RESULTS / "data"
-GENERATOR_VERSION = "2"  # bump when bench/generate.py changes what it builds
+GENERATOR_VERSION = "3"  # bump when bench/generate.py changes what it builds
 ROLES = ("guest", "resident", "leader", "staff", "admin")
 # The write parts spend and redeem as other residents: the pages are timed as these accounts, and
 # a hundred bench redemptions waiting on `resident` would time a 积分超市 nobody has.
@@ -34,11 +34,17 @@ PAGES = [
     ("积分 /points", "app_pages/points.py", {}, "guest"),
     ("积分超市 /shop", "app_pages/shop.py", {}, "guest"),
     ("志愿服务 /volunteer", "app_pages/volunteer.py", {}, "guest"),
+    # project 1 of the generator: 5,000 confirmed contributions, labour and spending
+    ("众筹 /crowdfund", "app_pages/crowdfund.py", {}, "guest"),
+    ("众筹·概况 /crowdfund?p=1", "app_pages/crowdfund.py", {"p": "1"}, "guest"),
+    ("众筹·公示 /crowdfund?p=1", "app_pages/crowdfund.py", {"p": "1"}, "guest"),
     # 管理: one page per task (lib/site/ui_navigation.py ADMIN_TASKS); /admin only opens the first
     ("管理·住户核实 /admin-households", "app_pages/admin/households.py", {}, "leader"),
     ("管理·志愿审核 /admin-volunteer", "app_pages/admin/volunteer.py", {}, "leader"),
     ("管理·积分发放 /admin-points", "app_pages/admin/points.py", {}, "staff"),
     ("管理·兑换核销 /admin-redemptions", "app_pages/admin/redemptions.py", {}, "staff"),
+    ("管理·众筹账目 /admin-crowdfund-books", "app_pages/admin/crowdfund_books.py", {}, "staff"),
+    ("管理·众筹账目·支出登记", "app_pages/admin/crowdfund_books.py", {}, "staff"),
     ("管理·用户 /admin-users", "app_pages/admin/users.py", {}, "staff"),
     ("管理·二维码 /admin-qr", "app_pages/admin/qr.py", {}, "staff"),
     ("管理·楼栋与地点 /admin-places", "app_pages/admin/places.py", {}, "admin"),
@@ -49,6 +55,9 @@ PAGES = [
     ("管理·积分规则 /admin-points-rules", "app_pages/admin/points_rules.py", {}, "admin"),
     ("管理·积分商品 /admin-shop", "app_pages/admin/shop.py", {}, "admin"),
 ]
+# The tab a row opens (session state set before the run): only the open tab runs.
+PAGE_STATE = {"众筹·公示 /crowdfund?p=1": {"crowdfund_tab": "公示"},
+              "管理·众筹账目·支出登记": {"crowdfund_books_tab": "支出登记"}}
 # A page's median against the typical-widgets floor (bench/typical_page.py) timed in the same
 # run, so the target holds on a fast or a slow machine alike.
 MAX_FLOOR_RATIO = 2.0
@@ -139,7 +148,8 @@ def bench_queries() -> None:
     record("query", "desk statistics (5 years; cached 60 s)",
            timed(lambda: views.desk_stats(db), 10))
     bench_points_queries(db, rnd, users)
-    # Later features add theirs here: a month's ranking, a project's ledger.
+    bench_crowdfund_queries(db)
+    # Later features add theirs here: a month's ranking.
     db.conn.close()
 
 
@@ -203,6 +213,30 @@ def bench_points_queries(db, rnd: random.Random, users: int) -> None:
            timed(lambda: holders.find(db, staff, f"居民{rnd.randint(1, 999)}"), 100), 20)
 
 
+def bench_crowdfund_queries(db) -> None:
+    """众筹: project 1's public ledger (5,000 contributions, labour, spending) and what it feeds."""
+    import pyarrow as pa
+
+    from lib.crowdfund import books, projects, publish, ui_ledger
+
+    url = "https://portal.example.cn/crowdfund?p=1"
+    record("query", "project progress (5,000 contributions)",
+           timed(lambda: projects.progress(db, 1), 200), 20)
+    record("query", "money held (the spending check)", timed(lambda: books.balance(db, 1), 500), 20)
+    record("query", "public ledger, 5,000 contributions",
+           timed(lambda: books.public_ledger(db, 1), 30), 100)
+    ledger = books.public_ledger(db, 1)
+    record("query", "公示 tab built cold (ledger, Arrow table, chart spec)",
+           timed(lambda: ui_ledger.Published(
+               ledger, pa.table(ui_ledger.table_rows(ledger)),
+               publish.funds_chart(ledger).to_dict()), 10))
+    record("query", "the books' version (the 公示 tab's cache key)",
+           timed(lambda: books.ledger_version(db, 1), 500), 20)
+    record("query", "ledger CSV", timed(lambda: publish.ledger_csv(ledger), 10))
+    record("query", "ledger Excel (openpyxl)", timed(lambda: publish.ledger_xlsx(ledger), 3))
+    record("query", "A4 公示 PDF (all pages)", timed(lambda: publish.notice_pdf(db, 1, url), 2))
+
+
 def bench_pages() -> None:
     from streamlit.testing.v1 import AppTest
 
@@ -234,6 +268,8 @@ def bench_pages() -> None:
             at.switch_page(script)
             for key, value in params.items():
                 at.query_params[key] = value
+            for key, value in PAGE_STATE.get(label, {}).items():
+                at.session_state[key] = value
             at.run()
             assert not at.exception, (role, label, at.exception)
             record("page", f"{label} as {role}", timed(at.run, 15), 300, floor=typical,

@@ -11,7 +11,9 @@ def fingerprint(path) -> str:
     db = open_db(path, migrate=False)
     digest = hashlib.sha256()
     for table in ("places", "households", "users", "reports", "report_events", "points_ledger",
-                  "volunteer_events", "volunteer_hours", "shop_items", "shop_redemptions"):
+                  "volunteer_events", "volunteer_hours", "shop_items", "shop_redemptions",
+                  "crowdfund_projects", "crowdfund_pledges", "crowdfund_spending",
+                  "crowdfund_tasks", "crowdfund_signups"):
         for row in db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
             if table == "users":
                 row = row[:3] + row[4:]  # the password hash has a random salt
@@ -142,3 +144,23 @@ def test_every_micro_grid_has_a_leader_who_reviews_its_hours(small):
                        " OR h.half_hours <> e.half_hours")[0][0] == 0
     assert rows(small, "SELECT COUNT(*) FROM volunteer_hours WHERE served_on >"
                        " date('2026-11-01', '+1 day')")[0][0] == 0
+
+
+def test_the_big_project_holds_its_contributions_and_never_spends_what_it_lacks(small):
+    from lib.crowdfund import books, projects
+    from lib.crowdfund.money import match_total
+
+    statuses = dict(rows(small, "SELECT status, COUNT(*) FROM crowdfund_pledges"
+                                " WHERE project_id = 1 GROUP BY 1"))
+    assert statuses["received"] == 50 and set(statuses) == {"received", "pledged", "not_received"}
+    assert rows(small, "SELECT COUNT(DISTINCT user_id) = COUNT(*) FROM crowdfund_pledges"
+                       " WHERE project_id = 1")[0][0] == 1
+    ledger = books.public_ledger(small, 1)
+    progress = projects.progress(small, 1)
+    assert ledger.totals.contributions == 50 and ledger.totals.spent_fen > 0
+    assert ledger.totals.match_fen == match_total(ledger.totals.cash_fen, 500, None)
+    assert (ledger.totals.cash_fen, ledger.totals.match_fen, ledger.totals.balance_fen,
+            ledger.totals.labour_fen) == (progress.cash_fen, progress.match_fen,
+                                          progress.balance_fen, progress.labour_value_fen)
+    assert min(row.balance_fen for row in ledger.rows) >= 0
+    assert ledger.totals.labour_half_hours > 0

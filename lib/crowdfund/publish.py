@@ -177,7 +177,9 @@ def notice_pages(ledger: Ledger, url: str, community: str, printed: str) -> list
     sheet.y = max(sheet.y + 20, qr_bottom + 20)
     sheet.table_header()
     for line in ledger.rows or ():
-        sheet.row({"day": line.day, "line": line_text(line),
+        text = line_text(line) + (f"（折 {yuan_text(line.labour_fen)} 元）"
+                                  if line.kind == "labour" else "")
+        sheet.row({"day": line.day, "line": text,
                    "cash": yuan_text(line.cash_fen) if line.cash_fen else "",
                    "match": yuan_text(line.match_fen) if line.match_fen else "",
                    "spent": yuan_text(line.spent_fen) if line.spent_fen else "",
