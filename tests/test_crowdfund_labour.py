@@ -86,13 +86,13 @@ def test_a_slot_starts_at_its_local_time_in_shanghai(db, cast):
 
 
 def test_an_unknown_slot_or_sign_up_is_not_found(db, cast):
-    with pytest.raises(NotFound, match="出工时段"):
+    with pytest.raises(NotFound, match=exactly("找不到该出工时段。")):
         labour.get_slot(db, 99)
-    with pytest.raises(NotFound, match="出工时段"):
+    with pytest.raises(NotFound, match=exactly("找不到该出工时段。")):
         labour.sign_up(db, cast["in"], task_id=99)
-    with pytest.raises(NotFound, match="报名记录"):
+    with pytest.raises(NotFound, match=exactly("找不到该报名记录。")):
         labour.withdraw(db, cast["in"], signup_id=99)
-    with pytest.raises(NotFound, match="报名记录"):
+    with pytest.raises(NotFound, match=exactly("找不到该报名记录。")):
         labour.mark_attendance(db, cast[STAFF], signup_id=99, attended=True)
 
 
@@ -205,8 +205,9 @@ def test_a_full_slot_refuses_the_next_person_and_nothing_changes(db, cast):
     labour.sign_up(db, cast["in"], task_id=task)
     labour.sign_up(db, cast[STAFF], task_id=task, for_user_id=cast["in2"].id)
     before = state(db)
-    with pytest.raises(labour.SlotFull, match=exactly("该时段名额已满")):
+    with pytest.raises(labour.SlotFull, match=exactly("该时段名额已满")) as refused:
         labour.sign_up(db, cast["out"], task_id=task)
+    assert refused.value.fields == {"task_id": "该时段名额已满"}  # placed beside the slot
     with pytest.raises(labour.SlotFull):
         labour.sign_up(db, cast[ADMIN], task_id=task, for_user_id=cast["out"].id)
     assert state(db) == before
@@ -379,7 +380,8 @@ def test_staff_mark_attendance_and_the_hours_earn_points_once(db, cast, who):
     p, signup = signed(db, cast, half_hours=3)
     with after_start(db, p["tasks"][0], minutes=90):
         marked = labour.mark_attendance(db, cast[who], signup_id=signup["id"], attended=True)
-    assert (marked["status"], marked["points"], marked["marked_by"]) == ("attended", 7, cast[who].id)
+    assert (marked["status"], marked["points"], marked["marked_by"]) == (
+        "attended", 7, cast[who].id)
     assert marked["marked_at"]
     assert ledger.balance(db, cast["in"].id) == 7  # 1.5 h at 5 an hour: 7.5 down to 7
     [entry] = ledger.history(db, cast["in"].id)
@@ -552,7 +554,8 @@ def test_a_roster_lists_live_sign_ups_first_with_names_and_rooms(db, cast):
     assert [(r["id"], r["display_name"], r["status"]) for r in rows] == [
         (a["id"], "neighbour名", "signed"), (b["id"], "newcomer名", "signed"),
         (gone["id"], "stranger名", "withdrawn")]
-    assert (rows[0]["place_code"], rows[0]["room"], rows[0]["username"]) == ("1-1", "100", "neighbour")
+    assert (rows[0]["place_code"], rows[0]["room"], rows[0]["username"]) == (
+        "1-1", "100", "neighbour")
     assert (rows[1]["place_code"], rows[1]["room"], rows[1]["proxy_by"]) == ("", "", cast[STAFF].id)
     assert labour.roster(db, task + 1) == []
 

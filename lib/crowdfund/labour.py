@@ -132,8 +132,8 @@ _SLOT_SELECT = (
 
 def tasks_of(db: Database, project_id: int) -> list[Slot]:
     """The project's slots by date and start time, each with its places taken and left."""
-    rows = db.execute(_SLOT_SELECT + " WHERE t.project_id = ? ORDER BY t.work_on, t.starts_at, t.id",
-                      (project_id,)).fetchall()
+    rows = db.execute(_SLOT_SELECT + " WHERE t.project_id = ?"
+                      " ORDER BY t.work_on, t.starts_at, t.id", (project_id,)).fetchall()
     return [Slot(*row) for row in rows]
 
 
@@ -194,11 +194,10 @@ def totals(db: Database, project_id: int) -> LabourTotals:
         " (SELECT COUNT(*) FROM crowdfund_signups s JOIN crowdfund_tasks t ON t.id = s.task_id"
         "  WHERE t.project_id = :p AND s.status != 'withdrawn'),"
         " (SELECT COALESCE(SUM(headcount), 0) FROM crowdfund_tasks WHERE project_id = :p),"
-        " (SELECT labour_hour_fen FROM crowdfund_projects WHERE id = :p)",
+        " COALESCE((SELECT labour_hour_fen FROM crowdfund_projects WHERE id = :p), 0)",
         {"p": project_id}).fetchone()
-    half_hours = int(row[0])
-    return LabourTotals(half_hours, value_fen(half_hours, int(row[3] or 0)), int(row[1]),
-                        int(row[2]))
+    half_hours, taken, total, hour_fen = row
+    return LabourTotals(half_hours, value_fen(half_hours, hour_fen), taken, total)
 
 
 # --- writing -------------------------------------------------------------------------------
