@@ -188,3 +188,22 @@ def test_a_resident_cannot_open_the_books(app, portal_db):
     at.switch_page(BOOKS).run()
     assert not at.exception
     assert not [b for b in at.button if (b.key or "").startswith("pledge_")]
+
+
+def test_a_confirmed_pledges_points_link_to_its_project(app, portal_db):
+    project_id = a_project(portal_db)
+    made = pledges.pledge(portal_db, user(portal_db, "resident"), project_id=project_id,
+                          amount="100", method="cash", anonymous=False, key="r1")
+    pledges.confirm(portal_db, user(portal_db, "staff"), pledge_id=made.id)
+    at = login(app(), "resident")
+    at.switch_page("app_pages/points.py").run()
+    assert not at.exception
+    links = [link for link in at.get("page_link") if link.proto.label == "查看众筹项目"]
+    assert len(links) == 1
+    assert (links[0].proto.page, links[0].proto.query_string) == ("crowdfund", f"p={project_id}")
+
+
+def test_every_source_an_entry_links_to_has_a_label():
+    from lib.points import boards
+    from lib.points import ui as points_ui
+    assert {page for page, _ in boards._SOURCE_PAGES.values()} <= set(points_ui.SOURCE_LABELS)
