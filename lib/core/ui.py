@@ -176,6 +176,18 @@ _STYLE = """<style>
 </style>"""
 
 
+def leave_note(key: str, text: str, ok: bool = True) -> None:
+    """Keep a line for the next run to show: a button's callback runs before the page is drawn."""
+    st.session_state[key] = (text, ok)
+
+
+def show_note(key: str) -> None:
+    """Show (once) the line a callback left under ``key``: green when it went well, else red."""
+    note = st.session_state.pop(key, None)
+    if note:
+        (st.success if note[1] else st.error)(esc(note[0]))
+
+
 def open_tab_only(parts: dict[str, Callable[..., None]], key: str, *args: Any,
                   on_change: Callable[[], None] | str = "rerun") -> None:
     """Tabs of which only the open one runs (Streamlit's stateful tabs), in ``parts``' order.

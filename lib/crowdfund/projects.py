@@ -288,6 +288,17 @@ def parse_ratio(value: object) -> int:
     return percent
 
 
+def _line(value: object, field: str, what: str, example: str, most: int,
+          errors: dict[str, str]) -> str:
+    """A required line of text, trimmed, at most ``most`` characters."""
+    text = _text(value)
+    if not text:
+        errors[field] = f"请填写{what}{example}。"
+    elif len(text) > most:
+        errors[field] = f"{what}不能超过 {most} 个字。"
+    return text
+
+
 def _day(value: object, field: str, what: str, errors: dict[str, str]) -> str:
     """An ISO date from a date or "YYYY-MM-DD", from today up to two years ahead."""
     if isinstance(value, date):
@@ -321,11 +332,7 @@ def _check_project(db: Database, values: dict[str, object]) -> dict[str, object]
     errors: dict[str, str] = {}
     out: dict[str, object] = {}
     if "title" in values:
-        out["title"] = _text(values["title"])
-        if not out["title"]:
-            errors["title"] = "请填写项目名称。"
-        elif len(out["title"]) > TITLE_MAX:
-            errors["title"] = f"项目名称不能超过 {TITLE_MAX} 个字。"
+        out["title"] = _line(values["title"], "title", "项目名称", "", TITLE_MAX, errors)
     if "description" in values:
         out["description"] = _text(values["description"])
         if len(out["description"]) > DESCRIPTION_MAX:
@@ -392,7 +399,7 @@ def create_project(db: Database, actor: User, *, title: str, place_id: int, goal
         "match_ratio": match_ratio, "match_cap": match_cap, "match_sponsor": match_sponsor,
         "labour_hour_value": labour_hour_value, "deadline": deadline})
     _check_terms(values)
-    stored = _store_photo(photo, data_dir)
+    stored = _keep([photo], data_dir)
     try:
         with immediate(db):
             now = now_iso()
@@ -401,7 +408,8 @@ def create_project(db: Database, actor: User, *, title: str, place_id: int, goal
                 " match_percent, match_cap_fen, match_sponsor, labour_hour_fen, deadline,"
                 " status, created_by, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
-                (values["title"], values["description"], stored, values["place_id"],
+                (values["title"], values["description"], next(iter(stored), None),
+                 values["place_id"],
                  values["goal_fen"], values["match_percent"], values["match_cap_fen"],
                  values["match_sponsor"], values["labour_hour_fen"], values["deadline"],
                  actor.id, now, now)).lastrowid
@@ -409,7 +417,7 @@ def create_project(db: Database, actor: User, *, title: str, place_id: int, goal
                          title=values["title"], goal=yuan_text(values["goal_fen"]),
                          match_percent=values["match_percent"])
     except BaseException:
-        _forget_photo(stored, data_dir)
+        _drop(stored, data_dir)
         raise
     return get_project(db, project_id)
 
@@ -440,7 +448,7 @@ def update_project(db: Database, actor: User, *, project_id: int, photo: bytes |
     if "deadline" in fields and _day_text(fields["deadline"]) == old.deadline:
         del fields["deadline"]
     values = _check_project(db, fields)
-    stored = _store_photo(photo, data_dir)
+    stored = _keep([photo], data_dir)
     try:
         with immediate(db):
             old = get_project(db, project_id)
@@ -453,7 +461,7 @@ def update_project(db: Database, actor: User, *, project_id: int, photo: bytes |
                 raise ValidationError({_FIELD_OF[fixed[0]]: TERMS_FIXED})
             _check_terms({column: changed.get(column, getattr(old, column)) for column in _TERMS})
             if stored:
-                changed["photo"] = stored
+                changed["photo"] = stored[0]
             if changed:
                 assignments = ", ".join(f"{column} = ?" for column in changed)  # known names
                 db.execute(f"UPDATE crowdfund_projects SET {assignments}, updated_at = ?"
@@ -464,15 +472,15 @@ def update_project(db: Database, actor: User, *, project_id: int, photo: bytes |
                                   if column != "photo"},
                              photo="新照片" if stored else "")
     except sqlite3.IntegrityError as error:
-        _forget_photo(stored, data_dir)
+        _drop(stored, data_dir)
         if "terms are fixed" in str(error):
             raise ValidationError({"match_ratio": TERMS_FIXED}) from None
         raise
     except BaseException:
-        _forget_photo(stored, data_dir)
+        _drop(stored, data_dir)
         raise
     if stored and old.photo:
-        _forget_photo(old.photo, data_dir)
+        _drop([old.photo], data_dir)
     return get_project(db, project_id)
 
 
@@ -526,10 +534,8 @@ def complete(db: Database, actor: User, *, project_id: int, summary: str,
         raise ValidationError({"photos": f"完工照片最多 {REPORT_PHOTOS_MAX} 张。"})
     with immediate(db):  # refuse before the photos are processed and stored
         _ready_to_finish(db, _moving(db, project_id, DONE))
-    stored: list[str] = []
+    stored = _keep(shots, data_dir)
     try:
-        for shot in shots:
-            stored.append(_store_photo(shot, data_dir))
         with immediate(db):
             project = _moving(db, project_id, DONE)
             _ready_to_finish(db, project)
@@ -542,8 +548,7 @@ def complete(db: Database, actor: User, *, project_id: int, summary: str,
             _set_status(db, actor, project, DONE, "done_at", "crowdfund.complete",
                         photos=len(stored))
     except BaseException:
-        for name in stored:
-            _forget_photo(name, data_dir)
+        _drop(stored, data_dir)
         raise
     return get_project(db, project_id)
 
@@ -625,11 +630,8 @@ def _check_task(values: dict[str, object]) -> dict[str, object]:
     errors: dict[str, str] = {}
     out: dict[str, object] = {}
     if "name" in values:
-        out["name"] = _text(values["name"])
-        if not out["name"]:
-            errors["name"] = "请填写出工内容，例如 平整地面。"
-        elif len(out["name"]) > TASK_NAME_MAX:
-            errors["name"] = f"出工内容不能超过 {TASK_NAME_MAX} 个字。"
+        out["name"] = _line(values["name"], "name", "出工内容", "，例如 平整地面", TASK_NAME_MAX,
+                            errors)
     if "work_on" in values:
         out["work_on"] = _day(values["work_on"], "work_on", "出工日期", errors)
     if "starts_at" in values:
@@ -757,14 +759,21 @@ def remove_task(db: Database, actor: User, *, task_id: int) -> None:
 # --- photos -------------------------------------------------------------------------------
 
 
-def _store_photo(photo: bytes | None, data_dir: Path | None) -> str | None:
-    if not photo:
-        return None
-    if data_dir is None:
-        raise ValueError("a photo needs the data directory to be stored in")
-    return photos.store(data_dir, photos.process_photo(photo))
+def _keep(uploads: list[bytes | None], data_dir: Path | None) -> list[str]:
+    """Check and store each upload (none given, none stored); a refusal removes those stored."""
+    stored: list[str] = []
+    try:
+        for upload in filter(None, uploads):
+            if data_dir is None:
+                raise ValueError("a photo needs the data directory to be stored in")
+            stored.append(photos.store(data_dir, photos.process_photo(upload)))
+    except BaseException:
+        _drop(stored, data_dir)
+        raise
+    return stored
 
 
-def _forget_photo(name: str | None, data_dir: Path | None) -> None:
-    if name and data_dir is not None:
-        photos.delete(data_dir, name)
+def _drop(names: list[str], data_dir: Path | None) -> None:
+    for name in names:
+        if data_dir is not None:
+            photos.delete(data_dir, name)

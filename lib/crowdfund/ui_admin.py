@@ -37,13 +37,7 @@ HOURS = [half / 2 for half in range(1, projects.HALF_HOURS_MAX + 1)]
 
 
 def _note(text: str, ok: bool = True) -> None:
-    st.session_state[NOTE] = (text, ok)
-
-
-def _show_note() -> None:
-    note = st.session_state.pop(NOTE, None)
-    if note:
-        (st.success if note[1] else st.error)(ui.esc(note[0]))
+    ui.leave_note(NOTE, text, ok)
 
 
 def projects_admin(db: Database, user: User) -> None:
@@ -60,7 +54,7 @@ def projects_admin(db: Database, user: User) -> None:
     chosen = st.selectbox("项目", [NEW, *by_id], key=PICK,
                           format_func=lambda pid: "＋ 新建项目" if pid == NEW else
                           f"{by_id[pid].title}（{by_id[pid].status_label}）")
-    _show_note()
+    ui.show_note(NOTE)
     if chosen == NEW:
         project_form(db, user, None)
         return
