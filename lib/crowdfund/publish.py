@@ -106,7 +106,7 @@ def funds_chart(ledger: Ledger) -> alt.Chart:
     balance = [{"日期": day.day, "结余(元)": day.balance_fen / 100}
                for day in funds_series(ledger)]
     bars = alt.Chart(alt.Data(values=values)).mark_bar().encode(
-        x=alt.X("日期:T", title=None),
+        x=alt.X("日期:T", title=None, axis=alt.Axis(format="%m-%d")),  # not "Mon 23"
         y=alt.Y("金额(元):Q"),
         color=alt.Color("类别:N", scale=alt.Scale(domain=["收入", "支出"],
                                                  range=[IN_COLOUR, OUT_COLOUR]),

@@ -28,6 +28,7 @@ from lib.volunteer.ui import flash, new_key, photo_field, show_flash
 SPEND_LABELS = {"amount": "金额", "item": "事项", "spent_on": "支出日期", "project": "项目",
                 "photo": "收据照片", "key": "提交"}
 SPEND_KEY = "crowdfund_spend_key"  # this form's submission key; a new one after each success
+ROUND_KEY = "crowdfund_spend_round"
 
 
 def project_url(project_id: int) -> str:
@@ -39,19 +40,37 @@ def _signed(fen: int) -> str:
     return ("+" if fen > 0 else "") + yuan_text(fen)
 
 
+def short_text(line: books.LedgerRow) -> str:
+    """A row in a few characters for a phone: "张* 出资", "李* 出工 4 小时", "退还 张*"."""
+    if line.kind == "cash":
+        return f"{line.who} 出资"
+    if line.kind == "refund":
+        return f"退还 {line.who}"
+    if line.kind == "labour":
+        return f"{line.who} 出工 {publish.hours_text(line.half_hours)} 小时"
+    return line.item
+
+
 def table_rows(ledger: books.Ledger) -> dict[str, list[str]]:
-    """The ledger as a phone reads it: four narrow columns, newest first, amounts as text."""
-    columns: dict[str, list[str]] = {"日期": [], "事项": [], "金额(元)": [], "结余(元)": []}
+    """The ledger as a 390-pixel phone reads it: four narrow columns, newest first, amounts as
+    text (cash with its match; the split is in the totals and the files). Dates drop the year
+    when all the books fall in one year (the caption names it)."""
+    one_year = len({line.day[:4] for line in ledger.rows}) <= 1
+    columns: dict[str, list[str]] = {"日期": [], "事项": [], "收支": [], "结余": []}
     for line in reversed(ledger.rows):
-        columns["日期"].append(line.day)
-        text = publish.line_text(line)
-        if line.kind == "cash":
-            text += f"（{yuan_text(line.cash_fen)}，配套 {yuan_text(line.match_fen)}）"
-        columns["事项"].append(text)
-        columns["金额(元)"].append(f"折 {yuan_text(line.labour_fen)}" if line.kind == "labour"
-                                  else _signed(line.money_fen))
-        columns["结余(元)"].append("" if line.kind == "labour" else yuan_text(line.balance_fen))
+        columns["日期"].append(line.day[5:] if one_year else line.day)
+        columns["事项"].append(short_text(line))
+        columns["收支"].append(f"折{yuan_text(line.labour_fen)}" if line.kind == "labour"
+                             else _signed(line.money_fen))
+        columns["结余"].append("" if line.kind == "labour" else yuan_text(line.balance_fen))
     return columns
+
+
+def table_caption(ledger: books.Ledger) -> str:
+    years = sorted({line.day[:4] for line in ledger.rows})
+    when = f"{years[0]} 年，" if len(years) == 1 else ""
+    return (f"明细（{when}最新在前，单位：元；出资的收支含配套；姓名只显示姓，选择匿名的显示“匿名”；"
+            "认捐在确认到账后才列入）")
 
 
 def _export(database_path: Path, project_id: int, url: str, kind: str) -> bytes:
@@ -66,10 +85,11 @@ def _export(database_path: Path, project_id: int, url: str, kind: str) -> bytes:
         db.conn.close()
 
 
-DOWNLOADS = (("csv", "CSV", "text/csv", ":material/table:"),
-             ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+DOWNLOADS = (("csv", "下载 CSV", "text/csv", ":material/table:"),
+             ("xlsx", "下载 Excel",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
               ":material/table_view:"),
-             ("pdf", "A4 公示", "application/pdf", ":material/print:"))
+             ("pdf", "打印公示（A4 PDF）", "application/pdf", ":material/print:"))
 
 
 @dataclass(frozen=True)
@@ -96,20 +116,22 @@ def ledger_tab(db: Database, user: User, project: projects.Project) -> None:
                            books.ledger_version(db, project.id))
     ledger = published.ledger
     totals = ledger.totals
-    left, right = st.columns(2)
-    left.metric("合计（元）", yuan_text(totals.total_fen))
-    right.metric("结余（元）", yuan_text(totals.balance_fen))
+    with st.container(horizontal=True):  # side by side on a phone too (columns would stack)
+        st.metric("合计（元）", yuan_text(totals.total_fen), width="content")
+        st.metric("结余（元）", yuan_text(totals.balance_fen), width="content")
     st.markdown("  \n".join(ui.esc(line) for line in publish.summary_lines(ledger)))
     if not ledger.rows:
         st.info("还没有已到账的出资、出工或支出。认捐经工作人员确认到账后才会公示。")
         return
     st.vega_lite_chart(spec=published.chart, width="stretch")  # Altair's spec, built once
-    st.caption("明细（最新在前；姓名只显示姓，选择匿名的显示“匿名”；认捐在确认到账后才列入）")
-    st.dataframe(published.table, hide_index=True, width="stretch", height=360,
-                 column_config={"日期": st.column_config.TextColumn(width=82),
-                                "事项": st.column_config.TextColumn(width="medium"),
-                                "金额(元)": st.column_config.TextColumn(width=80),
-                                "结余(元)": st.column_config.TextColumn(width=88)})
+    st.caption(table_caption(ledger))
+    st.dataframe(published.table, hide_index=True, width="stretch",
+                 column_config={"日期": st.column_config.TextColumn(
+                                    width=48 if published.table["日期"][0].as_py()[2:3] == "-"
+                                    else 84),  # "11-23" or "2025-11-23"
+                                "事项": st.column_config.TextColumn(width=104),
+                                "收支": st.column_config.TextColumn(width=84),
+                                "结余": st.column_config.TextColumn(width=96)})
     _receipts(ledger)
     _downloads(project)
     st.caption("复制下面的文字发到微信群：")
@@ -157,15 +179,18 @@ def spending_tab(db: Database, actor: User) -> None:
                            format_func=lambda p: f"{p.title}（{p.status_label}）")
     held = books.balance(db, project.id)
     st.metric("当前结余（元）", yuan_text(held))
-    receipt, problem = photo_field("crowdfund_spend", "收据照片")
+    # the widgets' keys carry a round number: a recorded spending starts a fresh, empty form
+    # (the browser keeps a text box's value when only its state is removed)
+    prefix = f"crowdfund_spend_{st.session_state.get(ROUND_KEY, 0)}"
+    receipt, problem = photo_field(prefix, "收据照片")
     with st.form("crowdfund_spend_form"):
-        amount = st.text_input("金额（元）", key="crowdfund_spend_amount", placeholder="例如 1250.50")
+        amount = st.text_input("金额（元）", key=f"{prefix}_amount", placeholder="例如 1250.50")
         places = {"amount": st.empty()}
-        item = st.text_input("事项", key="crowdfund_spend_item", max_chars=books.ITEM_MAX,
+        item = st.text_input("事项", key=f"{prefix}_item", max_chars=books.ITEM_MAX,
                              placeholder="例如 水泥 20 袋")
         places["item"] = st.empty()
         today = local_today()
-        spent_on = st.date_input("支出日期", value=today, key="crowdfund_spend_date",
+        spent_on = st.date_input("支出日期", value=today, key=f"{prefix}_date",
                                  min_value=today - timedelta(days=365 * 3), format="YYYY-MM-DD")
         places["spent_on"] = st.empty()
         submitted = st.form_submit_button("登记支出", type="primary", width="stretch")
@@ -187,9 +212,8 @@ def _record(db: Database, actor: User, project: projects.Project, amount: str, i
     except PortalError as error:
         ui.show_error(error, SPEND_LABELS, places=places)
         return
-    for field in (SPEND_KEY, "crowdfund_spend_amount", "crowdfund_spend_item",
-                  "crowdfund_spend_photo"):
-        st.session_state.pop(field, None)
+    st.session_state.pop(SPEND_KEY, None)
+    st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
     flash(f"已登记支出：{row['item']} {yuan_text(row['amount_fen'])} 元。")
     st.rerun()
 
