@@ -87,6 +87,9 @@ def progress_bars(progress: projects.Progress, project: projects.Project) -> Non
     if progress.slots_total:
         st.progress(progress.slots_share,
                     text=f"出工报名 {progress.slots_taken} / {progress.slots_total} 人次")
+    if progress.labour_half_hours:
+        st.caption(f"已出工 {progress.labour_half_hours / 2:g} 小时，折合 "
+                   f"{yuan_text(progress.labour_value_fen)} 元")
 
 
 def project_card(db: Database, project: projects.Project, *, key: str) -> None:

@@ -117,6 +117,10 @@ def prepare(settings: Settings, *, announce=print) -> Database:
         from lib.site import demo_shop  # last: residents redeem the points seeded above
 
         demo_shop.seed(db, settings.data_dir, history=settings.demo_history)
+        if settings.demo_history:  # last: residents pledge and work beside the year above
+            from lib.site import demo_crowdfund
+
+            demo_crowdfund.seed(db, settings.data_dir)
     else:
         password = create_first_admin(db)
         if password:
