@@ -412,7 +412,7 @@ def test_the_excel_file_reads_back_with_amounts_to_the_fen(books_with_everything
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0] == publish.HEADINGS
     assert rows[2][2:6] == ["匿名", "居民出资", 123.45, 617.25]
-    assert rows[-1][:10] == ["合计", None, None, None, 223.45, 1117.25, "4", 120, 99.99, 1240.71]
+    assert rows[-1][:10] == ["合计", None, None, None, 223.45, 1117.25, 4, 120, 99.99, 1240.71]
     assert sheet["E2"].number_format == "#,##0.00" and sheet["J5"].number_format == "#,##0.00"
 
 
@@ -541,3 +541,42 @@ def test_the_lib_checks_the_balance_itself_not_only_the_trigger(db, cast, projec
         spend(db, cast[STAFF], project["id"], "600.01")
     spend(db, cast[STAFF], project["id"], "600")
     assert spending_rows(db) == 1 and books.balance(db, project["id"]) == 0
+
+
+def test_the_books_version_changes_with_every_change_the_ledger_shows(db, cast, project):
+    seen = [books.ledger_version(db, project["id"])]
+
+    def changed() -> bool:
+        seen.append(books.ledger_version(db, project["id"]))
+        return seen[-1] != seen[-2]
+
+    receive(db, project["id"], cast["in"], 10_000, status="pledged")
+    assert not changed()  # a promise is not in the ledger
+    pledge = receive(db, project["id"], cast["in2"], 10_000)
+    assert changed()
+    spend(db, cast[STAFF], project["id"], "1")
+    assert changed()
+    attend(db, project["tasks"][0], cast["out"])
+    assert changed()
+    db.execute("UPDATE crowdfund_pledges SET status = 'refunded' WHERE id = ?", (pledge,))
+    assert changed()
+    db.execute("UPDATE crowdfund_projects SET status = 'building' WHERE id = ?", (project["id"],))
+    assert changed()
+    other = make_project(db, created_by=cast[STAFF].id, place_id=cast["grid"]["place_a"])
+    receive(db, other["id"], cast["in"], 10_000)
+    assert not changed()  # another project's books
+    assert len(set(seen)) == 6
+
+
+def test_a_formula_typed_as_an_item_stays_text_and_refunds_stay_numbers(db, cast, project):
+    receive(db, project["id"], cast["in"], 10_000)
+    spend(db, cast[STAFF], project["id"], "1", item="=HYPERLINK(\"http://x\")")
+    receive(db, project["id"], cast["in2"], 10_000, status="refunded")
+    ledger = books.public_ledger(db, project["id"])
+    rows = list(csv.reader(io.StringIO(publish.ledger_csv(ledger).decode("utf-8-sig"))))
+    assert [row[3] for row in rows if row[1] == "支出"] == ["'=HYPERLINK(\"http://x\")"]
+    assert [row[4:6] for row in rows if row[1] == "退款"] == [["-100.00", "-500.00"]]
+    sheet = openpyxl.load_workbook(io.BytesIO(publish.ledger_xlsx(ledger)))["公示"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert [row[3] for row in values if row[1] == "支出"] == ["'=HYPERLINK(\"http://x\")"]
+    assert [row[4:6] for row in values if row[1] == "退款"] == [[-100, -500]]

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import openpyxl
 import pytest
 
+from lib.core import tables
 from lib.core.clock import to_iso
 from lib.reports import views
 
@@ -361,7 +362,7 @@ def test_text_that_looks_like_a_formula_is_neutralised_in_both_exports(db, place
     assert [row["描述"] for row in read] == ["'" + text for text in attacks]
     assert [cell.value for cell in cells] == ["'" + text for text in attacks]
     assert all(cell.data_type == "s" for cell in cells)
-    assert views.safe_cell("普通文字") == "普通文字" and views.safe_cell(-5) == -5
+    assert tables.safe_cell("普通文字") == "普通文字" and tables.safe_cell(-5) == -5
 
 
 def test_queue_summary_counts_open_and_overdue_reports(db):

@@ -5,16 +5,13 @@ can never show different figures.
 """
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 import altair as alt
-from openpyxl import Workbook
 from PIL import Image
 from sqlite_utils import Database
 
-from lib.core import sheets
+from lib.core import sheets, tables
 from lib.core.clock import local_text, now_iso
 from lib.core.sheets import MARGIN, MUTED, Column, Sheet
 from lib.crowdfund.projects import ratio_text
@@ -32,69 +29,64 @@ def hours_text(half_hours: int) -> str:
     return f"{half_hours / 2:g}"
 
 
-def line_text(line: LedgerRow) -> str:
-    """What a row is, in one phrase, for a narrow table: "张* 出资", "李* 出工 4 小时·平整地面"."""
+def short_text(line: LedgerRow) -> str:
+    """A row in a few characters for a phone: "张* 出资", "李* 出工 4 小时", "退还 张*"."""
     if line.kind == "cash":
         return f"{line.who} 出资"
     if line.kind == "refund":
-        return f"退还 {line.who} 的出资（配套撤回）"
+        return f"退还 {line.who}"
     if line.kind == "labour":
-        return f"{line.who} 出工 {hours_text(line.half_hours)} 小时·{line.item}"
+        return f"{line.who} 出工 {hours_text(line.half_hours)} 小时"
     return line.item
 
 
-def _plain(fen: int) -> str:
-    """Yuan with two decimals and no separators, so a spreadsheet reads it as a number."""
-    return f"{Decimal(fen) / 100:.2f}"
+def line_text(line: LedgerRow) -> str:
+    """A row in one phrase for the printed notice, with what the short form leaves out."""
+    if line.kind == "refund":
+        return short_text(line) + " 的出资（配套撤回）"
+    if line.kind == "labour":
+        return f"{short_text(line)}·{line.item}（折 {yuan_text(line.labour_fen)} 元）"
+    return short_text(line)
+
+
+def _yuan(fen: int) -> Decimal:
+    """Yuan with exactly two decimals (a Decimal, so a spreadsheet reads a number, never a
+    formula, and no float ever rounds a fen)."""
+    return Decimal(fen).scaleb(-2)
 
 
 def _cells(line: LedgerRow) -> list[object]:
     return [line.day, line.kind_label, line.who, line.item,
-            _plain(line.cash_fen) if line.cash_fen else "",
-            _plain(line.match_fen) if line.match_fen else "",
-            hours_text(line.half_hours) if line.half_hours else "",
-            _plain(line.labour_fen) if line.half_hours else "",
-            _plain(line.spent_fen) if line.spent_fen else "",
-            _plain(line.balance_fen) if line.kind != "labour" else "",
+            _yuan(line.cash_fen) if line.cash_fen else "",
+            _yuan(line.match_fen) if line.match_fen else "",
+            Decimal(line.half_hours) / 2 if line.half_hours else "",
+            _yuan(line.labour_fen) if line.half_hours else "",
+            _yuan(line.spent_fen) if line.spent_fen else "",
+            _yuan(line.balance_fen) if line.kind != "labour" else "",
             "有" if line.receipt else ""]
 
 
-def _total_cells(ledger: Ledger) -> list[object]:
+def _rows(ledger: Ledger) -> list[list[object]]:
     totals = ledger.totals
-    return ["合计", "", "", "", _plain(totals.cash_fen), _plain(totals.match_fen),
-            hours_text(totals.labour_half_hours), _plain(totals.labour_fen),
-            _plain(totals.spent_fen), _plain(totals.balance_fen), ""]
+    return [*(_cells(line) for line in ledger.rows),
+            ["合计", "", "", "", _yuan(totals.cash_fen), _yuan(totals.match_fen),
+             Decimal(totals.labour_half_hours) / 2, _yuan(totals.labour_fen),
+             _yuan(totals.spent_fen), _yuan(totals.balance_fen), ""]]
 
 
 def ledger_csv(ledger: Ledger) -> bytes:
-    """UTF-8 with a BOM, so Excel on a community office's PC opens the Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADINGS)
-    writer.writerows(_cells(line) for line in ledger.rows)
-    writer.writerow(_total_cells(ledger))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """Every line and the totals; UTF-8 with a BOM, so Excel opens the Chinese correctly."""
+    return tables.csv_bytes(HEADINGS, _rows(ledger))
+
+
+YUAN_FORMAT = "#,##0.00"
+SHEET_WIDTHS = (12, 10, 10, 28, 14, 14, 10, 14, 14, 14, 6)
 
 
 def ledger_xlsx(ledger: Ledger) -> bytes:
     """The same table as an Excel workbook, amounts as numbers shown with two decimals."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "公示"
-    sheet.append(HEADINGS)
-    money_columns = {5, 6, 8, 9, 10}  # 1-based: 出资, 配套, 折算, 支出, 结余
-    for cells in [*(_cells(line) for line in ledger.rows), _total_cells(ledger)]:
-        sheet.append([Decimal(value) if index in money_columns and value else value
-                      for index, value in enumerate(cells, start=1)])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if cell.column in money_columns:
-                cell.number_format = "#,##0.00"
-    for letter, width in zip("ABCDEFGHIJK", (12, 10, 10, 28, 14, 14, 10, 14, 14, 14, 6)):
-        sheet.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    return tables.xlsx_bytes("公示", HEADINGS, _rows(ledger), SHEET_WIDTHS,
+                             {column: YUAN_FORMAT for column in (5, 6, 8, 9, 10)})
 
 
 def funds_chart(ledger: Ledger) -> alt.Chart:
@@ -177,9 +169,7 @@ def notice_pages(ledger: Ledger, url: str, community: str, printed: str) -> list
     sheet.y = max(sheet.y + 20, qr_bottom + 20)
     sheet.table_header()
     for line in ledger.rows or ():
-        text = line_text(line) + (f"（折 {yuan_text(line.labour_fen)} 元）"
-                                  if line.kind == "labour" else "")
-        sheet.row({"day": line.day, "line": text,
+        sheet.row({"day": line.day, "line": line_text(line),
                    "cash": yuan_text(line.cash_fen) if line.cash_fen else "",
                    "match": yuan_text(line.match_fen) if line.match_fen else "",
                    "spent": yuan_text(line.spent_fen) if line.spent_fen else "",

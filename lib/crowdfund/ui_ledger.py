@@ -40,17 +40,6 @@ def _signed(fen: int) -> str:
     return ("+" if fen > 0 else "") + yuan_text(fen)
 
 
-def short_text(line: books.LedgerRow) -> str:
-    """A row in a few characters for a phone: "张* 出资", "李* 出工 4 小时", "退还 张*"."""
-    if line.kind == "cash":
-        return f"{line.who} 出资"
-    if line.kind == "refund":
-        return f"退还 {line.who}"
-    if line.kind == "labour":
-        return f"{line.who} 出工 {publish.hours_text(line.half_hours)} 小时"
-    return line.item
-
-
 def table_rows(ledger: books.Ledger) -> dict[str, list[str]]:
     """The ledger as a 390-pixel phone reads it: four narrow columns, newest first, amounts as
     text (cash with its match; the split is in the totals and the files). Dates drop the year
@@ -59,7 +48,7 @@ def table_rows(ledger: books.Ledger) -> dict[str, list[str]]:
     columns: dict[str, list[str]] = {"日期": [], "事项": [], "收支": [], "结余": []}
     for line in reversed(ledger.rows):
         columns["日期"].append(line.day[5:] if one_year else line.day)
-        columns["事项"].append(short_text(line))
+        columns["事项"].append(publish.short_text(line))
         columns["收支"].append(f"折{yuan_text(line.labour_fen)}" if line.kind == "labour"
                              else _signed(line.money_fen))
         columns["结余"].append("" if line.kind == "labour" else yuan_text(line.balance_fen))

@@ -1,14 +1,12 @@
 """The read side of 随手拍: the public follow page, the wall, staff queue, desk statistics, exports."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 
 import altair as alt
 from sqlite_utils import Database
 
-from lib.core import rules
+from lib.core import rules, tables
 from lib.core.clock import SHANGHAI, local_text, to_iso, utc_now
 from lib.core.db import one, scalar
 from lib.core.roles import ROLE_LABELS
@@ -32,7 +30,6 @@ WALL_TEXT = 60
 EXPORT_COLUMNS = ("编号", "提交时间", "地点", "类别", "状态", "描述", "联系电话", "处理人",
                   "办结时间", "满意度", "评价")
 # Excel and LibreOffice run a cell starting with one of these as a formula (OWASP CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Shanghai has kept UTC+8 without daylight saving since 1991, so one fixed shift is exact in SQL.
 _SHANGHAI_SHIFT = "+%d seconds" % SHANGHAI.utcoffset(datetime(2000, 1, 1)).total_seconds()
 
@@ -322,41 +319,16 @@ def export_rows(db: Database, *, start: date, end: date) -> list[dict]:
         row["rating"] if row["rating"] is not None else "", row["rating_comment"]))) for row in rows]
 
 
-def safe_cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula, prefixed with ' so it stays text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def export_csv(rows: list[dict]) -> bytes:
     """The rows as CSV in UTF-8 with a BOM, so Excel shows the Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows([safe_cell(row.get(column, "")) for column in EXPORT_COLUMNS] for row in rows)
-    return out.getvalue().encode("utf-8-sig")
+    return tables.csv_bytes(EXPORT_COLUMNS, _cells(rows))
 
 
 def export_xlsx(rows: list[dict]) -> bytes:
     """The rows as an Excel workbook with a bold, frozen header."""
-    import openpyxl  # imported here: slow to import and only needed for a download
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+    return tables.xlsx_bytes("随手拍", EXPORT_COLUMNS, _cells(rows),
+                             (8, 17, 14, 10, 9, 40, 14, 10, 17, 7, 30))
 
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "随手拍"
-    sheet.append(EXPORT_COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        # control characters pasted into a description would make openpyxl refuse the cell
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-                      for value in (safe_cell(row.get(column, "")) for column in EXPORT_COLUMNS)])
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJK", (8, 17, 14, 10, 9, 40, 14, 10, 17, 7, 30)):
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+def _cells(rows: list[dict]) -> list[list[object]]:
+    return [[row.get(column, "") for column in EXPORT_COLUMNS] for row in rows]
