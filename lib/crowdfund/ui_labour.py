@@ -16,6 +16,7 @@ from lib.core.errors import PortalError
 from lib.core.roles import User
 from lib.crowdfund import labour, projects
 from lib.crowdfund.money import yuan_text
+from lib.crowdfund.ui_parts import choose_project
 from lib.people import ui as people_ui
 from lib.people.ui import AFTER_LOGIN
 
@@ -140,12 +141,10 @@ def _my_signups(mine: list[dict]) -> None:
 def attendance_tab(db: Database, actor: User) -> None:
     """出勤登记: pick a project and slot, mark 到场 / 未到, sign a resident up (代办)."""
     _show_note()
-    running = projects.list_projects(db, statuses=labour.MARKING_STATUSES)
-    if not running:
-        st.info("没有进行中或已完成的众筹项目。")
+    project = choose_project(db, labour.MARKING_STATUSES, key="labour_books_project",
+                             none_text="没有进行中或已完成的众筹项目。")
+    if project is None:
         return
-    project = st.selectbox("众筹项目", running, key="labour_books_project",
-                           format_func=lambda p: f"{p.title}（{p.status_label}）")
     slots = labour.tasks_of(db, project.id)
     if not slots:
         st.info("这个项目没有安排出工。")

@@ -21,6 +21,7 @@ from lib.core.errors import PortalError
 from lib.core.roles import User
 from lib.crowdfund import books, projects, publish
 from lib.crowdfund.money import yuan_text
+from lib.crowdfund.ui_parts import choose_project
 from lib.people import posters
 from lib.volunteer.ui import flash, new_key, photo_field, show_flash
 
@@ -160,12 +161,10 @@ def _downloads(project: projects.Project) -> None:
 def spending_tab(db: Database, actor: User) -> None:
     """Record a spending against a raising or building project's balance, with its receipt."""
     show_flash()
-    open_projects = projects.list_projects(db, statuses=books.SPENDING_STATUSES)
-    if not open_projects:
-        st.info("目前没有众筹中或实施中的项目。")
+    project = choose_project(db, books.SPENDING_STATUSES, key="crowdfund_spend_project",
+                             none_text="目前没有众筹中或实施中的项目。")
+    if project is None:
         return
-    project = st.selectbox("众筹项目", open_projects, key="crowdfund_spend_project",
-                           format_func=lambda p: f"{p.title}（{p.status_label}）")
     held = books.balance(db, project.id)
     st.metric("当前结余（元）", yuan_text(held))
     # the widgets' keys carry a round number: a recorded spending starts a fresh, empty form
