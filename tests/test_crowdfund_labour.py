@@ -159,8 +159,9 @@ def test_a_disabled_or_unknown_person_cannot_be_signed_up(db, cast):
     db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (cast["in"].id,))
     db.conn.commit()
     before = state(db)
-    with pytest.raises(ValidationError, match=exactly("该账号已停用，不能报名出工。")):
+    with pytest.raises(ValidationError, match=exactly("该账号已停用，不能报名出工。")) as refused:
         labour.sign_up(db, cast[STAFF], task_id=p["tasks"][0], for_user_id=cast["in"].id)
+    assert list(refused.value.fields) == ["user"]
     with pytest.raises(NotFound, match=exactly("找不到该居民。")):
         labour.sign_up(db, cast[STAFF], task_id=p["tasks"][0], for_user_id=9999)
     assert state(db) == before
@@ -172,8 +173,9 @@ def test_a_disabled_or_unknown_person_cannot_be_signed_up(db, cast):
 def test_a_project_that_is_not_running_takes_no_sign_ups(db, cast, status):
     p = project(db, cast, status=status)
     before = state(db)
-    with pytest.raises(ValidationError, match=exactly("只有众筹中或实施中的项目可以报名出工。")):
+    with pytest.raises(ValidationError, match=exactly("只有众筹中或实施中的项目可以报名出工。")) as refused:
         labour.sign_up(db, cast["in"], task_id=p["tasks"][0])
+    assert list(refused.value.fields) == ["task_id"]  # shown beside the slot's 报名
     with pytest.raises(ValidationError, match="只有众筹中或实施中"):
         labour.sign_up(db, cast[STAFF], task_id=p["tasks"][0], for_user_id=cast["in"].id)
     assert state(db) == before
@@ -191,8 +193,9 @@ def test_sign_up_closes_when_the_slot_starts(db, cast):
         assert labour.sign_up(db, cast["in"], task_id=task)["status"] == "signed"
     before = state(db)
     with after_start(db, task):
-        with pytest.raises(ValidationError, match=exactly("该时段已经开始，不能再报名。")):
+        with pytest.raises(ValidationError, match=exactly("该时段已经开始，不能再报名。")) as refused:
             labour.sign_up(db, cast["in2"], task_id=task)
+    assert list(refused.value.fields) == ["task_id"]
     with after_start(db, task, minutes=600):
         with pytest.raises(ValidationError, match="已经开始"):
             labour.sign_up(db, cast[STAFF], task_id=task, for_user_id=cast["in2"].id)
@@ -230,8 +233,9 @@ def test_signing_up_twice_for_one_slot_is_refused_and_changes_nothing(db, cast):
     task = p["tasks"][0]
     labour.sign_up(db, cast["in"], task_id=task)
     before = state(db)
-    with pytest.raises(ValidationError, match=exactly("您已报名该时段，无需重复报名。")):
+    with pytest.raises(ValidationError, match=exactly("您已报名该时段，无需重复报名。")) as refused:
         labour.sign_up(db, cast["in"], task_id=task)
+    assert list(refused.value.fields) == ["task_id"]
     with pytest.raises(ValidationError, match=exactly("neighbour名 已报名该时段。")):
         labour.sign_up(db, cast[STAFF], task_id=task, for_user_id=cast["in"].id)
     assert state(db) == before
@@ -251,8 +255,9 @@ def test_the_triggers_last_word_becomes_the_same_chinese_message(db, cast, monke
     labour.sign_up(db, cast["in"], task_id=other["tasks"][0])
     monkeypatch.setattr(labour, "scalar", lambda *args: None)
     before = state(db)
-    with pytest.raises(ValidationError, match=exactly("您已报名该时段，无需重复报名。")):
+    with pytest.raises(ValidationError, match=exactly("您已报名该时段，无需重复报名。")) as refused:
         labour.sign_up(db, cast["in"], task_id=other["tasks"][0])
+    assert list(refused.value.fields) == ["task_id"]
     with pytest.raises(ValidationError, match=exactly("该居民 已报名该时段。")):
         labour.sign_up(db, cast[STAFF], task_id=other["tasks"][0], for_user_id=cast["in"].id)
     assert state(db) == before
@@ -400,7 +405,8 @@ def test_staff_mark_attendance_and_the_hours_earn_points_once(db, cast, who):
 
 
 @pytest.mark.parametrize("half_hours, rule, points", [(1, 5, 2), (2, 5, 5), (8, 5, 20),
-                                                       (24, 5, 60), (3, 3, 4), (4, 0, 0)])
+                                                       (24, 5, 60), (3, 3, 4), (1, 3, 1),
+                                                       (4, 0, 0)])
 def test_points_follow_the_rule_in_half_hours(db, cast, half_hours, rule, points):
     rules.set_rule(db, cast[ADMIN], key="points.labour_hour", value=rule)
     p, signup = signed(db, cast, half_hours=half_hours)
@@ -415,8 +421,9 @@ def test_attendance_before_the_start_is_refused(db, cast):
     p, signup = signed(db, cast)
     before = state(db)
     for attended in (True, False):
-        with pytest.raises(ValidationError, match=exactly("该时段还没有开始，开始后才能登记出勤。")):
+        with pytest.raises(ValidationError, match=exactly("该时段还没有开始，开始后才能登记出勤。")) as no:
             labour.mark_attendance(db, cast[STAFF], signup_id=signup["id"], attended=attended)
+        assert list(no.value.fields) == ["attended"]
         with pretend(start_of(db, p["tasks"][0]) - timedelta(seconds=1)):
             with pytest.raises(ValidationError, match="还没有开始"):
                 labour.mark_attendance(db, cast[STAFF], signup_id=signup["id"], attended=attended)
@@ -468,8 +475,9 @@ def test_attendance_must_be_a_yes_or_no(db, cast):
     before = state(db)
     with after_start(db, p["tasks"][0]):
         for value in (1, "yes", None):
-            with pytest.raises(ValidationError, match=exactly("请选择到场或未到。")):
+            with pytest.raises(ValidationError, match=exactly("请选择到场或未到。")) as refused:
                 labour.mark_attendance(db, cast[STAFF], signup_id=signup["id"], attended=value)
+            assert list(refused.value.fields) == ["attended"]
     assert state(db) == before
 
 
@@ -478,8 +486,9 @@ def test_a_project_not_running_takes_no_attendance(db, cast, status):
     p, signup = signed(db, cast, status=status)
     before = state(db)
     with after_start(db, p["tasks"][0]):
-        with pytest.raises(ValidationError, match=exactly("该项目不在进行中，不能登记出勤。")):
+        with pytest.raises(ValidationError, match=exactly("该项目不在进行中，不能登记出勤。")) as no:
             labour.mark_attendance(db, cast[STAFF], signup_id=signup["id"], attended=True)
+    assert list(no.value.fields) == ["attended"]
     assert state(db) == before
 
 
