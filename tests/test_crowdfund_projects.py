@@ -549,7 +549,7 @@ def test_completing_publishes_the_final_report_with_its_photos(db, cast, tmp_pat
     assert projects.photos_in_use(db) == set(names)
     assert audits(db, "crowdfund.complete") == [(cast[STAFF].id, "crowdfund_project",
                                                  str(p["id"]), {"title": "车棚地面硬化",
-                                                                "photos": 2})]
+                                                                "photos": 2, "released": 0})]
 
 
 def test_completing_waits_for_every_pledge_to_be_decided(db, cast, tmp_path):
@@ -586,6 +586,28 @@ def test_completing_waits_for_attendance_and_names_the_slots(db, cast, tmp_path)
         f"这些出工时段还有报名未登记出勤：平整地面（{day(-3)} 09:00，1 人）、"
         f"搬运材料（{day(-3)} 14:00，2 人），请先在 众筹账目 › 出勤登记 中登记。")
     assert state(db) == before
+
+
+def test_a_slot_begun_today_blocks_but_slots_still_to_come_are_released(db, cast, tmp_path):
+    p = project(db, cast, status="building", tasks=(
+        dict(name="今天一早", days=0, starts_at="00:00"), dict(name="明天", days=1)))
+    signup(db, p["tasks"][0], cast["in"])
+    signup(db, p["tasks"][1], cast["in2"])
+    before = state(db)
+    with pytest.raises(ValidationError) as refused:
+        projects.complete(db, cast[STAFF], project_id=p["id"], summary="完工",
+                          report_photos=[jpeg()], data_dir=tmp_path)
+    assert str(refused.value) == (f"这些出工时段还有报名未登记出勤：今天一早（{day(0)} 00:00，1 人），"
+                                  "请先在 众筹账目 › 出勤登记 中登记。")
+    assert state(db) == before
+    db.execute("UPDATE crowdfund_signups SET status = 'attended' WHERE task_id = ?",
+               (p["tasks"][0],))
+    db.conn.commit()
+    projects.complete(db, cast[STAFF], project_id=p["id"], summary="完工",
+                      report_photos=[jpeg()], data_dir=tmp_path)
+    assert [r[0] for r in db.execute("SELECT status FROM crowdfund_signups ORDER BY id")] == [
+        "attended", "withdrawn"]
+    assert audits(db, "crowdfund.complete")[0][3]["released"] == 1
 
 
 @pytest.mark.parametrize("summary, shots, fields", [

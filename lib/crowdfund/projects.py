@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import local_today, now_iso
+from lib.core.clock import local_today, now_iso, utc_now
 from lib.core.db import immediate, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -517,10 +517,13 @@ def complete(db: Database, actor: User, *, project_id: int, summary: str,
              data_dir: Path | None = None) -> Project:
     """实施中 → 已完成 with the final report (a summary and 1-9 photos).
 
-    Refused while a pledge is still 认捐 or a sign-up is still unmarked: the public ledger of
-    a finished project must be final. Raises PermissionDenied, NotFound, ValidationError,
+    Refused while a pledge is still 认捐 or a slot that has begun still has unmarked sign-ups:
+    the public ledger of a finished project must be final. Sign-ups for slots still to come are
+    released (the work is done without them). Raises PermissionDenied, NotFound, ValidationError,
     PhotoRejected; nothing is stored on a refusal.
     """
+    from lib.crowdfund import labour  # it reads projects: imported when used
+
     require_role(actor, STAFF)
     summary = _text(summary)
     if not summary:
@@ -546,7 +549,7 @@ def complete(db: Database, actor: User, *, project_id: int, summary: str,
             db.execute("UPDATE crowdfund_projects SET final_report = ? WHERE id = ?",
                        (summary, project.id))
             _set_status(db, actor, project, DONE, "done_at", "crowdfund.complete",
-                        photos=len(stored))
+                        photos=len(stored), released=labour.release_all(db, project.id))
     except BaseException:
         _drop(stored, data_dir)
         raise
@@ -554,17 +557,21 @@ def complete(db: Database, actor: User, *, project_id: int, summary: str,
 
 
 def _ready_to_finish(db: Database, project: Project) -> None:
+    """Refuse to finish while money or attendance waits; slots still to come do not block."""
+    from lib.crowdfund import labour  # it reads projects: imported when used
+
     waiting = db.execute("SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM crowdfund_pledges"
                          " WHERE project_id = ? AND status = 'pledged'", (project.id,)).fetchone()
     problems = []
     if waiting[0]:
         problems.append(f"还有 {waiting[0]} 笔认捐（共 {yuan_text(waiting[1])} 元）未确认，"
                         "请先在 众筹账目 › 到账确认 中确认到账或标记未到账")
-    unmarked = list(db.query(
+    unmarked = [row for row in db.query(
         "SELECT t.name, t.work_on, t.starts_at, COUNT(*) AS people FROM crowdfund_tasks t"
         " JOIN crowdfund_signups s ON s.task_id = t.id"
         " WHERE t.project_id = ? AND s.status = 'signed'"
-        " GROUP BY t.id ORDER BY t.work_on, t.starts_at, t.id", (project.id,)))
+        " GROUP BY t.id ORDER BY t.work_on, t.starts_at, t.id", (project.id,))
+        if labour.starts_of(row["work_on"], row["starts_at"]) <= utc_now()]
     if unmarked:
         slots = "、".join(f"{row['name']}（{row['work_on']} {row['starts_at']}，{row['people']} 人）"
                          for row in unmarked)

@@ -177,6 +177,8 @@ def next_step(db: Database, user: User, project: projects.Project) -> None:
 def complete_part(db: Database, user: User, project: projects.Project) -> None:
     with st.form("crowdfund_complete"):
         st.markdown("**完工**：写明做了什么、效果如何，并上传完工照片（最多 9 张）。")
+        st.caption("完工前请确认所有认捐已到账或标记未到账、已开始的出工时段已登记出勤；"
+                   "还没开始的出工时段的报名会自动取消。")
         summary = st.text_area("完工报告", max_chars=projects.REPORT_MAX,
                                key="crowdfund_summary")
         st.caption("照片：点下方 “Upload” 按钮选择照片，可一次选多张。")
