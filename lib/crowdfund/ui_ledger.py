@@ -30,6 +30,7 @@ SPEND_LABELS = {"amount": "金额", "item": "事项", "spent_on": "支出日期"
                 "photo": "收据照片", "key": "提交"}
 SPEND_KEY = "crowdfund_spend_key"  # this form's submission key; a new one after each success
 ROUND_KEY = "crowdfund_spend_round"
+TABLE_ROWS = 200  # the 公示 table's latest lines shown unless all are asked for
 
 
 def project_url(project_id: int) -> str:
@@ -115,7 +116,13 @@ def ledger_tab(db: Database, user: User, project: projects.Project) -> None:
         return
     st.vega_lite_chart(spec=published.chart, width="stretch")  # Altair's spec, built once
     st.caption(table_caption(ledger))
-    st.dataframe(published.table, hide_index=True, width="stretch",
+    shown = published.table
+    if shown.num_rows > TABLE_ROWS and not st.toggle(
+            f"显示全部 {shown.num_rows:,} 条明细", key=f"crowdfund_all_rows_{project.id}"):
+        # a phone scrolls the latest lines; all 5,000 drawn on every run cost a third of the page
+        st.caption(f"下表为最近 {TABLE_ROWS} 条；打开上面的开关，或下载 CSV / Excel 查看全部。")
+        shown = shown.slice(0, TABLE_ROWS)
+    st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"日期": st.column_config.TextColumn(
                                     width=48 if published.table["日期"][0].as_py()[2:3] == "-"
                                     else 84),  # "11-23" or "2025-11-23"

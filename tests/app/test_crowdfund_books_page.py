@@ -128,3 +128,15 @@ def test_spending_beyond_the_balance_is_refused_in_chinese_and_nothing_is_stored
 def test_without_an_open_project_there_is_nothing_to_record(app, portal_db):
     at = open_spending(app, "admin")
     assert any("目前没有众筹中或实施中的项目" in text for text in texts(at.info))
+
+
+def test_a_long_ledger_shows_its_latest_lines_until_all_are_asked_for(app, portal_db,
+                                                                      monkeypatch):
+    from lib.crowdfund import ui_ledger
+    monkeypatch.setattr(ui_ledger, "TABLE_ROWS", 2)
+    project = a_project(portal_db)  # three lines: two contributions, one attendance
+    at = open_ledger(app, None, project["id"])
+    assert len(at.dataframe[0].value) == 2
+    assert any("下表为最近 2 条" in text for text in texts(at.caption))
+    at.toggle(key=f"crowdfund_all_rows_{project['id']}").set_value(True).run()
+    assert not at.exception and len(at.dataframe[0].value) == 3
