@@ -171,7 +171,7 @@ def next_step(db: Database, user: User, project: projects.Project) -> None:
     elif project.status == projects.CANCELLED:
         st.warning(f"项目已取消：{ui.esc(project.cancel_reason)}")
     else:
-        st.success("项目已完成，完工报告已公开。")
+        st.caption("项目已完成，完工报告在项目页公开，不能再修改。")
 
 
 def complete_part(db: Database, user: User, project: projects.Project) -> None:

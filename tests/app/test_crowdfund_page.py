@@ -235,3 +235,30 @@ def test_a_guest_is_offered_to_log_in_on_the_admin_page(app):
 def test_the_deadline_defaults_a_month_ahead(app):
     at = admin_page(app, "staff")
     assert by_label(at.date_input, "截止日期").value == local_today() + timedelta(days=30)
+
+
+def test_staff_finish_a_project_with_a_report_and_photos(app, portal_db, three):
+    import io
+
+    from PIL import Image
+
+    portal_db.execute("UPDATE crowdfund_pledges SET status = 'received'")
+    portal_db.execute("UPDATE crowdfund_projects SET status = 'building' WHERE id = ?",
+                      (three["raising"],))
+    portal_db.conn.commit()
+    at = admin_page(app, "staff")
+    at.selectbox(key="crowdfund_admin_pick").set_value(three["raising"]).run()
+    at.button(key="FormSubmitter:crowdfund_complete-完工并公开报告").click().run()
+    assert "完工报告：请填写完工报告：做了什么、花了多少、效果如何。" in texts(at.error)
+    assert projects.get_project(portal_db, three["raising"]).status == "building"
+    shot = io.BytesIO()
+    Image.new("RGB", (80, 60), "green").save(shot, "JPEG")
+    by_label(at.text_area, "完工报告").input("地面已铺平。")
+    at.file_uploader(key="crowdfund_report_photos").set_value(
+        [("after.jpg", shot.getvalue(), "image/jpeg")])
+    at.button(key="FormSubmitter:crowdfund_complete-完工并公开报告").click().run()
+    assert not at.exception
+    done = projects.get_project(portal_db, three["raising"])
+    assert (done.status, done.final_report) == ("done", "地面已铺平。")
+    assert len(projects.report_photos(portal_db, done.id)) == 1
+    assert texts(at.success)[0] == "项目已完成，完工报告已公开。"
