@@ -16,7 +16,7 @@ from lib.core.errors import NotFound
 from lib.core.roles import User
 from lib.crowdfund import projects
 from lib.crowdfund.money import yuan_text
-from lib.crowdfund.ui_labour import labour_tab
+from lib.crowdfund.ui_labour import labour_tab, my_coming_slots
 from lib.crowdfund.ui_ledger import ledger_tab
 from lib.crowdfund.ui_pledge import pledge_tab
 from lib.people import org
@@ -51,6 +51,8 @@ def crowdfund_page(db: Database, user: User) -> None:
                 "这个地点暂时没有正在进行的众筹项目。")
     for project in shown:
         project_card(db, project, key="crowdfund_list")
+    if not user.is_guest:
+        my_coming_slots(db, user)
     finished = [] if place is not None else projects.list_projects(
         db, statuses=(projects.DONE,))
     if finished:

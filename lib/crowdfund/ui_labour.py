@@ -136,6 +136,26 @@ def _my_signups(mine: list[dict]) -> None:
                           kwargs={"signup_id": row["id"]})
 
 
+def my_coming_slots(db: Database, user: User) -> None:
+    """我的出工报名 on the 众筹 list: the slots a resident promised and still has ahead."""
+    now = utc_now()
+    coming = [row for row in labour.my_signups(db, user.id) if row["status"] == labour.SIGNED
+              and labour.starts_of(row["work_on"], row["starts_at"]) > now]
+    if not coming:
+        return
+    st.subheader("我的出工报名", anchor=False)
+    for row in reversed(coming):  # the soonest first
+        with st.container(border=True, key=f"labour_coming_{row['id']}"):
+            st.button(f"{ui.esc(row['title'])} · {ui.esc(row['task_name'])}",
+                      key=f"labour_coming_open_{row['id']}", type="tertiary", width="stretch",
+                      on_click=_open_project, args=(row["project_id"],))
+            st.text(slot_when(row))
+
+
+def _open_project(project_id: int) -> None:
+    st.query_params["p"] = str(project_id)
+
+
 # --- 管理 › 众筹账目 › 出勤登记 ----------------------------------------------------------------
 
 def attendance_tab(db: Database, actor: User) -> None:

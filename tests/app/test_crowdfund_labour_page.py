@@ -199,3 +199,35 @@ def test_a_resident_cannot_open_the_books(app, portal_db):
     assert not at.exception
     assert not [b for b in at.button if b.key and b.key.startswith("labour_")]
     assert not [s for s in at.selectbox if s.key == "labour_books_project"]
+
+
+def test_the_list_reminds_a_resident_of_their_coming_slots_and_opens_the_project(app, portal_db):
+    project = a_project(portal_db)
+    first = project["tasks"][0]
+    mine = labour.sign_up(portal_db, user(portal_db, "resident"), task_id=first)
+    at = login(app(), "resident")
+    at.switch_page(DETAIL).run()
+    assert not at.exception
+    assert "我的出工报名" in [s.value for s in at.subheader]
+    # the slot that has started (signed two days before it) is no longer "coming"
+    coming = [b for b in at.button if b.key and b.key.startswith("labour_coming_open_")]
+    assert [b.key for b in coming] == [f"labour_coming_open_{mine['id']}"]
+    assert coming[0].label.replace("\\", "") == "楼道扶手加装 · 搬运材料"
+    coming[0].click().run()
+    assert not at.exception
+    assert at.query_params["p"] == str(project["id"])
+    assert at.title[0].value.replace("\\", "") == "楼道扶手加装"
+
+
+def test_the_list_has_no_reminder_for_a_guest_or_after_withdrawing(app, portal_db):
+    project = a_project(portal_db)
+    mine = labour.sign_up(portal_db, user(portal_db, "resident"), task_id=project["tasks"][0])
+    at = app()
+    at.run()
+    at.switch_page(DETAIL).run()
+    assert "我的出工报名" not in [s.value for s in at.subheader]
+    labour.withdraw(portal_db, user(portal_db, "resident"), signup_id=mine["id"])
+    at = login(app(), "resident")
+    at.switch_page(DETAIL).run()
+    assert not at.exception
+    assert "我的出工报名" not in [s.value for s in at.subheader]
