@@ -89,6 +89,8 @@ class Published:
     ledger: books.Ledger
     table: pa.Table
     chart: dict
+    caption: str
+    receipts: list[books.LedgerRow]  # spending with a receipt photo, newest first
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -98,7 +100,9 @@ def _published(_db: Database, database_path: str, project_id: int, version: tupl
     contributions costs about 100 ms (the rows, the Arrow table, Altair's to_dict); a cached
     view costs the version query."""
     ledger = books.public_ledger(_db, project_id)
-    return Published(ledger, pa.table(table_rows(ledger)), publish.funds_chart(ledger).to_dict())
+    return Published(ledger, pa.table(table_rows(ledger)), publish.funds_chart(ledger).to_dict(),
+                     table_caption(ledger),
+                     [line for line in reversed(ledger.rows) if line.receipt])
 
 
 def ledger_tab(db: Database, user: User, project: projects.Project) -> None:
@@ -115,7 +119,7 @@ def ledger_tab(db: Database, user: User, project: projects.Project) -> None:
         st.info("还没有已到账的出资、出工或支出。认捐经工作人员确认到账后才会公示。")
         return
     st.vega_lite_chart(spec=published.chart, width="stretch")  # Altair's spec, built once
-    st.caption(table_caption(ledger))
+    st.caption(published.caption)
     shown = published.table
     if shown.num_rows > TABLE_ROWS and not st.toggle(
             f"显示全部 {shown.num_rows:,} 条明细", key=f"crowdfund_all_rows_{project.id}"):
@@ -129,21 +133,21 @@ def ledger_tab(db: Database, user: User, project: projects.Project) -> None:
                                 "事项": st.column_config.TextColumn(width=104),
                                 "收支": st.column_config.TextColumn(width=84),
                                 "结余": st.column_config.TextColumn(width=96)})
-    _receipts(ledger)
+    _receipts(published)
     _downloads(project)
     st.caption("复制下面的文字发到微信群：")
     st.code(publish.wechat_text(ledger, project_url(project.id)), language=None,
             wrap_lines=True)
 
 
-def _receipts(ledger: books.Ledger) -> None:
+def _receipts(published: Published) -> None:
     """One chosen receipt at a time: a project may have hundreds."""
-    spent = [line for line in reversed(ledger.rows) if line.receipt]
+    spent = published.receipts
     if not spent:
         return
     chosen = st.selectbox("查看收据照片", spent, index=None, placeholder="选择一笔支出",
                           format_func=lambda line: f"{line.day} {line.item} {yuan_text(line.spent_fen)} 元",
-                          key=f"crowdfund_receipt_{ledger.project.id}")
+                          key=f"crowdfund_receipt_{published.ledger.project.id}")
     if chosen is not None:
         path = photos.path_for(ui.portal().settings.data_dir, chosen.receipt)
         if path.exists():
