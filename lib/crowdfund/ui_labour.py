@@ -147,8 +147,9 @@ def my_coming_slots(db: Database, user: User) -> None:
     for row in reversed(coming):  # the soonest first
         with st.container(border=True, key=f"labour_coming_{row['id']}"):
             st.button(f"{ui.esc(row['title'])} · {ui.esc(row['task_name'])}",
-                      key=f"labour_coming_open_{row['id']}", type="tertiary", width="stretch",
-                      on_click=_open_project, args=(row["project_id"],))
+                      key=f"labour_coming_open_{row['id']}", width="stretch",
+                      icon=":material/chevron_right:", on_click=_open_project,
+                      args=(row["project_id"],))
             st.text(slot_when(row))
 
 

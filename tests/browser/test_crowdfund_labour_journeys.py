@@ -100,6 +100,21 @@ def test_a_resident_signs_up_for_a_slot_sees_it_and_withdraws(server, phone):
     assert_fits_phone(page)
     shot(page, "2-signed-up")
 
+    # back on the list, the coming slot is the resident's reminder; a tap brings them back
+    main(page).get_by_role("button", name="← 全部项目").tap()
+    wait_ready(page)
+    reminder = page.locator(f".st-key-labour_coming_{signup_id}")
+    expect(reminder).to_contain_text("09:00 开始 · 2 小时")
+    reminder.scroll_into_view_if_needed()
+    assert_fits_phone(page)
+    shot(page, "2b-reminder")
+    reminder.get_by_role("button", name=f"{TITLE} · 搬运材料").tap()
+    wait_ready(page)
+    expect(title(page)).to_have_text(TITLE)
+    if not mine.is_visible():
+        main(page).get_by_role("tab", name="出工").tap()
+        wait_ready(page)
+
     mine.get_by_role("button", name="取消报名").tap()
     expect(main(page).get_by_text("已取消报名：搬运材料。")).to_be_visible()
     wait_ready(page)
