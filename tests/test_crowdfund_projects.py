@@ -215,6 +215,18 @@ def test_a_new_project_is_a_draft_with_its_terms_in_fen_and_percent(db, cast):
                                                 "match_percent": 150})]
 
 
+def test_the_audit_log_names_the_project_in_words(db, cast):
+    from lib.core import audit
+    from lib.site import audit_log
+
+    made = projects.create_project(db, cast[STAFF], **new_fields(cast))
+    projects.launch(db, cast[STAFF], project_id=made.id)
+    rows = audit_log.readable(db, audit.recent(db))
+    assert [(row["action"], row["target"]) for row in rows] == [
+        ("发起众筹", "众筹项目 车棚地面硬化"), ("新建众筹项目", "众筹项目 车棚地面硬化")]
+    assert "筹资目标（元）：40,000.00" in rows[1]["detail"]
+
+
 def test_a_labour_only_project_has_a_goal_of_zero_and_no_match(db, cast):
     made = projects.create_project(db, cast[STAFF], **new_fields(
         cast, goal="0", match_ratio="0", match_sponsor="", labour_hour_value="0"))

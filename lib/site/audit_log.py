@@ -185,6 +185,8 @@ def _target_names(db: Database, rows: list[dict]) -> dict[tuple[str, str], str]:
            lambda m: f"微网格 {m['name']}")
     lookup("category", "SELECT id, name FROM report_categories WHERE id IN (?)",
            lambda c: f"问题类别 {c['name']}")
+    lookup("crowdfund_project", "SELECT id, title FROM crowdfund_projects WHERE id IN (?)",
+           lambda p: f"众筹项目 {p['title']}")
     for key in wanted.get("setting", ()):
         rule = rules.RULES.get(key)
         names[("setting", key)] = f"规则 {rule.label if rule else key}"
