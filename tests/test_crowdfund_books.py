@@ -234,9 +234,12 @@ def test_a_repeated_key_returns_the_first_spending_once(db, cast, project):
     other = make_project(db, created_by=cast[STAFF].id, place_id=cast["grid"]["place_a"])
     with pytest.raises(ValidationError) as caught:
         spend(db, cast[STAFF], other["id"], "100", key="tap")
-    assert set(caught.value.fields) == {"key"}
-    with pytest.raises(ValidationError):
-        spend(db, cast[STAFF], project["id"], "100", key="  ")
+    assert caught.value.fields == {"key": "该操作编号已用于另一条记录，请刷新页面后重试。"}
+    for blank in ("  ", "", None):
+        with pytest.raises(ValidationError) as caught:
+            books.record_spending(db, cast[STAFF], project_id=project["id"], amount="1",
+                                  item="水泥", spent_on=local_today(), key=blank)
+        assert caught.value.fields == {"key": "缺少操作编号，请刷新页面后重试。"}
     assert spending_rows(db) == 1
 
 
@@ -368,13 +371,17 @@ def test_the_funds_series_sums_each_day(db, cast, project):
     spend(db, cast[STAFF], project["id"], "50", spent_on="2026-01-03")
     spend(db, cast[STAFF], project["id"], "25", spent_on="2026-01-04")
     attend(db, project["tasks"][0], cast["out"])
-    series = books.funds_series(books.public_ledger(db, project["id"]))
-    assert [(d.day, d.in_fen, d.out_fen, d.balance_fen) for d in series if d.day < "2026-02"] == [
+    spend(db, cast[STAFF], project["id"], "0.5", spent_on="2026-01-04")
+    ledger = books.public_ledger(db, project["id"])
+    series = books.funds_series(ledger)
+    # the day of the labour alone (today) moves no money: it is not a day of the chart
+    assert [(d.day, d.in_fen, d.out_fen, d.balance_fen) for d in series] == [
         ("2026-01-01", 120_000, 0, 120_000), ("2026-01-03", 60_000, 5_000, 175_000),
-        ("2026-01-04", 0, 2_500, 172_500)]
+        ("2026-01-04", 0, 2_550, 172_450)]
+    assert (ledger.totals.spent_fen, ledger.totals.balance_fen) == (7_550, 172_450)
     spec = publish.funds_chart(books.public_ledger(db, project["id"])).to_dict()
     bars = spec["layer"][0]["data"]["values"]
-    assert {"日期": "2026-01-03", "类别": "支出", "金额(元)": -50.0} in bars
+    assert {"日期": "2026-01-04", "类别": "支出", "金额(元)": -25.5} in bars
     assert spec["layer"][1]["data"]["values"][0] == {"日期": "2026-01-01", "结余(元)": 1200.0}
 
 
@@ -580,3 +587,55 @@ def test_a_formula_typed_as_an_item_stays_text_and_refunds_stay_numbers(db, cast
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert [row[3] for row in values if row[1] == "支出"] == ["'=HYPERLINK(\"http://x\")"]
     assert [row[4:6] for row in values if row[1] == "退款"] == [[-100, -500]]
+
+
+def test_every_line_carries_exactly_its_own_figures(db, cast, project, tmp_path):
+    at = "2026-01-02T02:00:00+00:00"
+    receive(db, project["id"], cast["in"], 10_000, at=at)
+    attend(db, project["tasks"][0], cast["out"], at=at)
+    with clock.pretend(datetime.fromisoformat(at)):
+        spend(db, cast[STAFF], project["id"], "10", item="水泥", receipt=jpeg(), data_dir=tmp_path)
+    receive(db, project["id"], cast["in2"], 20_000, status="refunded", at=at)
+    rows = books.public_ledger(db, project["id"]).rows
+    receipt = rows[3].receipt
+    # the same second: money in, then labour, then spending, then the refund
+    assert rows == [
+        books.LedgerRow("cash", "2026-01-02", "n*", "居民出资", 10_000, 50_000, 0, 0, 0, None,
+                        60_000),
+        books.LedgerRow("cash", "2026-01-02", "n*", "居民出资", 20_000, 100_000, 0, 0, 0, None,
+                        180_000),
+        books.LedgerRow("labour", (local_today() - timedelta(days=1)).isoformat(), "s*",
+                        "平整地面", 0, 0, 8, 12_000, 0, None, 180_000),
+        books.LedgerRow("spending", "2026-01-02", "", "水泥", 0, 0, 0, 0, 1_000, receipt,
+                        179_000),
+        books.LedgerRow("refund", "2026-01-02", "n*", "项目取消，退还出资，配套撤回", -20_000,
+                        -100_000, 0, 0, 0, None, 59_000)]
+    assert receipt and rows[3].kind_label == "支出" and rows[4].money_fen == -120_000
+
+
+def test_refunds_run_after_the_money_they_return_and_all_of_them_count(db, cast, project):
+    receive(db, project["id"], cast["in"], 10_000, status="refunded",
+            at="2026-01-01T02:00:00+00:00")
+    receive(db, project["id"], cast["in2"], 20_000, status="refunded",
+            at="2026-01-03T02:00:00+00:00")
+    db.execute("UPDATE crowdfund_pledges SET refunded_at = '2026-01-05T02:00:00+00:00'")
+    ledger = books.public_ledger(db, project["id"])
+    assert [(row.kind, row.day, row.balance_fen) for row in ledger.rows] == [
+        ("cash", "2026-01-01", 60_000), ("cash", "2026-01-03", 180_000),
+        ("refund", "2026-01-05", 120_000), ("refund", "2026-01-05", 0)]
+    assert ledger.totals.refunded_fen == 180_000
+
+
+def test_lines_without_a_recorded_time_come_first_and_keep_what_is_known(db, cast, project):
+    receive(db, project["id"], cast["in"], 10_000, at="2026-01-01T02:00:00+00:00")
+    late = receive(db, project["id"], cast["in2"], 20_000, status="refunded",
+                   at="2026-01-03T02:00:00+00:00")
+    undated = receive(db, project["id"], cast["out"], 30_000)
+    db.execute("UPDATE crowdfund_pledges SET decided_at = NULL WHERE id = ?", (undated,))
+    db.execute("UPDATE crowdfund_pledges SET refunded_at = NULL WHERE id = ?", (late,))
+    attend(db, project["tasks"][0], cast["unverified"])
+    db.execute("UPDATE crowdfund_signups SET marked_at = NULL")
+    rows = books.public_ledger(db, project["id"]).rows
+    assert [(row.kind, row.who, row.day) for row in rows] == [
+        ("cash", "s*", ""), ("labour", "n*", (local_today() - timedelta(days=1)).isoformat()),
+        ("cash", "n*", "2026-01-01"), ("cash", "n*", "2026-01-03"), ("refund", "n*", "2026-01-03")]

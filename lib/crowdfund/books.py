@@ -61,7 +61,7 @@ def _check_spending(amount: object, item: object, spent_on: object) -> tuple[int
         errors["item"] = f"支出事项不能超过 {ITEM_MAX} 个字。"
     day = ""
     try:
-        when = spent_on if isinstance(spent_on, date) else date.fromisoformat(str(spent_on))
+        when = date.fromisoformat(str(spent_on))  # a date, or its ISO text; not a datetime
     except ValueError:
         errors["spent_on"] = "请选择支出日期。"
     else:
@@ -238,7 +238,7 @@ def public_ledger(db: Database, project_id: int) -> Ledger:
             f" {_LOCAL_DAY.format('p.refunded_at')}, u.display_name FROM crowdfund_pledges p"
             " JOIN users u ON u.id = p.user_id WHERE p.project_id = ?"
             " AND p.status IN ('received', 'refunded')", (project_id,)):
-        who = ANONYMOUS if anonymous else mask_name(display or "")
+        who = ANONYMOUS if anonymous else mask_name(display)
         events.append((decided or "", 0, pledge_id,
                        ("cash", day or "", who, "居民出资", amount, share, 0, 0, 0, None)))
         if status == "refunded":
@@ -261,7 +261,7 @@ def public_ledger(db: Database, project_id: int) -> Ledger:
         worked += half_hours
         workers += 1
         events.append((marked_at or "", 1, signup_id,
-                       ("labour", work_on, mask_name(display or ""), task, 0, 0, half_hours, value,
+                       ("labour", work_on, mask_name(display), task, 0, 0, half_hours, value,
                         0, None)))
     spent = 0
     for spending_id, amount, item, spent_on, receipt, created_at in db.execute(
