@@ -446,7 +446,7 @@ def test_a_refused_edit_keeps_no_new_photo(db, cast, tmp_path):
 
 
 def test_unknown_projects_and_tasks_are_not_found(db, cast):
-    for missing in (999, None, True, "1"):
+    for missing in (999, None, True, "1", 0, -1, 2 ** 63, 10 ** 30):
         with pytest.raises(NotFound, match=exactly("找不到该众筹项目。")):
             projects.get_project(db, missing)
         with pytest.raises(NotFound, match=exactly("找不到该出工时段。")):

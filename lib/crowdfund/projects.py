@@ -167,7 +167,7 @@ _SELECT = """
 def get_project(db: Database, project_id: object) -> Project:
     """One project in any state; raises NotFound."""
     row = one(db, _SELECT + " WHERE crowdfund_projects.id = ?", (project_id,)) \
-        if _whole(project_id) is not None else None
+        if _row_id(project_id) else None
     if row is None:
         raise NotFound("找不到该众筹项目。")
     return Project(**row)
@@ -263,6 +263,11 @@ def photos_in_use(db: Database) -> set[str]:
 def _whole(value: object) -> int | None:
     """An int that is not a bool, else None: True must not become project 1."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _row_id(value: object) -> bool:
+    """A whole number SQLite can hold: ?p=99999999999999999999 from a URL finds nothing."""
+    return _whole(value) is not None and 0 < value < 2 ** 63
 
 
 def _text(value: object) -> str:
@@ -687,7 +692,7 @@ def get_task(db: Database, task_id: object) -> Task:
                   " t.headcount, (SELECT COUNT(*) FROM crowdfund_signups s"
                   "  WHERE s.task_id = t.id AND s.status != 'withdrawn') AS taken"
                   " FROM crowdfund_tasks t WHERE t.id = ?", (task_id,)) \
-        if _whole(task_id) is not None else None
+        if _row_id(task_id) else None
     if row is None:
         raise NotFound("找不到该出工时段。")
     return Task(**row)

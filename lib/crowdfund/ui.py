@@ -108,8 +108,11 @@ def detail(db: Database, user: User, project_id: object) -> None:
     """A project's page: header, progress, then the tabs (only the open one runs)."""
     st.button("← 全部项目", key="crowdfund_back", on_click=_close)
     try:
-        project = projects.get_visible(db, user, int(project_id) if str(project_id).isdigit()
-                                       else None)
+        wanted = int(project_id)
+    except ValueError:  # a crafted ?p= finds nothing, as an unknown number does
+        wanted = None
+    try:
+        project = projects.get_visible(db, user, wanted)
     except NotFound as error:
         st.warning(str(error))
         return

@@ -262,3 +262,19 @@ def test_staff_finish_a_project_with_a_report_and_photos(app, portal_db, three):
     assert (done.status, done.final_report) == ("done", "地面已铺平。")
     assert len(projects.report_photos(portal_db, done.id)) == 1
     assert texts(at.success)[0] == "项目已完成，完工报告已公开。"
+
+
+@pytest.mark.parametrize("wanted", ["1 OR 1=1", "9" * 30, "9" * 5000, "²", "-1", "0", "<b>1</b>"])
+def test_a_crafted_project_number_finds_nothing_and_breaks_nothing(app, three, wanted):
+    at = list_page(app, p=wanted)
+    assert texts(at.warning) == ["找不到该众筹项目。"]
+
+
+def test_a_project_title_is_shown_as_plain_text(app, portal_db):
+    hostile = "**粗体** [点我](javascript:alert(1)) :red[红字]"
+    make_project(portal_db, created_by=user(portal_db, "staff").id,
+                 place_id=place_id(portal_db, "1-1"), title=hostile)
+    at = list_page(app)
+    assert hostile in [button.label.replace("\\", "") for button in at.button]
+    at.button(key="crowdfund_list_open_1").click().run()
+    assert texts(at.title) == [hostile]
