@@ -46,9 +46,10 @@ def exactly(message: str) -> str:
     return "^" + re.escape(message) + "$"
 
 
-def audits(db, action: str) -> list[tuple]:
+def audits(db, action: str, target_type: str = "crowdfund_pledge") -> list[tuple]:
     return [(r["actor_id"], r["target_id"], json.loads(r["detail"]))
-            for r in db.query("SELECT * FROM audit_log WHERE action = ? ORDER BY id", (action,))]
+            for r in db.query("SELECT * FROM audit_log WHERE action = ? AND target_type = ?"
+                              " ORDER BY id", (action, target_type))]
 
 
 def row(db, pledge_id: int) -> dict:
@@ -497,7 +498,7 @@ def test_cancelling_refunds_received_money_and_closes_waiting_pledges(db, cast):
     assert backs == [(cast["in"].id, -10, None, f"crowdfund:{pid}:pledge:{paid.id}:refund"),
                      (cast["in2"].id, -5, None, f"crowdfund:{pid}:pledge:{spent.id}:refund")]
     assert [a[2]["points"] for a in audits(db, "crowdfund.pledge_refund")] == [10, 5]
-    assert audits(db, "crowdfund.pledges_settle")[0][2] == {
+    assert audits(db, "crowdfund.pledges_settle", "crowdfund_project")[0][2] == {
         "refunded": 2, "yuan": "300.00", "points": 15, "closed": 1}
     before = state(db)
     with pytest.raises(InvalidTransition, match="已退款"):
@@ -566,3 +567,96 @@ def test_my_pledges_are_mine_newest_first(db, cast):
     assert [p.id for p in pledges.mine(db, cast["in"], limit=1)] == [b.id]
     assert pledges.mine(db, cast["guest"]) == [] and pledges.mine(db, None) == []
     assert pledges.mine(db, cast[STAFF]) == []  # entered for someone: theirs, not staff's
+
+
+# --- every write says who, what and how much in the audit log --------------------------------
+
+def test_withdrawing_and_not_received_are_audited_in_full(db, cast):
+    pid = project(db, cast)
+    mine = give(db, cast["in"], pid, "12.5")
+    lost = give(db, cast["in2"], pid, "20")
+    pledges.withdraw(db, cast["in"], pledge_id=mine.id)
+    pledges.mark_not_received(db, cast[STAFF], pledge_id=lost.id)
+    assert audits(db, "crowdfund.pledge_withdraw") == [
+        (cast["in"].id, str(mine.id), {"project": pid, "yuan": "12.50"})]
+    assert audits(db, "crowdfund.pledge_not_received") == [
+        (cast[STAFF].id, str(lost.id), {"project": pid, "user": cast["in2"].id, "yuan": "20.00"})]
+
+
+def test_a_refund_is_audited_per_pledge_and_its_points_come_back_with_a_reason(db, cast):
+    pid = project(db, cast)
+    paid = give(db, cast["in"], pid, "10")  # exactly 1 point to take back
+    pledges.confirm(db, cast[STAFF], pledge_id=paid.id)
+    small = give(db, cast["in2"], pid, "5")  # no points: nothing to take back
+    pledges.confirm(db, cast[STAFF], pledge_id=small.id)
+    settled = pledges.settle_on_cancel(db, cast["staff2"], pid)
+    assert settled == pledges.Settlement(refunded=2, refunded_fen=1_500, points_back=1,
+                                         not_received=0)
+    assert audits(db, "crowdfund.pledge_refund") == [
+        (cast["staff2"].id, str(paid.id),
+         {"project": pid, "user": cast["in"].id, "yuan": "10.00", "points": 1}),
+        (cast["staff2"].id, str(small.id),
+         {"project": pid, "user": cast["in2"].id, "yuan": "5.00", "points": 0})]
+    assert audits(db, "crowdfund.pledges_settle", "crowdfund_project") == [
+        (cast["staff2"].id, str(pid), {"refunded": 2, "yuan": "15.00", "points": 1, "closed": 0})]
+    (entry,) = [e for e in ledger.history(db, cast["in"].id) if e.amount < 0]
+    assert (entry.amount, entry.reason) == (-1, "众筹项目取消，认捐已退款：车棚地面硬化")
+    assert ledger.balance(db, cast["in2"].id) == 0
+    assert [row(db, p)["refunded_by"] for p in (paid.id, small.id)] == [cast["staff2"].id] * 2
+
+
+def test_a_pledge_that_is_not_anonymous_says_so(db, cast):
+    made = give(db, cast["in"], project(db, cast), anonymous=False)
+    assert made.anonymous is False and made.method_label == "现金"
+
+
+def test_a_double_tap_by_someone_else_is_refused_under_the_key_field(db, cast):
+    pid = project(db, cast)
+    give(db, cast["in"], pid, key="tap")
+    with pytest.raises(ValidationError) as caught:
+        give(db, cast["in2"], pid, key="tap")
+    assert caught.value.fields == {"key": "该操作编号已用于另一笔认捐，请刷新页面后重试。"}
+
+
+def test_a_preview_of_a_negative_amount_names_the_amount(db, cast):
+    with pytest.raises(ValidationError) as caught:
+        pledges.preview(db, project(db, cast), -1)
+    assert caught.value.fields == {"amount": "金额必须大于 0。"}
+
+
+def test_a_pool_a_little_short_of_a_full_match_is_said_to_cap_it(db, cast):
+    pid = project(db, cast, match_cap_fen=99_800)  # 998 yuan of match
+    first = give(db, cast["in"], pid, "100")
+    pledges.confirm(db, cast[STAFF], pledge_id=first.id)
+    shown = pledges.preview(db, pid, 10_000)  # 500 yuan wanted, 498 left
+    assert (shown.match_fen, shown.match_left_fen, shown.capped) == (49_800, 49_800, True)
+
+
+def test_checking_ones_own_pledge_is_refused_in_exact_words(db, cast):
+    pid = project(db, cast)
+    own = give(db, cast[STAFF], pid)
+    entered = give(db, cast[STAFF], pid, for_user_id=cast["in"].id)
+    with pytest.raises(PermissionDenied, match=exactly("不能确认自己的认捐，请由其他工作人员确认。")):
+        pledges.confirm(db, cast[STAFF], pledge_id=own.id)
+    with pytest.raises(PermissionDenied,
+                       match=exactly("不能确认自己代办的认捐，请由其他工作人员确认。")):
+        pledges.confirm(db, cast[STAFF], pledge_id=entered.id)
+
+
+def test_a_project_no_longer_collecting_says_so_in_exact_words(db, cast):
+    pid = project(db, cast)
+    made = give(db, cast["in"], pid)
+    db.execute("UPDATE crowdfund_projects SET status = 'done' WHERE id = ?", (pid,))
+    db.conn.commit()
+    with pytest.raises(InvalidTransition, match=exactly("该项目已不再收款，不能确认到账。")):
+        pledges.confirm(db, cast[STAFF], pledge_id=made.id)
+
+
+@pytest.mark.parametrize("status, reason", [
+    ("raising", None), ("draft", "该项目尚未发起，还不能认捐。"),
+    ("cancelled", "该项目已取消，不能认捐。"),
+])
+def test_the_page_asks_why_a_project_takes_no_pledge(db, cast, status, reason):
+    assert pledges.closed_reason(db, project(db, cast, status=status)) == reason
+    with pytest.raises(NotFound):
+        pledges.closed_reason(db, 404)
