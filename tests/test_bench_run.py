@@ -100,6 +100,19 @@ def test_the_points_rows_run_through_lib_on_a_small_community(small_community, m
     db.conn.close()
 
 
+def test_the_crowdfund_rows_run_through_lib_on_a_small_community(small_community, monkeypatch):
+    """Project 1's ledger, its cached build, exports and PDF: the rows call lib as it is."""
+    from lib.core.db import open_db
+
+    db = open_db(small_community / "portal.db", migrate=False)
+    timed = run.timed
+    monkeypatch.setattr(run, "timed", lambda fn, runs: timed(fn, 1))
+    run.bench_crowdfund_queries(db)
+    names = [row["name"] for row in run.rows]
+    assert "public ledger, 5,000 contributions" in names and len(names) == 8
+    db.conn.close()
+
+
 @pytest.mark.slow
 def test_the_redemption_race_sells_exactly_the_stock(small_community, monkeypatch):
     monkeypatch.setattr(run, "DATA_DIR", small_community)
