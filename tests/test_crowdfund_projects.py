@@ -353,6 +353,22 @@ def test_a_draft_may_change_everything_and_the_change_is_audited(db, cast):
                              "deadline": day(30), "description": "把车棚坑洼的地面铺平。"}
 
 
+def test_a_draft_edit_is_checked_against_the_terms_it_keeps(db, cast):
+    p = project(db, cast, status="draft", match_percent=500, match_sponsor="街道办事处")
+    before = state(db)
+    with pytest.raises(ValidationError) as refused:
+        projects.update_project(db, cast[STAFF], project_id=p["id"], match_sponsor="")
+    assert refused.value.fields == {"match_sponsor": "有配套比例时请填写配套出资方，例如 街道办事处。"}
+    no_match = project(db, cast, status="draft", match_percent=0, match_sponsor="")
+    before = state(db)
+    with pytest.raises(ValidationError) as refused:
+        projects.update_project(db, cast[STAFF], project_id=no_match["id"], match_cap="1000")
+    assert refused.value.fields == {"match_cap": "没有配套比例时不设配套上限，请留空。"}
+    assert state(db) == before
+    assert projects.update_project(db, cast[STAFF], project_id=no_match["id"], match_ratio="2",
+                                   match_sponsor="物业公司", match_cap="1000").match_cap_fen == 100_000
+
+
 def test_saving_without_a_change_writes_nothing(db, cast):
     p = project(db, cast, status="raising")
     before = state(db)

@@ -674,8 +674,7 @@ def _half_hours(value: object, errors: dict[str, str]) -> int:
     if isinstance(value, bool):
         errors["hours"] = message
         return 0
-    text = value if isinstance(value, str) else str(value)
-    text = text.translate(_FULL_WIDTH).strip().removesuffix("小时").strip()
+    text = str(value).translate(_FULL_WIDTH).strip().removesuffix("小时").strip()
     if not _HOURS.fullmatch(text):
         errors["hours"] = message
         return 0
