@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -22,6 +21,7 @@ from lib.crowdfund.money import MAX_PROJECT_FEN, match_unlocked
 from lib.people.users import load_user
 from lib.site import audit_log
 from tests.crowdfund_helpers import make_project
+from tests.test_volunteer_races import WORKERS, race
 from tests.volunteer_helpers import make_cast, placed_user
 
 
@@ -486,9 +486,6 @@ def test_a_long_ledger_runs_over_numbered_pages(db, cast, project):
 # --- the race -------------------------------------------------------------------------------
 
 
-WORKERS = 8
-
-
 def _spender(path: str, staff_id: int, project_id: int, attempts: int, start, results) -> None:
     db = open_db(path, migrate=False)
     staff = load_user(db, staff_id)
@@ -498,7 +495,8 @@ def _spender(path: str, staff_id: int, project_id: int, attempts: int, start, re
         try:
             done.append(books.record_spending(
                 db, staff, project_id=project_id, amount="30", item="水泥",
-                spent_on=date.today() - timedelta(days=1), key=f"{staff_id}:{attempt}:{uuid.uuid4()}")["id"])
+                spent_on=date.today() - timedelta(days=1),
+                key=f"{staff_id}:{attempt}:{uuid.uuid4()}")["id"])
         except ValidationError as error:
             assert error.fields["amount"].startswith("支出超过结余")
             refused += 1
@@ -516,21 +514,7 @@ def test_staff_spending_at_once_from_many_processes_never_exceed_the_balance(tmp
     staff_ids = [cast[STAFF].id, cast["staff2"].id, cast[ADMIN].id] + [
         placed_user(db, f"s{n}", STAFF, cast["grid"]["place_a"]).id for n in range(WORKERS - 3)]
     db.close()
-    ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Barrier(WORKERS), ctx.Queue()
-    procs = [ctx.Process(target=_spender, args=(str(path), staff_id, project["id"], 5, start,
-                                                results)) for staff_id in staff_ids]
-    for proc in procs:
-        proc.start()
-    try:
-        outcomes = [results.get(timeout=60) for _ in procs]
-        for proc in procs:
-            proc.join(timeout=10)
-            assert proc.exitcode == 0
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
+    outcomes = race(_spender, lambda n: (str(path), staff_ids[n], project["id"], 5))
     done = [spending for ids, _ in outcomes for spending in ids]
     assert len(done) == 33 and sum(refused for _, refused in outcomes) == WORKERS * 5 - 33
     db = open_db(path, migrate=False)
