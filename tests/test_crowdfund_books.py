@@ -623,3 +623,64 @@ def test_lines_without_a_recorded_time_come_first_and_keep_what_is_known(db, cas
     assert [(row.kind, row.who, row.day) for row in rows] == [
         ("cash", "s*", ""), ("labour", "n*", (local_today() - timedelta(days=1)).isoformat()),
         ("cash", "n*", "2026-01-01"), ("cash", "n*", "2026-01-03"), ("refund", "n*", "2026-01-03")]
+
+
+def test_no_item_at_all_is_refused(db, cast, project):
+    receive(db, project["id"], cast["in"], 10_000)
+    with pytest.raises(ValidationError) as caught:
+        spend(db, cast[STAFF], project["id"], "1", item=None)
+    assert caught.value.fields == {"item": "请填写支出事项，例如“水泥 20 袋”。"}
+    assert spending_rows(db) == 0
+
+
+def test_a_repeated_key_never_touches_its_receipt_again(db, cast, project, tmp_path, monkeypatch):
+    receive(db, project["id"], cast["in"], 10_000)
+    first = spend(db, cast[STAFF], project["id"], "1", key="k", receipt=jpeg(), data_dir=tmp_path)
+
+    def no_second_photo(data):
+        raise AssertionError("a repeated submission processed its photo again")
+
+    monkeypatch.setattr(books.photos, "process_photo", no_second_photo)
+    assert spend(db, cast[STAFF], project["id"], "1", key="k", receipt=jpeg(),
+                 data_dir=tmp_path) == first
+
+
+def test_a_double_tap_that_waited_for_the_lock_returns_the_first_even_with_nothing_left(
+        db, cast, project, monkeypatch):
+    receive(db, project["id"], cast["in"], 10_000)
+    first = spend(db, cast[STAFF], project["id"], "600", key="tap")  # everything held
+    real = books._by_key
+    calls = []
+
+    def not_yet_committed(db_, key):  # the second tap read before the first committed
+        calls.append(key)
+        return None if len(calls) == 1 else real(db_, key)
+
+    monkeypatch.setattr(books, "_by_key", not_yet_committed)
+    assert spend(db, cast[STAFF], project["id"], "600", key="tap") == first
+    assert calls == ["tap", "tap"] and spending_rows(db) == 1
+
+
+def test_a_project_closed_while_waiting_for_the_lock_takes_no_spending(db, cast, project,
+                                                                      monkeypatch):
+    import dataclasses
+
+    from lib.crowdfund import projects
+    receive(db, project["id"], cast["in"], 10_000)
+    real = projects.get_project
+    monkeypatch.setattr(projects, "get_project", lambda db_, project_id: dataclasses.replace(
+        real(db_, project_id), status="raising"))  # what the check saw before the lock
+    db.execute("UPDATE crowdfund_projects SET status = 'done' WHERE id = ?", (project["id"],))
+    with pytest.raises(ValidationError) as caught:
+        spend(db, cast[STAFF], project["id"], "1")
+    assert caught.value.fields == {"project": "项目已完成，不能登记支出。"}
+    assert spending_rows(db) == 0
+
+
+def test_the_audit_entry_names_the_project_amount_item_and_receipt(db, cast, project, tmp_path):
+    import json
+    receive(db, project["id"], cast["in"], 10_000)
+    spend(db, cast[STAFF], project["id"], "12.5", item="水泥", receipt=jpeg(), data_dir=tmp_path)
+    entry = audit.recent(db, action="crowdfund.spend")[0]
+    assert json.loads(entry["detail"]) == {"project": project["id"], "yuan": "12.50",
+                                           "item": "水泥", "receipt": True}

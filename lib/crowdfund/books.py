@@ -49,7 +49,6 @@ def over_balance(held_fen: int) -> ValidationError:
 def _check_spending(amount: object, item: object, spent_on: object) -> tuple[int, str, str]:
     """Every field checked at once, so the form shows all its problems together."""
     errors: dict[str, str] = {}
-    fen = 0
     try:
         fen = parse_yuan(amount, high_fen=MAX_PROJECT_FEN)
     except ValidationError as error:
@@ -59,7 +58,6 @@ def _check_spending(amount: object, item: object, spent_on: object) -> tuple[int
         errors["item"] = "请填写支出事项，例如“水泥 20 袋”。"
     elif len(text) > ITEM_MAX:
         errors["item"] = f"支出事项不能超过 {ITEM_MAX} 个字。"
-    day = ""
     try:
         when = date.fromisoformat(str(spent_on))  # a date, or its ISO text; not a datetime
     except ValueError:
