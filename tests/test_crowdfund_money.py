@@ -71,3 +71,14 @@ def test_a_pledge_past_the_cap_unlocks_only_what_is_left():
     assert match_unlocked(900_000, 200_000, 500, 5_000_000) == 500_000
     assert match_unlocked(1_000_000, 10_000, 500, 5_000_000) == 0
     assert match_unlocked(0, 10_000, 500, None) == 50_000
+
+
+def test_a_widgets_number_and_a_yuan_sign_are_read_as_yuan():
+    assert parse_yuan(100.0) == 10_000 and parse_yuan(Decimal("1E+2")) == 10_000
+    assert parse_yuan("￥100") == 10_000 and parse_yuan("¥ 1.5") == 150
+
+
+def test_below_a_higher_floor_the_message_names_the_floor():
+    with pytest.raises(ValidationError) as caught:
+        parse_yuan("0.01", low_fen=2)
+    assert caught.value.fields == {"amount": "金额不能少于 0.02 元。"}

@@ -660,3 +660,70 @@ def test_the_page_asks_why_a_project_takes_no_pledge(db, cast, status, reason):
     assert pledges.closed_reason(db, project(db, cast, status=status)) == reason
     with pytest.raises(NotFound):
         pledges.closed_reason(db, 404)
+
+
+def test_refusals_name_their_field_in_exact_words(db, cast):
+    pid = project(db, cast)
+    with pytest.raises(NotFound, match=exactly("找不到该众筹项目。")):
+        give(db, cast["in"], 404)
+    with pytest.raises(NotFound, match=exactly("找不到该用户。")):
+        give(db, cast[STAFF], pid, for_user_id=99_999)
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (cast["in2"].id,))
+    db.conn.commit()
+    with pytest.raises(ValidationError) as caught:
+        give(db, cast[STAFF], pid, for_user_id=cast["in2"].id)
+    assert caught.value.fields == {"user": "该账号已停用，不能认捐。"}
+    with pytest.raises(ValidationError) as caught:
+        give(db, cast["in"], pid, key=" ")
+    assert caught.value.fields == {"key": "缺少有效的操作编号，请刷新页面后重试。"}
+
+
+def test_a_double_tap_returns_the_first_pledge_even_if_the_form_changed(db, cast):
+    pid = project(db, cast)
+    first = give(db, cast["in"], pid, "100", key="tap")
+    assert give(db, cast["in"], pid, "abc", method="alipay", key="tap") == first
+
+
+def test_a_double_tap_that_waited_for_the_lock_returns_the_first_pledge(db, cast, monkeypatch):
+    pid = project(db, cast)
+    first = give(db, cast["in"], pid, "100", key="tap")
+    real, calls = pledges._by_key, []
+
+    def not_yet_then_real(db_, key):  # the other tap had not committed when this one looked
+        calls.append(key)
+        return None if len(calls) == 1 else real(db_, key)
+
+    monkeypatch.setattr(pledges, "_by_key", not_yet_then_real)
+    assert give(db, cast["in"], pid, "100", key="tap") == first
+    assert calls == ["tap", "tap"]
+    with pytest.raises(ValidationError, match="另一笔认捐"):
+        calls.clear()
+        give(db, cast["in2"], pid, "100", key="tap")
+    assert db.execute("SELECT COUNT(*) FROM crowdfund_pledges").fetchone()[0] == 1
+
+
+def test_an_uneven_ratio_under_a_large_cap_is_not_said_to_be_capped(db, cast):
+    pid = project(db, cast, match_percent=333, match_cap_fen=1_000_000)
+    shown = pledges.preview(db, pid, 1)  # 3.33 fen rounds down to 3: that is not the cap
+    assert (shown.match_fen, shown.capped) == (3, False)
+
+
+def _many(db, cast, count: int, status: str = "pledged") -> int:
+    pid = project(db, cast)
+    db.conn.executemany("INSERT INTO crowdfund_pledges (project_id, user_id, amount_fen, method,"
+                        " status, submission_key, created_at)"
+                        " VALUES (?, ?, 100, 'cash', ?, ?, 'now')",
+                        [(pid, cast["in"].id, status, f"m{n}") for n in range(count)])
+    db.conn.commit()
+    return pid
+
+
+def test_the_queues_show_fifty_at_first_and_at_most_five_hundred(db, cast):
+    pid = _many(db, cast, 501)
+    for query in (lambda **kw: pledges.pending(db, cast[STAFF], **kw),
+                  lambda **kw: pledges.pending(db, cast[STAFF], project_id=pid, **kw),
+                  lambda **kw: pledges.mine(db, cast["in"], **kw),
+                  lambda **kw: pledges.mine(db, cast["in"], project_id=pid, **kw)):
+        assert len(query()) == 50
+        assert len(query(limit=10_000)) == 500
+        assert len(query(limit=0)) == 1
