@@ -454,7 +454,8 @@ def test_attended_cannot_be_turned_into_absent_once_points_are_written(db, cast)
     with after_start(db, p["tasks"][0]):
         labour.mark_attendance(db, cast[STAFF], signup_id=signup["id"], attended=True)
         before = state(db)
-        with pytest.raises(InvalidTransition, match="不能改为未到；如确属登记错误，请由管理员更正积分"):
+        with pytest.raises(InvalidTransition, match=exactly(
+                "已登记到场并发放积分，不能改为未到；如确属登记错误，请由管理员更正积分。")):
             labour.mark_attendance(db, cast[ADMIN], signup_id=signup["id"], attended=False)
     assert state(db) == before
 

@@ -19,19 +19,23 @@ def _take(path: str, user_id: int, task_id: int, start, results) -> None:
     db = open_db(path, migrate=False)
     resident = load_user(db, user_id)
     start.wait()
+    began = time.monotonic()
     try:
         signup = labour.sign_up(db, resident, task_id=task_id)
-        results.put(("ok", signup["id"]))
+        outcome = ("ok", signup["id"])
     except labour.SlotFull as error:
-        results.put(("full", str(error)))
+        outcome = ("full", str(error))
     except Exception as error:  # reported to the parent, which asserts on it
-        results.put(("error", repr(error)))
+        outcome = ("error", repr(error))
+    results.put((*outcome, time.monotonic() - began))
 
 
-def _race(path, user_ids: list[int], task_id: int) -> tuple[list, float]:
+def _race(path, user_ids: list[int], task_id: int) -> tuple[list, float, float]:
+    """Outcomes, the slowest answer after the barrier, and the whole race with start-up."""
     started = time.monotonic()
-    outcomes = race(_take, lambda n: (str(path), user_ids[n], task_id))
-    return outcomes, time.monotonic() - started
+    answers = race(_take, lambda n: (str(path), user_ids[n], task_id))
+    elapsed = time.monotonic() - started
+    return [(kind, detail) for kind, detail, _ in answers], max(a[2] for a in answers), elapsed
 
 
 def _slot_with(tmp_path, *, headcount: int, taken: int) -> tuple:
@@ -66,15 +70,18 @@ def _check(path, task_id: int, outcomes: list, *, winners: int, headcount: int) 
 
 def test_eight_residents_taking_the_last_place_leave_one_winner(tmp_path):
     path, task_id, takers = _slot_with(tmp_path, headcount=5, taken=4)
-    outcomes, elapsed = _race(path, takers, task_id)
+    outcomes, slowest, elapsed = _race(path, takers, task_id)
     _check(path, task_id, outcomes, winners=1, headcount=5)
-    print(f"last place: 1 of {WORKERS} won in {elapsed:.2f} s")
-    assert elapsed < 20, elapsed
+    print(f"last place: 1 of {WORKERS} won; answers within {slowest:.3f} s of the barrier,"
+          f" {elapsed:.2f} s with start-up")
+    # the lock queues the eight writers: none waits anywhere near the 10 s busy timeout
+    assert slowest < 5, slowest
 
 
 def test_eight_residents_taking_three_places_leave_three_winners(tmp_path):
     path, task_id, takers = _slot_with(tmp_path, headcount=10, taken=7)
-    outcomes, elapsed = _race(path, takers, task_id)
+    outcomes, slowest, elapsed = _race(path, takers, task_id)
     _check(path, task_id, outcomes, winners=3, headcount=10)
-    print(f"three places: 3 of {WORKERS} won in {elapsed:.2f} s")
-    assert elapsed < 20, elapsed
+    print(f"three places: 3 of {WORKERS} won; answers within {slowest:.3f} s of the barrier,"
+          f" {elapsed:.2f} s with start-up")
+    assert slowest < 5, slowest
