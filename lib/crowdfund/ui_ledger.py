@@ -177,12 +177,10 @@ def _downloads(project: projects.Project) -> None:
 def spending_tab(db: Database, actor: User) -> None:
     """Record a spending against a raising or building project's balance, with its receipt."""
     show_flash()
-    project = choose_project(db, books.SPENDING_STATUSES, key="crowdfund_spend_project",
-                             none_text="目前没有众筹中或实施中的项目。")
-    if project is None:
+    if (project := choose_project(db, books.SPENDING_STATUSES, key="crowdfund_spend_project",
+                                  none_text="目前没有众筹中或实施中的项目。")) is None:
         return
-    held = books.balance(db, project.id)
-    st.metric("当前结余（元）", yuan_text(held))
+    st.metric("当前结余（元）", yuan_text(books.balance(db, project.id)))
     # the widgets' keys carry a round number: a recorded spending starts a fresh, empty form
     # (the browser keeps a text box's value when only its state is removed)
     prefix = f"crowdfund_spend_{st.session_state.get(ROUND_KEY, 0)}"
