@@ -684,3 +684,27 @@ def test_the_audit_entry_names_the_project_amount_item_and_receipt(db, cast, pro
     entry = audit.recent(db, action="crowdfund.spend")[0]
     assert json.loads(entry["detail"]) == {"project": project["id"], "yuan": "12.50",
                                            "item": "水泥", "receipt": True}
+
+
+def test_the_trigger_refusing_removes_the_receipt_again(db, cast, project, tmp_path, monkeypatch):
+    receive(db, project["id"], cast["in"], 10_000)
+    monkeypatch.setattr(books, "balance", lambda db_, project_id: 10 ** 9)  # the check is fooled
+    with pytest.raises(ValidationError):
+        spend(db, cast[STAFF], project["id"], "600.01", receipt=jpeg(), data_dir=tmp_path)
+    assert list((tmp_path / "uploads").iterdir()) == [] and spending_rows(db) == 0
+
+
+def test_a_key_taken_between_the_checks_and_the_insert_returns_the_first(db, cast, project,
+                                                                         monkeypatch):
+    receive(db, project["id"], cast["in"], 10_000)
+    first = spend(db, cast[STAFF], project["id"], "1", key="tap")
+    real = books._by_key
+    calls = []
+
+    def missed_twice(db_, key):  # both checks ran before the other tap committed
+        calls.append(key)
+        return None if len(calls) <= 2 else real(db_, key)
+
+    monkeypatch.setattr(books, "_by_key", missed_twice)
+    assert spend(db, cast[STAFF], project["id"], "1", key="tap") == first
+    assert len(calls) == 3 and spending_rows(db) == 1
