@@ -646,7 +646,7 @@ def test_a_repeated_key_never_touches_its_receipt_again(db, cast, project, tmp_p
 
 
 def test_a_double_tap_that_waited_for_the_lock_returns_the_first_even_with_nothing_left(
-        db, cast, project, monkeypatch):
+        db, cast, project, monkeypatch, tmp_path):
     receive(db, project["id"], cast["in"], 10_000)
     first = spend(db, cast[STAFF], project["id"], "600", key="tap")  # everything held
     real = books._by_key
@@ -657,8 +657,10 @@ def test_a_double_tap_that_waited_for_the_lock_returns_the_first_even_with_nothi
         return None if len(calls) == 1 else real(db_, key)
 
     monkeypatch.setattr(books, "_by_key", not_yet_committed)
-    assert spend(db, cast[STAFF], project["id"], "600", key="tap") == first
+    assert spend(db, cast[STAFF], project["id"], "600", key="tap", receipt=jpeg(),
+                 data_dir=tmp_path) == first
     assert calls == ["tap", "tap"] and spending_rows(db) == 1
+    assert list((tmp_path / "uploads").iterdir()) == []  # the second tap's photo is gone
 
 
 def test_a_project_closed_while_waiting_for_the_lock_takes_no_spending(db, cast, project,
