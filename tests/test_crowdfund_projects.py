@@ -398,8 +398,9 @@ def test_the_database_trigger_is_the_last_line_and_says_the_same(db, cast, monke
     p = project(db, cast, status="raising")
     monkeypatch.setattr(projects, "_FIXED_AT_LAUNCH", ())  # as if lib forgot to check
     before = state(db)
-    with pytest.raises(ValidationError, match=exactly(projects.TERMS_FIXED)):
+    with pytest.raises(ValidationError) as refused:
         projects.update_project(db, cast[STAFF], project_id=p["id"], match_ratio="4")
+    assert refused.value.fields == {"match_ratio": projects.TERMS_FIXED}
     assert state(db) == before
 
 
@@ -992,3 +993,41 @@ def test_the_start_up_sweep_keeps_project_report_and_receipt_photos(db, cast, tm
             os.utime(photos.path_for(tmp_path, name, thumb=thumb), (old, old))
     assert bootstrap.sweep_orphan_photos(db, settings) == [orphan]
     assert all(photos.path_for(tmp_path, name).exists() for name in kept)
+
+
+def test_the_longest_words_and_a_large_cap_are_fine_and_the_defaults_are_plain(db, cast):
+    made = projects.create_project(db, cast[STAFF], **new_fields(
+        cast, description="字" * 2000, match_sponsor="办" * 30, match_cap="200000"))
+    assert (len(made.description), len(made.match_sponsor), made.match_cap_fen) == (
+        2000, 30, 20_000_000)
+    plain = projects.create_project(db, cast[STAFF], title="清扫", place_id=cast["grid"]["place_a"],
+                                    goal="0", deadline=day(3))
+    assert (plain.description, plain.match_percent, plain.match_cap_fen, plain.match_sponsor,
+            plain.labour_hour_fen) == ("", 0, None, "", 0)
+    assert projects.parse_ratio(10.0) == 1000
+
+
+def test_an_edit_keeps_the_old_photo_unless_a_new_one_comes(db, cast, tmp_path):
+    made = projects.create_project(db, cast[STAFF], photo=jpeg(), data_dir=tmp_path,
+                                   **new_fields(cast))
+    projects.update_project(db, cast[STAFF], project_id=made.id, goal="50000",
+                            data_dir=tmp_path)
+    assert photos.path_for(tmp_path, made.photo).exists()
+    [(_, _, _, detail)] = audits(db, "crowdfund.edit")
+    assert detail == {"title": "车棚地面硬化", "old": {"goal_fen": 4_000_000}, "photo": ""}
+    projects.update_project(db, cast[STAFF], project_id=made.id, title="新名", photo=jpeg("blue"),
+                            data_dir=tmp_path)
+    assert audits(db, "crowdfund.edit")[1][3] == {"title": "新名", "old": {"title": "车棚地面硬化"},
+                                                  "photo": "新照片"}
+
+
+def test_a_failed_save_removes_the_photo_it_stored(db, cast, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(projects.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        projects.create_project(db, cast[STAFF], photo=jpeg(), data_dir=tmp_path,
+                                **new_fields(cast))
+    assert not any((tmp_path / photos.UPLOADS).iterdir())
+    assert db.execute("SELECT COUNT(*) FROM crowdfund_projects").fetchone()[0] == 0
