@@ -471,16 +471,33 @@ def test_the_notice_pdf_carries_the_projects_qr(db, books_with_everything):
 
 
 def test_a_long_ledger_runs_over_numbered_pages(db, cast, project):
-    for number in range(120):
+    for number in range(publish.NOTICE_CONTRIBUTION_LINES):
         receive(db, project["id"], cast["in"], 100 + number)
     ledger = books.public_ledger(db, project["id"])
+    assert publish.notice_lines(ledger.rows) == (ledger.rows, [])
     pages = publish.notice_pages(ledger, URL, "测试社区", "2026-11-23 10:00")
-    assert len(pages) >= 3
+    assert len(pages) >= 2
     assert [code.text for code in zxingcpp.read_barcodes(pages[0].convert("RGB"))] == [URL]
     assert zxingcpp.read_barcodes(pages[1].convert("RGB")) == []
     empty = make_project(db, created_by=cast[STAFF].id, place_id=cast["grid"]["place_a"])
     assert len(publish.notice_pages(books.public_ledger(db, empty["id"]), URL, "测试社区",
                                     "2026-11-23 10:00")) == 1
+
+
+def test_the_notice_prints_all_spending_and_the_latest_contributions(db, cast, project):
+    for number in range(publish.NOTICE_CONTRIBUTION_LINES + 140):
+        receive(db, project["id"], cast["in"], 1_000 + number)
+        if number == 10:
+            books.record_spending(db, cast[STAFF], project_id=project["id"], amount="50",
+                                  item="水泥", spent_on=local_today().isoformat(), key="early")
+    ledger = books.public_ledger(db, project["id"])
+    printed, left_out = publish.notice_lines(ledger.rows)
+    assert len(left_out) == 140 and [line.kind for line in left_out] == ["cash"] * 140
+    assert left_out == [line for line in ledger.rows if line.kind == "cash"][:140]
+    assert [line.item for line in printed if line.kind == "spending"] == ["水泥"]
+    assert len(printed) == publish.NOTICE_CONTRIBUTION_LINES + 1
+    pages = publish.notice_pages(ledger, URL, "测试社区", "2026-11-23 10:00")
+    assert 2 <= len(pages) <= 3
 
 
 # --- the race -------------------------------------------------------------------------------

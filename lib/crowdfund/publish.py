@@ -153,8 +153,22 @@ NOTICE_COLUMNS = (
     Column("balance", "结余", MARGIN + 940, 140, right=True))
 
 
+# A notice board holds a few pages, not 145: every spending and refund is printed (where the money
+# went is what residents read on paper), and the latest contributions; the QR opens the rest.
+NOTICE_CONTRIBUTION_LINES = 60
+
+
+def notice_lines(rows: list[LedgerRow]) -> tuple[list[LedgerRow], list[LedgerRow]]:
+    """(what the notice prints, the earlier contributions it leaves to the online 公示)."""
+    contributions = [index for index, line in enumerate(rows) if line.kind in ("cash", "labour")]
+    left_out = set(contributions[:-NOTICE_CONTRIBUTION_LINES])
+    return ([line for index, line in enumerate(rows) if index not in left_out],
+            [rows[index] for index in sorted(left_out)])
+
+
 def notice_pages(ledger: Ledger, url: str, community: str, printed: str) -> list[Image.Image]:
-    """The A4 公示 sheet's pages: title, totals, the project's QR, then every line of the books."""
+    """The A4 公示 sheet's pages: title, totals, the project's QR, every spending and refund
+    and the latest contributions (the earlier ones summed in one line)."""
     project = ledger.project
     sheet = Sheet(f"众筹公示 · {project.title}", NOTICE_COLUMNS)
     qr_bottom = sheet.qr(posters.qr_png(url, box_size=5), "扫码查看明细和收据")
@@ -168,7 +182,12 @@ def notice_pages(ledger: Ledger, url: str, community: str, printed: str) -> list
     sheet.text(f"打印时间：{printed}", 22, fill=MUTED)
     sheet.y = max(sheet.y + 20, qr_bottom + 20)
     sheet.table_header()
-    for line in ledger.rows or ():
+    printed_rows, left_out = notice_lines(ledger.rows or [])
+    if left_out:
+        sheet.row({"line": f"较早的 {len(left_out)} 笔出资和出工未逐笔列出，扫码查看完整明细",
+                   "cash": yuan_text(sum(line.cash_fen for line in left_out)),
+                   "match": yuan_text(sum(line.match_fen for line in left_out))})
+    for line in printed_rows:
         sheet.row({"day": line.day, "line": line_text(line),
                    "cash": yuan_text(line.cash_fen) if line.cash_fen else "",
                    "match": yuan_text(line.match_fen) if line.match_fen else "",
