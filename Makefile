@@ -54,7 +54,9 @@ bench: $(VENV)/.installed-dev system-fonts system-browser
 MODULES ?= lib/points/ledger.py lib/reports/workflow.py lib/people/accounts.py \
 	lib/people/households.py lib/people/login.py lib/people/passwords.py lib/people/sessions.py \
 	lib/people/users.py lib/people/org.py lib/core/photos.py lib/points/boards.py \
-	lib/volunteer/hours.py lib/shop/redeem.py lib/shop/catalogue.py lib/shop/codes.py
+	lib/volunteer/hours.py lib/shop/redeem.py lib/shop/catalogue.py lib/shop/codes.py \
+	lib/crowdfund/money.py lib/crowdfund/projects.py lib/crowdfund/pledges.py \
+	lib/crowdfund/labour.py lib/crowdfund/books.py
 mutate: $(VENV)/.installed-dev
 	$(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MODULES),"$(subst /,.,$(basename $(m))).*")
 	$(VENV)/bin/mutmut results
