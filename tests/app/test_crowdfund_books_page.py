@@ -3,20 +3,14 @@ import json
 
 from lib.core.db import scalar
 from lib.crowdfund import books
-from lib.crowdfund import ui as crowdfund_ui
-from lib.crowdfund import ui_books
-from lib.people.users import load_user
-from tests.app.conftest import by_label, login, texts
+from tests.app.conftest import by_label, texts
+from tests.app.crowdfund_pages import open_books, open_tab, user
 from tests.crowdfund_helpers import make_project
 from tests.test_crowdfund_books import attend, jpeg, receive
 
 
-DETAIL = "app_pages/crowdfund.py"
-BOOKS = "app_pages/admin/crowdfund_books.py"
 
 
-def user(db, username: str):
-    return load_user(db, scalar(db, "SELECT id FROM users WHERE username = ?", (username,)))
 
 
 def a_project(db, *, money: bool = True) -> dict:
@@ -32,17 +26,7 @@ def a_project(db, *, money: bool = True) -> dict:
 
 
 def open_ledger(app, username: str | None, project_id: int):
-    at = app()
-    if username is None:
-        at.run()
-    else:
-        login(at, username).run()
-    at.switch_page(DETAIL)
-    at.query_params["p"] = str(project_id)
-    at.session_state[crowdfund_ui.TAB_KEY] = "公示"
-    at.run()
-    assert not at.exception
-    return at
+    return open_tab(app, username, project_id, "公示")
 
 
 def frame_text(at) -> str:
@@ -90,12 +74,7 @@ def test_a_receipt_is_chosen_and_shown(app, portal_db, tmp_path):
 
 
 def open_spending(app, username: str = "staff"):
-    at = login(app(), username)
-    at.switch_page(BOOKS)
-    at.session_state[ui_books.BOOKS_TAB_KEY] = "支出登记"
-    at.run()
-    assert not at.exception
-    return at
+    return open_books(app, username, "支出登记")
 
 
 def test_staff_record_a_spending_and_see_the_balance_fall(app, portal_db):

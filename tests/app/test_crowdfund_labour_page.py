@@ -4,20 +4,14 @@ from datetime import timedelta
 from lib.core.clock import pretend
 from lib.core.db import scalar
 from lib.crowdfund import labour
-from lib.crowdfund import ui as crowdfund_ui
-from lib.crowdfund import ui_books
-from lib.people.users import load_user
 from lib.points import ledger
 from tests.app.conftest import login, texts
+from tests.app.crowdfund_pages import DETAIL, BOOKS, open_books, open_tab, user
 from tests.crowdfund_helpers import make_project
 
 
-DETAIL = "app_pages/crowdfund.py"
-BOOKS = "app_pages/admin/crowdfund_books.py"
 
 
-def user(db, username: str):
-    return load_user(db, scalar(db, "SELECT id FROM users WHERE username = ?", (username,)))
 
 
 def a_project(db, **terms) -> dict:
@@ -39,17 +33,7 @@ def a_project(db, **terms) -> dict:
 
 
 def open_detail(app, username: str | None, project_id: int):
-    at = app()
-    if username is None:
-        at.run()
-    else:
-        login(at, username).run()
-    at.switch_page(DETAIL)
-    at.query_params["p"] = str(project_id)
-    at.session_state[crowdfund_ui.TAB_KEY] = "出工"
-    at.run()
-    assert not at.exception
-    return at
+    return open_tab(app, username, project_id, "出工")
 
 
 def test_a_guest_sees_the_slots_and_is_offered_to_log_in(app, portal_db):
@@ -123,11 +107,7 @@ def test_a_project_not_running_shows_its_slots_without_buttons(app, portal_db):
 
 def books(app, db, username: str, project: dict, task_id: int):
     """出勤登记 as ``username`` with the project and slot picked as staff would."""
-    at = login(app(), username)
-    at.switch_page(BOOKS)
-    at.session_state[ui_books.BOOKS_TAB_KEY] = "出勤登记"
-    at.run()
-    assert not at.exception
+    at = open_books(app, username, "出勤登记")
     box = at.selectbox(key="labour_books_project")
     box.select(next(p for p in box.options if p.startswith("楼道扶手加装"))).run()
     box = at.selectbox(key=f"labour_books_slot_{project['id']}")

@@ -8,8 +8,8 @@ from lib.core.clock import local_today
 from lib.core.db import scalar
 from lib.crowdfund import projects
 from lib.people import org
-from lib.people.users import load_user
 from tests.app.conftest import by_label, login, texts
+from tests.app.crowdfund_pages import user
 from tests.crowdfund_helpers import make_project
 
 
@@ -17,8 +17,6 @@ PAGE = "app_pages/crowdfund.py"
 ADMIN = "app_pages/admin/crowdfund.py"
 
 
-def user(db, username: str):
-    return load_user(db, scalar(db, "SELECT id FROM users WHERE username = ?", (username,)))
 
 
 def place_id(db, code: str) -> int:

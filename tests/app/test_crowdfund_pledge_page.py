@@ -1,20 +1,14 @@
 """AppTest of 筹资: the 认捐 tab of a project's page and 管理 › 众筹账目 › 到账确认."""
 from lib.core.db import scalar
 from lib.crowdfund import pledges
-from lib.crowdfund import ui as crowdfund_ui
-from lib.crowdfund import ui_books
-from lib.people.users import load_user
 from lib.points import ledger
 from tests.app.conftest import login, texts
+from tests.app.crowdfund_pages import BOOKS, open_books, open_tab, user
 from tests.crowdfund_helpers import make_project
 
 
-DETAIL = "app_pages/crowdfund.py"
-BOOKS = "app_pages/admin/crowdfund_books.py"
 
 
-def user(db, username: str):
-    return load_user(db, scalar(db, "SELECT id FROM users WHERE username = ?", (username,)))
 
 
 def a_project(db, **terms) -> int:
@@ -24,26 +18,11 @@ def a_project(db, **terms) -> int:
 
 
 def open_detail(app, username: str | None, project_id: int):
-    at = app()
-    if username is None:
-        at.run()
-    else:
-        login(at, username).run()
-    at.switch_page(DETAIL)
-    at.query_params["p"] = str(project_id)
-    at.session_state[crowdfund_ui.TAB_KEY] = "认捐"
-    at.run()
-    assert not at.exception
-    return at
+    return open_tab(app, username, project_id, "认捐")
 
 
-def open_books(app, username: str):
-    at = login(app(), username)
-    at.switch_page(BOOKS)
-    at.session_state[ui_books.BOOKS_TAB_KEY] = "到账确认"
-    at.run()
-    assert not at.exception
-    return at
+def open_confirmations(app, username: str):
+    return open_books(app, username, "到账确认")
 
 
 def pledge_rows(db) -> list[tuple]:
@@ -144,7 +123,7 @@ def test_staff_confirm_the_money_and_the_resident_earns_points(app, portal_db):
     lost = pledges.pledge(portal_db, user(portal_db, "zhangwei"), project_id=project_id,
                           amount="20", method="transfer", anonymous=True, key="z1")
     before = ledger.balance(portal_db, resident.id)
-    at = open_books(app, "staff")
+    at = open_confirmations(app, "staff")
     assert at.selectbox(key="pledge_books_project").value["count"] == 2
     assert any("120.00 元" in option for option in at.selectbox(key="pledge_books_project")
                .options)
@@ -163,7 +142,7 @@ def test_staff_cannot_confirm_their_own_pledge_and_are_told_why(app, portal_db):
     project_id = a_project(portal_db)
     own = pledges.pledge(portal_db, user(portal_db, "staff"), project_id=project_id,
                          amount="10", method="cash", anonymous=False, key="s1")
-    at = open_books(app, "staff")
+    at = open_confirmations(app, "staff")
     at.button(key=f"pledge_received_{own.id}").click().run()
     assert "不能确认自己的认捐" in texts(at.error)[0]
     assert pledges.get(portal_db, own.id).is_pending
@@ -171,7 +150,7 @@ def test_staff_cannot_confirm_their_own_pledge_and_are_told_why(app, portal_db):
 
 def test_staff_pledge_for_a_resident_found_by_name(app, portal_db):
     a_project(portal_db)
-    at = open_books(app, "staff")
+    at = open_confirmations(app, "staff")
     assert "没有等待确认到账的认捐" in texts(at.info)[0]
     at.text_input(key="pledge_proxy_query").input("resident").run()
     at.text_input(key="pledge_proxy_amount").input("50").run()
