@@ -18,6 +18,7 @@ from lib.crowdfund import projects
 from lib.crowdfund.money import yuan_text
 from lib.crowdfund.ui_labour import labour_tab, my_coming_slots
 from lib.crowdfund.ui_ledger import ledger_tab
+from lib.crowdfund.ui_parts import RETURN_PROJECT
 from lib.crowdfund.ui_pledge import pledge_tab
 from lib.people import org
 from lib.people import ui as people_ui
@@ -35,6 +36,9 @@ DETAIL_TABS: dict[str, Callable[[Database, User, projects.Project], None]] = {
 
 def crowdfund_page(db: Database, user: User) -> None:
     """/crowdfund: a project's detail with ?p=<id>, else the list (one place's with ?b=)."""
+    back_to = st.session_state.pop(RETURN_PROJECT, None)
+    if back_to is not None and not user.is_guest and not st.query_params.get("p"):
+        st.query_params["p"] = str(back_to)  # just logged in: back to the project they were on
     if st.query_params.get("p"):
         detail(db, user, st.query_params.get("p"))
         return

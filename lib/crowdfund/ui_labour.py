@@ -16,9 +16,8 @@ from lib.core.errors import PortalError
 from lib.core.roles import User
 from lib.crowdfund import labour, projects
 from lib.crowdfund.money import yuan_text
-from lib.crowdfund.ui_parts import choose_project
+from lib.crowdfund.ui_parts import choose_project, log_in_to_act
 from lib.people import ui as people_ui
-from lib.people.ui import AFTER_LOGIN
 
 
 _NOTE = "labour_note"  # (message, ok) said once on the run after an action
@@ -93,9 +92,7 @@ def labour_tab(db: Database, user: User, project: projects.Project) -> None:
         st.info("这个项目现在不接受出工报名。")
     elif user.is_guest:
         st.info("登录后可以报名出工。")
-        if st.button("登录后报名", type="primary", key="labour_login"):
-            st.session_state[AFTER_LOGIN] = "crowdfund"  # logging in comes back to 众筹
-            ui.go_to("account")
+        log_in_to_act(project.id, "登录后报名", key="labour_login")
     mine = [] if user.is_guest else labour.my_signups(db, user.id, project_id=project.id)
     signed_for = {row["task_id"]: row for row in mine}
     for slot in slots:

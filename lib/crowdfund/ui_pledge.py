@@ -17,8 +17,8 @@ from lib.core.errors import PortalError, ValidationError
 from lib.core.roles import User
 from lib.crowdfund import pledges, projects
 from lib.crowdfund.money import parse_yuan, yuan_text
+from lib.crowdfund.ui_parts import log_in_to_act
 from lib.people import ui as people_ui
-from lib.people.ui import AFTER_LOGIN
 
 
 _NOTE = "pledge_note"  # (message, ok) said once on the run after an action
@@ -102,9 +102,7 @@ def pledge_tab(db: Database, user: User, project: projects.Project) -> None:
         st.info(closed)
     elif user.is_guest:
         st.info("登录后可以认捐。认捐后把钱交到社区服务站或转账，工作人员确认到账后计入项目。")
-        if st.button("登录后认捐", type="primary", key="pledge_login"):
-            st.session_state[AFTER_LOGIN] = "crowdfund"  # logging in comes back to 众筹
-            ui.go_to("account")
+        log_in_to_act(project.id, "登录后认捐", key="pledge_login")
     else:
         _pledge_form(db, user, project)
     if not user.is_guest:

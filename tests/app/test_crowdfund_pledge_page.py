@@ -35,13 +35,19 @@ def markdown(at) -> list[str]:
 
 
 def test_a_guest_sees_the_terms_and_is_offered_to_log_in(app, portal_db):
-    at = open_detail(app, None, a_project(portal_db))
+    project_id = a_project(portal_db)
+    at = open_detail(app, None, project_id)
     assert not at.text_input  # no amount to type before logging in
     assert "登录后可以认捐" in texts(at.info)[0]
     at.button(key="pledge_login").click().run()
     assert not at.exception
     assert at.session_state["after_login"] == "crowdfund"
     assert "用户名" in [t.label for t in at.text_input]
+    login(at, "resident").run()
+    assert not at.exception
+    # back on the project, on the tab they were reading, now with the amount to type
+    assert texts(at.title)[0] == "车棚地面硬化"
+    assert at.text_input(key="pledge_amount").value == ""
 
 
 def test_a_resident_sees_100_become_600_and_pledges(app, portal_db):
