@@ -43,6 +43,7 @@ PAGES = [
     ("管理·志愿审核 /admin-volunteer", "app_pages/admin/volunteer.py", {}, "leader"),
     ("管理·积分发放 /admin-points", "app_pages/admin/points.py", {}, "staff"),
     ("管理·兑换核销 /admin-redemptions", "app_pages/admin/redemptions.py", {}, "staff"),
+    ("管理·众筹项目 /admin-crowdfund", "app_pages/admin/crowdfund.py", {}, "staff"),
     ("管理·众筹账目 /admin-crowdfund-books", "app_pages/admin/crowdfund_books.py", {}, "staff"),
     ("管理·众筹账目·支出登记", "app_pages/admin/crowdfund_books.py", {}, "staff"),
     ("管理·用户 /admin-users", "app_pages/admin/users.py", {}, "staff"),
