@@ -182,9 +182,14 @@ def home_section(db: Database, place: org.Place | None) -> None:
     shown = projects.list_projects(db)
     if not shown:
         return
-    if place is not None:
+    here = place is not None and any(project.place_id == place.id for project in shown)
+    if here:
         shown.sort(key=lambda project: project.place_id != place.id)  # stable: keeps the order
     st.subheader("众筹 · 一起办")
+    if here:  # the building's QR leads on to its own projects (/crowdfund?b=<code>)
+        if st.button(f"只看{place.label}的项目", key="home_crowdfund_here",
+                     icon=":material/location_on:"):
+            ui.go_to("crowdfund")
     for project in shown:
         with st.container(border=True, key=f"home_crowdfund_{project.id}"):
             st.page_link(ui.PAGE_FILES["crowdfund"], label=ui.esc(project.title),

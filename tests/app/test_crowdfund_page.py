@@ -131,8 +131,12 @@ def test_the_home_page_lists_open_projects_and_the_scanned_places_first(app, thr
     links = [link.label for link in at.get("page_link")]
     ours = [label for label in links if label in ("车棚地面硬化", "楼道粉刷", "秘密草稿")]
     assert ours == ["楼道粉刷", "车棚地面硬化"]
+    at.button(key="home_crowdfund_here").click().run()  # only this place's, on 众筹
+    assert not at.exception
+    assert any("只显示" in caption and "2-1" in caption for caption in texts(at.caption))
     at = app()
     at.run()
+    assert not [button for button in at.button if button.key == "home_crowdfund_here"]
     links = [link.label for link in at.get("page_link")]
     assert [label for label in links if label in ("车棚地面硬化", "楼道粉刷")] == [
         "车棚地面硬化", "楼道粉刷"]

@@ -2,8 +2,8 @@
 
 Staff open 管理 › 众筹项目, create a project with its terms, add a labour slot and launch it; a
 resident then finds it by tapping 众筹 in the menu (and on 首页) and reads its terms; a QR code
-on the building opens that place's projects. The refusal: a resident's menu has no 众筹项目,
-and the typed address gives the role message.
+on the building leads, by a tap on 首页, to that place's projects. The refusal: a resident's menu
+has no 众筹项目, and the typed address gives the role message.
 """
 from __future__ import annotations
 
@@ -13,13 +13,17 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE_USER_AGENT, settle, wait_ready
-from tests.browser.test_journeys import assert_fits_phone, log_in, main, tap_sidebar, title
+from tests.browser.test_crowdfund_main_journey import raising_project
+from tests.browser.test_journeys import (
+    assert_fits_phone, log_in, main, scan, tap_sidebar, title,
+)
 from tests.browser.test_report_journeys import choose, query, tap
 
 
 PHONE_OPTIONS = {"user_agent": PHONE_USER_AGENT}  # the menu closes after a tap, as on a phone
 SHOTS = Path("/tmp/shots")
 TITLE = "小花园改造"
+QR_TITLE = "单元门口加装雨棚"
 
 
 def shot(page, name: str) -> None:
@@ -89,13 +93,18 @@ def test_staff_create_and_launch_a_project_and_a_resident_finds_it_by_tapping(se
     assert "p=" in resident.url
 
 
-def test_a_buildings_qr_code_opens_that_places_projects(server, phones):
+def test_a_buildings_qr_code_leads_by_taps_to_that_places_projects(server, phones):
     page = phones().new_page()
-    page.goto(f"{server.url}/crowdfund?b=2-1")  # the QR entry: the one address typed
-    settle(page, quiet_ms=400)
+    scan(page, server.url, "1-1")  # the building's QR: the one address typed
+    raising_project(server, QR_TITLE)  # staff's project at 1-1, launched meanwhile
+    tap_sidebar(page, "众筹")
+    expect(main(page).get_by_text(re.compile("只显示"))).to_have_count(0)  # the menu shows all
+    tap_sidebar(page, "首页")  # back where the QR left them: 1-1 is remembered
+    tap(main(page).get_by_role("button", name="只看1栋1单元（1-1）的项目"), page)
+    page.wait_for_url(re.compile(r"/crowdfund\?b=1-1"))
     expect(title(page)).to_have_text("众筹")
-    expect(main(page).get_by_text(re.compile("只显示 .*2-1.* 的项目"))).to_be_visible()
-    expect(main(page).get_by_text("这个地点暂时没有正在进行的众筹项目。")).to_be_visible()
+    expect(main(page).get_by_text(re.compile("只显示 .*1-1.* 的项目"))).to_be_visible()
+    expect(main(page).get_by_role("button", name=QR_TITLE)).to_be_visible()
     assert_fits_phone(page)
     shot(page, "5-qr")
     tap(main(page).get_by_role("button", name="查看全部项目"), page)
