@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -17,7 +16,8 @@ from playwright.sync_api import expect
 from lib.core.db import open_db, scalar
 from lib.people.users import load_user, mask_name
 from tests.browser.conftest import PHONE_USER_AGENT, wait_ready
-from tests.browser.test_journeys import assert_fits_phone, log_in, main, scan, tap_sidebar, title
+from tests.browser.crowdfund_taps import open_books, open_project
+from tests.browser.test_journeys import assert_fits_phone, log_in, main, scan
 from tests.crowdfund_helpers import make_project
 from tests.test_crowdfund_books import attend, receive
 
@@ -67,13 +67,7 @@ def test_a_guest_reads_the_ledger_with_masked_names_and_downloads_the_csv(server
     page = phone.new_page()
     scan(page, server.url)  # the first page run seeds the demo community
     project = funded_project(server)
-    tap_sidebar(page, "众筹")
-    page.wait_for_url(re.compile(r"/crowdfund(\?|$)"))
-    main(page).get_by_role("button", name=TITLE).first.tap()
-    wait_ready(page)
-    expect(title(page)).to_have_text(TITLE)
-    main(page).get_by_role("tab", name="公示").tap()
-    wait_ready(page)
+    open_project(page, TITLE, "公示")
     panel = main(page).get_by_role("tabpanel")
     expect(panel.get_by_test_id("stMetric").first).to_contain_text("1,920.00")
     expect(panel.get_by_text("居民出资 300.00 元（2 笔）", exact=False)).to_be_visible()
@@ -101,13 +95,7 @@ def test_a_guest_reads_the_ledger_with_masked_names_and_downloads_the_csv(server
 
 
 def open_spending_tab(page, project_title: str) -> None:
-    tap_sidebar(page, "众筹账目")
-    page.wait_for_url(re.compile(r"/admin-crowdfund-books(\?|$)"))
-    main(page).get_by_role("tab", name="支出登记").tap()
-    wait_ready(page)
-    main(page).get_by_role("combobox", name="众筹项目").tap()
-    page.get_by_role("option", name=re.compile(rf"^{project_title}")).tap()
-    wait_ready(page)
+    open_books(page, "支出登记", "众筹项目", project_title)
     expect(main(page).get_by_test_id("stMetric")).to_contain_text("1,800.00")
 
 

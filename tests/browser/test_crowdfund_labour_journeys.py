@@ -18,7 +18,8 @@ from lib.crowdfund import labour
 from lib.people.users import load_user
 from lib.points import ledger
 from tests.browser.conftest import PHONE_USER_AGENT, wait_ready
-from tests.browser.test_journeys import assert_fits_phone, log_in, main, tap_sidebar, title
+from tests.browser.crowdfund_taps import open_books, open_project
+from tests.browser.test_journeys import assert_fits_phone, log_in, main, title
 from tests.crowdfund_helpers import make_project
 
 
@@ -63,13 +64,7 @@ def test_a_resident_signs_up_for_a_slot_sees_it_and_withdraws(server, phone):
     log_in(page, server.url, "resident")  # the first page run seeds the demo community
     project = raising_project(server)
     open_slot, full_slot = project["tasks"]
-    tap_sidebar(page, "众筹")
-    page.wait_for_url(re.compile(r"/crowdfund(\?|$)"))
-    main(page).get_by_role("button", name=TITLE).first.tap()
-    wait_ready(page)
-    expect(title(page)).to_have_text(TITLE)
-    main(page).get_by_role("tab", name="出工").tap()
-    wait_ready(page)
+    open_project(page, TITLE, "出工")
     card = page.locator(f".st-key-labour_slot_{open_slot}")
     expect(card).to_contain_text("搬运材料")
     expect(card).to_contain_text("09:00 开始 · 2 小时")
@@ -142,13 +137,7 @@ def test_staff_mark_a_resident_present_by_tapping_and_the_points_arrive(server, 
         before = ledger.balance(db, resident.id)
     finally:
         db.close()
-    tap_sidebar(page, "众筹账目")
-    page.wait_for_url(re.compile(r"/admin-crowdfund-books(\?|$)"))
-    main(page).get_by_role("tab", name="出勤登记").tap()
-    wait_ready(page)
-    main(page).get_by_role("combobox", name="众筹项目").tap()
-    page.get_by_role("option", name=re.compile(r"^花坛补种")).tap()
-    wait_ready(page)
+    open_books(page, "出勤登记", "众筹项目", "花坛补种")
     expect(main(page).get_by_role("combobox", name="出工时段")).to_have_value(re.compile("^翻土种花"))
     row = page.locator(f".st-key-labour_roster_{signup['id']}")
     expect(row).to_contain_text("林阿姨")

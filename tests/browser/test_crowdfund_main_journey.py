@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from lib.core.clock import local_today
 from lib.core.db import open_db, scalar
 from tests.browser.conftest import PHONE_USER_AGENT, wait_ready
+from tests.browser.crowdfund_taps import open_books, open_project
 from tests.browser.test_journeys import (
     assert_fits_phone, log_in, logout, main, open_my_account, scan, tap_sidebar, title,
 )
@@ -58,17 +59,6 @@ def the_work_day_comes(server, task_id: int) -> None:
         db.conn.commit()
     finally:
         db.close()
-
-
-def open_project(page, title_text: str, tab: str) -> None:
-    """众筹 in the menu, the project's card, then one of its tabs."""
-    tap_sidebar(page, "众筹")
-    page.wait_for_url(re.compile(r"/crowdfund(\?|$)"))
-    main(page).get_by_role("button", name=title_text).first.tap()
-    wait_ready(page)
-    expect(title(page)).to_have_text(title_text)
-    main(page).get_by_role("tab", name=tab).tap()
-    wait_ready(page)
 
 
 def type_amount(page, amount: str) -> None:
@@ -120,13 +110,7 @@ def test_a_pledge_and_a_slot_become_the_ledger_and_points(server, phones):
 
     staff = phones().new_page()
     log_in(staff, server.url, "staff")
-    tap_sidebar(staff, "众筹账目")
-    staff.wait_for_url(re.compile(r"/admin-crowdfund-books(\?|$)"))
-    main(staff).get_by_role("tab", name="到账确认").tap()
-    wait_ready(staff)
-    main(staff).get_by_role("combobox", name="项目").tap()
-    staff.get_by_role("option", name=re.compile(rf"^{TITLE}（1 笔，100.00 元）")).tap()
-    wait_ready(staff)
+    open_books(staff, "到账确认", "项目", rf"{TITLE}（1 笔，100.00 元）")
     card = staff.locator(f".st-key-pledge_pending_{pledge_id}")
     expect(card).to_contain_text("林阿姨")
     expect(card).to_contain_text("100.00 元 · 现金")
@@ -140,11 +124,7 @@ def test_a_pledge_and_a_slot_become_the_ledger_and_points(server, phones):
     shot(staff, "4-confirmed")
 
     the_work_day_comes(server, task)
-    main(staff).get_by_role("tab", name="出勤登记").tap()
-    wait_ready(staff)
-    main(staff).get_by_role("combobox", name="众筹项目").tap()
-    staff.get_by_role("option", name=re.compile(rf"^{TITLE}")).tap()
-    wait_ready(staff)
+    open_books(staff, "出勤登记", "众筹项目", TITLE)
     row = staff.locator(f".st-key-labour_roster_{signup_id}")
     expect(row).to_contain_text("林阿姨")
     row.get_by_role("button", name="到场").tap()
