@@ -14,7 +14,7 @@ from lib.core import photos
 from lib.core.clock import local_today, now_iso
 from lib.core.errors import NotFound, PermissionDenied, PhotoRejected, ValidationError
 from lib.core.roles import ADMIN, LEADER, RESIDENT, STAFF
-from lib.crowdfund import projects
+from lib.crowdfund import labour, projects
 from lib.crowdfund.money import match_unlocked
 from tests.crowdfund_helpers import make_project
 from tests.volunteer_helpers import make_cast
@@ -846,7 +846,7 @@ def test_a_slot_only_withdrawn_from_is_removed_with_its_withdrawals(db, cast):
     signup(db, p["tasks"][0], cast["in"], "withdrawn")
     signup(db, p["tasks"][1], cast["in"], "signed")
     projects.remove_task(db, cast[STAFF], task_id=p["tasks"][0])
-    assert [t.name for t in projects.project_tasks(db, p["id"])] == ["清扫"]
+    assert [t.name for t in labour.tasks_of(db, p["id"])] == ["清扫"]
     assert db.execute("SELECT COUNT(*) FROM crowdfund_signups").fetchone()[0] == 1
     assert audits(db, "crowdfund.task_remove") == [(cast[STAFF].id, "crowdfund_project",
                                                     str(p["id"]), {"task": "平整地面",
@@ -860,7 +860,7 @@ def test_tasks_come_by_day_and_time_with_live_sign_ups_counted(db, cast):
     signup(db, p["tasks"][0], cast["in"])
     signup(db, p["tasks"][0], cast["in2"], "withdrawn")
     signup(db, p["tasks"][0], cast["out"], "absent")
-    assert [(t.name, t.taken) for t in projects.project_tasks(db, p["id"])] == [
+    assert [(t.name, t.taken) for t in labour.tasks_of(db, p["id"])] == [
         ("先", 0), ("早", 0), ("晚", 2)]
     assert projects.get_task(db, p["tasks"][0]).taken == 2
 

@@ -144,18 +144,6 @@ def show_error(error: PortalError, labels: dict[str, str] | None = None, *,
         target.error(prefix + esc(message))
 
 
-def say(key: str, message: str, ok: bool = True) -> None:
-    """Leave a message for the next run: a callback's outcome, said above the redrawn lists."""
-    st.session_state[key] = (message, ok)
-
-
-def show_said(key: str) -> None:
-    """Say the message :func:`say` left under ``key``, once (green if it went well, else red)."""
-    note = st.session_state.pop(key, None)
-    if note:
-        (st.success if note[1] else st.error)(esc(note[0]))
-
-
 # Static CSS only (never user text): big touch targets on phones, no gap from hidden iframes.
 _STYLE = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; }

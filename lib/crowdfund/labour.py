@@ -38,6 +38,7 @@ from lib.core.db import immediate, one, scalar
 from lib.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from lib.core.roles import RESIDENT, STAFF, User, require_role
 from lib.points import ledger
+from lib.volunteer.hours import hours_text  # "1.5 小时", said as for volunteer hours
 
 
 SIGNED, WITHDRAWN, ATTENDED, ABSENT = "signed", "withdrawn", "attended", "absent"
@@ -81,6 +82,11 @@ class Slot:
         return self.left == 0
 
     @property
+    def hours_text(self) -> str:
+        """3 half hours -> "1.5": the number, for a line that says 小时 itself."""
+        return f"{self.half_hours / 2:g}"
+
+    @property
     def starts(self) -> datetime:
         return starts_of(self.work_on, self.starts_at)
 
@@ -97,12 +103,6 @@ class LabourTotals:
     value_fen: int  # attended half_hours * labour_hour_fen // 2
     slots_taken: int  # live sign-ups (signed, attended, absent)
     slots_total: int  # the sum of the headcounts
-
-
-def hours_text(half_hours: int) -> str:
-    """3 -> "1.5 小时": how a person says it."""
-    whole, half = divmod(int(half_hours), 2)
-    return f"{whole}.5 小时" if half else f"{whole} 小时"
 
 
 def starts_of(work_on: str, starts_at: str) -> datetime:

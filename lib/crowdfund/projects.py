@@ -23,6 +23,7 @@ from lib.core.clock import local_today, now_iso, utc_now
 from lib.core.db import immediate, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
+from lib.crowdfund import labour
 from lib.crowdfund.money import MAX_PROJECT_FEN, match_total, parse_yuan, yuan_text
 
 
@@ -99,24 +100,6 @@ class Project:
     @property
     def place_label(self) -> str:
         return f"{self.place_name}（{self.place_code}）"
-
-
-@dataclass(frozen=True)
-class Task:
-    """A labour slot; ``taken`` counts live sign-ups (signed, attended or absent)."""
-
-    id: int
-    project_id: int
-    name: str
-    work_on: str
-    starts_at: str
-    half_hours: int
-    headcount: int
-    taken: int
-
-    @property
-    def hours_text(self) -> str:
-        return f"{self.half_hours / 2:g}"
 
 
 @dataclass(frozen=True)
@@ -210,21 +193,15 @@ def progress(db: Database, project_id: int) -> Progress:
         " COALESCE(SUM(CASE WHEN status = 'pledged' THEN amount_fen END), 0),"
         " COALESCE(SUM(CASE WHEN status = 'received' THEN match_fen END), 0)"
         " FROM crowdfund_pledges WHERE project_id = ?", (project.id,)).fetchone()
-    half_hours, taken = db.execute(
-        "SELECT COALESCE(SUM(CASE WHEN s.status = 'attended' THEN t.half_hours END), 0),"
-        " COUNT(*) FROM crowdfund_signups s JOIN crowdfund_tasks t ON t.id = s.task_id"
-        " WHERE t.project_id = ? AND s.status != 'withdrawn'", (project.id,)).fetchone()
-    slots = scalar(db, "SELECT COALESCE(SUM(headcount), 0) FROM crowdfund_tasks"
-                       " WHERE project_id = ?", (project.id,))
+    work = labour.totals(db, project.id)
     spent = scalar(db, "SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_spending"
                        " WHERE project_id = ?", (project.id,))
     cap = project.match_cap_fen
     return Progress(
         goal_fen=project.goal_fen, cash_fen=cash, pledged_fen=pledged, match_fen=match,
         match_left_fen=None if cap is None else max(0, cap - match),
-        labour_half_hours=half_hours,
-        labour_value_fen=half_hours * project.labour_hour_fen // 2,
-        slots_taken=taken, slots_total=slots, spent_fen=spent,
+        labour_half_hours=work.half_hours, labour_value_fen=work.value_fen,
+        slots_taken=work.slots_taken, slots_total=work.slots_total, spent_fen=spent,
         balance_fen=cash + match - spent)
 
 
@@ -237,16 +214,6 @@ def report_photos(db: Database, project_id: int) -> list[str]:
     """The final report's photo names, in the order they were added."""
     return [row[0] for row in db.execute(
         "SELECT photo FROM crowdfund_photos WHERE project_id = ? ORDER BY id", (project_id,))]
-
-
-def project_tasks(db: Database, project_id: int) -> list[Task]:
-    """A project's labour slots by date and time, with their live sign-ups counted."""
-    return [Task(**row) for row in db.query(
-        "SELECT t.id, t.project_id, t.name, t.work_on, t.starts_at, t.half_hours, t.headcount,"
-        " (SELECT COUNT(*) FROM crowdfund_signups s WHERE s.task_id = t.id"
-        "  AND s.status != 'withdrawn') AS taken"
-        " FROM crowdfund_tasks t WHERE t.project_id = ? ORDER BY t.work_on, t.starts_at, t.id",
-        (project_id,))]
 
 
 def photos_in_use(db: Database) -> set[str]:
@@ -527,8 +494,6 @@ def complete(db: Database, actor: User, *, project_id: int, summary: str,
     released (the work is done without them). Raises PermissionDenied, NotFound, ValidationError,
     PhotoRejected; nothing is stored on a refusal.
     """
-    from lib.crowdfund import labour  # it reads projects: imported when used
-
     require_role(actor, STAFF)
     summary = _text(summary)
     if not summary:
@@ -563,8 +528,6 @@ def complete(db: Database, actor: User, *, project_id: int, summary: str,
 
 def _ready_to_finish(db: Database, project: Project) -> None:
     """Refuse to finish while money or attendance waits; slots still to come do not block."""
-    from lib.crowdfund import labour  # it reads projects: imported when used
-
     waiting = db.execute("SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM crowdfund_pledges"
                          " WHERE project_id = ? AND status = 'pledged'", (project.id,)).fetchone()
     problems = []
@@ -592,7 +555,7 @@ def cancel(db: Database, actor: User, *, project_id: int, reason: str) -> Projec
     (pledges.settle_on_cancel) and the released slots (labour.release_all) are written in
     the same transaction as the status, so a cancelled project never holds money.
     """
-    from lib.crowdfund import labour, pledges  # they read projects: imported when used
+    from lib.crowdfund import pledges  # it reads projects: imported when used
 
     require_role(actor, STAFF)
     reason = _text(reason)
@@ -685,16 +648,11 @@ def _half_hours(value: object, errors: dict[str, str]) -> int:
     return int(doubled)
 
 
-def get_task(db: Database, task_id: object) -> Task:
-    """One labour slot with its live sign-ups; raises NotFound."""
-    row = one(db, "SELECT t.id, t.project_id, t.name, t.work_on, t.starts_at, t.half_hours,"
-                  " t.headcount, (SELECT COUNT(*) FROM crowdfund_signups s"
-                  "  WHERE s.task_id = t.id AND s.status != 'withdrawn') AS taken"
-                  " FROM crowdfund_tasks t WHERE t.id = ?", (task_id,)) \
-        if _row_id(task_id) else None
-    if row is None:
+def get_task(db: Database, task_id: object) -> labour.Slot:
+    """One labour slot with its live sign-ups; raises NotFound (also for a crafted id)."""
+    if not _row_id(task_id):
         raise NotFound("找不到该出工时段。")
-    return Task(**row)
+    return labour.get_slot(db, task_id)
 
 
 def _task_project(db: Database, project_id: int) -> Project:
@@ -705,7 +663,7 @@ def _task_project(db: Database, project_id: int) -> Project:
 
 
 def add_task(db: Database, actor: User, *, project_id: int, name: str, work_on: object,
-             starts_at: object, hours: object, headcount: int) -> Task:
+             starts_at: object, hours: object, headcount: int) -> labour.Slot:
     """A labour slot (staff and up): what, which day, from when, how long, how many people."""
     require_role(actor, STAFF)
     values = _check_task({"name": name, "work_on": work_on, "starts_at": starts_at,
@@ -723,7 +681,7 @@ def add_task(db: Database, actor: User, *, project_id: int, name: str, work_on: 
     return get_task(db, task_id)
 
 
-def update_task(db: Database, actor: User, *, task_id: int, **fields: object) -> Task:
+def update_task(db: Database, actor: User, *, task_id: int, **fields: object) -> labour.Slot:
     """Change a slot (staff and up); only the fields given (name, work_on, starts_at, hours,
     headcount) change. The headcount never drops below the people already signed up."""
     require_role(actor, STAFF)

@@ -15,7 +15,7 @@ from lib.core import ui
 from lib.core.clock import local_today
 from lib.core.errors import PortalError
 from lib.core.roles import STAFF, User
-from lib.crowdfund import projects
+from lib.crowdfund import labour, projects
 from lib.crowdfund.money import yuan_text
 from lib.crowdfund.ui import progress_bars, terms_text
 from lib.people import org
@@ -222,7 +222,7 @@ def cancel_part(db: Database, user: User, project: projects.Project) -> None:
 def tasks_part(db: Database, user: User, project: projects.Project) -> None:
     """出工时段: the list, one edit form for the slot picked, and a form to add one."""
     st.subheader("出工时段")
-    tasks = projects.project_tasks(db, project.id)
+    tasks = labour.tasks_of(db, project.id)
     if not tasks:
         st.caption("还没有出工时段。只筹资金的项目可以不加。")
     for task in tasks:
@@ -239,7 +239,7 @@ def tasks_part(db: Database, user: User, project: projects.Project) -> None:
                       on_click=_remove, args=(user, picked))
 
 
-def _task_line(task: projects.Task) -> str:
+def _task_line(task: labour.Slot) -> str:
     return (f"{task.name} · {task.work_on} {task.starts_at} · {task.hours_text} 小时 · "
             f"已报名 {task.taken}/{task.headcount}")
 
@@ -255,7 +255,7 @@ def _remove(user: User, task_id: int) -> None:
 
 
 def task_form(db: Database, user: User, project: projects.Project,
-              task: projects.Task | None) -> None:
+              task: labour.Slot | None) -> None:
     prefix = f"crowdfund_task_{task.id if task else 'new'}"
     with st.form(prefix):
         name = st.text_input("出工内容", value=task.name if task else "",

@@ -26,13 +26,11 @@ _YOURS = {labour.SIGNED: "您已报名", labour.ATTENDED: "您已到场", labour
 
 
 def _say(message: str, ok: bool = True) -> None:
-    st.session_state[_NOTE] = (message, ok)
+    ui.leave_note(_NOTE, message, ok)
 
 
 def _show_note() -> None:
-    note = st.session_state.pop(_NOTE, None)
-    if note:
-        (st.success if note[1] else st.error)(ui.esc(note[0]))
+    ui.show_note(_NOTE)
 
 
 def day_text(work_on: str) -> str:

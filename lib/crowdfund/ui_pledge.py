@@ -34,7 +34,7 @@ SHOWN_PENDING = 20  # cards drawn at once in 到账确认: the oldest first
 
 
 def _say(message: str, ok: bool = True) -> None:
-    ui.say(_NOTE, message, ok)
+    ui.leave_note(_NOTE, message, ok)
 
 
 def short_yuan(fen: int) -> str:
@@ -96,7 +96,7 @@ def show_preview(db: Database, project_id: int, typed: str) -> None:
 
 def pledge_tab(db: Database, user: User, project: projects.Project) -> None:
     """认捐: the amount with its match, 现金/转账, 匿名, 确认认捐; then my pledges here."""
-    ui.show_said(_NOTE)
+    ui.show_note(_NOTE)
     closed = pledges.closed_reason(db, project.id)
     if closed:
         st.info(closed)
@@ -180,7 +180,7 @@ def _decide(actor: User, pledge_id: int, received: bool) -> None:
 
 def receipts_tab(db: Database, actor: User) -> None:
     """到账确认: pledges waiting for their money, by project, oldest first; then 代办认捐."""
-    ui.show_said(_NOTE)
+    ui.show_note(_NOTE)
     waiting = pledges.pending_by_project(db, actor)
     if not waiting:
         st.info("没有等待确认到账的认捐。")

@@ -27,13 +27,11 @@ UPLOAD_WIDGET_MB = 20
 
 
 def _note(text: str, ok: bool = True) -> None:
-    st.session_state[NOTE] = (text, ok)
+    ui.leave_note(NOTE, text, ok)
 
 
 def _show_note() -> None:
-    note = st.session_state.pop(NOTE, None)
-    if note:
-        (st.success if note[1] else st.error)(ui.esc(note[0]))
+    ui.show_note(NOTE)
 
 
 # --- 兑换核销 ---------------------------------------------------------------------------------

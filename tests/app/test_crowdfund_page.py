@@ -6,7 +6,7 @@ import pytest
 
 from lib.core.clock import local_today
 from lib.core.db import scalar
-from lib.crowdfund import projects
+from lib.crowdfund import labour, projects
 from lib.people import org
 from tests.app.conftest import by_label, login, texts
 from tests.app.crowdfund_pages import user
@@ -174,7 +174,7 @@ def test_staff_create_a_project_add_a_slot_and_launch_it(app, portal_db):
     by_label(at.text_input, "出工内容").input("种花")
     at.button(key="FormSubmitter:crowdfund_task_new-添加时段").click().run()
     assert not at.exception
-    [task] = projects.project_tasks(portal_db, made[0].id)
+    [task] = labour.tasks_of(portal_db, made[0].id)
     assert (task.name, task.starts_at, task.half_hours, task.headcount) == ("种花", "09:00", 4, 5)
     at.button(key="crowdfund_launch").click().run()
     assert not at.exception
