@@ -556,6 +556,169 @@ def m011_create_crowdfunding(db: Database) -> None:
     )
 
 
+
+@migrations()
+def m012_create_star_buildings(db: Database) -> None:
+    """星级楼栋: criteria with weights, leaders' star ratings, frozen monthly results, rewards.
+
+    One table holds every weight, the participation index's included (``kind`` 'participation',
+    exactly one row), so the weights a month is judged by are one list that adds up to 100. A
+    leader's rating of a building for a month is one row (with its note) and one row of stars
+    per criterion. Publishing writes the month's results and freezes the month: triggers refuse
+    any change to its ratings, stars or results, and a return to draft, unless an admin's
+    correction has opened it (``correcting`` = 1) inside that same transaction.
+
+    A reward paid into a crowdfunding project is a grant (``crowdfund_grants``): money that is
+    not residents' cash, so no match, but it is held like received cash; the spending trigger
+    is recreated to count it.
+    """
+    db.executescript(
+        """
+        CREATE TABLE ranking_criteria (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL DEFAULT 'stars' CHECK (kind IN ('stars', 'participation')),
+            weight INTEGER NOT NULL CHECK (weight BETWEEN 0 AND 100),
+            position INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            updated_by INTEGER REFERENCES users(id),
+            updated_at TEXT
+        );
+        CREATE UNIQUE INDEX ranking_criteria_one_participation ON ranking_criteria(kind)
+            WHERE kind = 'participation';
+        INSERT INTO ranking_criteria (name, kind, weight, position) VALUES
+            ('环境卫生', 'stars', 25, 1),
+            ('楼道整洁', 'stars', 20, 2),
+            ('车辆停放', 'stars', 15, 3),
+            ('邻里和睦', 'stars', 10, 4),
+            ('参与度', 'participation', 30, 5);
+
+        CREATE TABLE ranking_months (
+            month TEXT PRIMARY KEY
+                CHECK (month GLOB '[12][0-9][0-9][0-9]-[01][0-9]' AND substr(month, 6) BETWEEN '01' AND '12'),
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published')),
+            weights TEXT NOT NULL DEFAULT '[]',
+            missing TEXT NOT NULL DEFAULT '',
+            published_by INTEGER REFERENCES users(id),
+            published_at TEXT,
+            reward_kind TEXT NOT NULL DEFAULT 'none'
+                CHECK (reward_kind IN ('none', 'project', 'points')),
+            reward_fen INTEGER CHECK (reward_fen IS NULL OR reward_fen > 0),
+            reward_project_id INTEGER REFERENCES crowdfund_projects(id),
+            reward_points INTEGER NOT NULL DEFAULT 0 CHECK (reward_points >= 0),
+            reward_note TEXT NOT NULL DEFAULT '',
+            correcting INTEGER NOT NULL DEFAULT 0 CHECK (correcting IN (0, 1)),
+            corrected_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ranking_months_status ON ranking_months(status, month);
+
+        CREATE TABLE ranking_ratings (
+            id INTEGER PRIMARY KEY,
+            month TEXT NOT NULL REFERENCES ranking_months(month),
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            rater_id INTEGER NOT NULL REFERENCES users(id),
+            note TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            UNIQUE (month, place_id, rater_id)
+        );
+        CREATE INDEX ranking_ratings_rater ON ranking_ratings(rater_id, month);
+        CREATE TABLE ranking_stars (
+            rating_id INTEGER NOT NULL REFERENCES ranking_ratings(id),
+            criterion_id INTEGER NOT NULL REFERENCES ranking_criteria(id),
+            stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+            PRIMARY KEY (rating_id, criterion_id)
+        );
+
+        CREATE TABLE ranking_results (
+            month TEXT NOT NULL REFERENCES ranking_months(month),
+            place_id INTEGER NOT NULL REFERENCES places(id),
+            rank INTEGER NOT NULL CHECK (rank >= 1),
+            score_tenths INTEGER NOT NULL CHECK (score_tenths BETWEEN 0 AND 1000),
+            stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+            rated_tenths INTEGER NOT NULL CHECK (rated_tenths BETWEEN 0 AND 1000),
+            participation_tenths INTEGER NOT NULL CHECK (participation_tenths BETWEEN 0 AND 1000),
+            households INTEGER NOT NULL DEFAULT 0,
+            volunteer_half_hours INTEGER NOT NULL DEFAULT 0,
+            labour_half_hours INTEGER NOT NULL DEFAULT 0,
+            reports INTEGER NOT NULL DEFAULT 0,
+            raters INTEGER NOT NULL DEFAULT 0,
+            detail TEXT NOT NULL DEFAULT '{}',
+            corrected INTEGER NOT NULL DEFAULT 0 CHECK (corrected IN (0, 1)),
+            PRIMARY KEY (month, place_id)
+        );
+        CREATE INDEX ranking_results_place ON ranking_results(place_id, month);
+        CREATE UNIQUE INDEX ranking_results_rank ON ranking_results(month, rank);
+
+        CREATE TABLE ranking_corrections (
+            id INTEGER PRIMARY KEY,
+            month TEXT NOT NULL REFERENCES ranking_months(month),
+            place_id INTEGER REFERENCES places(id),
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            corrected_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ranking_corrections_month ON ranking_corrections(month, id);
+
+        CREATE TRIGGER ranking_months_stay_published
+        BEFORE UPDATE OF status ON ranking_months
+        WHEN OLD.status = 'published' AND NEW.status != 'published'
+        BEGIN
+            SELECT RAISE(ABORT, 'a published ranking month stays published');
+        END;
+        """
+    )
+    # the same freeze on each table a published month is made of, for insert, update and delete
+    frozen = {
+        "ranking_ratings": "{row}.month",
+        "ranking_results": "{row}.month",
+        "ranking_stars": "(SELECT month FROM ranking_ratings WHERE id = {row}.rating_id)",
+    }
+    for table, month in frozen.items():
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+            db.execute(
+                f"CREATE TRIGGER {table}_frozen_{event.lower()} BEFORE {event} ON {table}"
+                f" WHEN EXISTS (SELECT 1 FROM ranking_months WHERE month = {month.format(row=row)}"
+                " AND status = 'published' AND correcting = 0)"
+                " BEGIN SELECT RAISE(ABORT, 'a published ranking month is frozen'); END")
+
+    db.executescript(
+        """
+        CREATE TABLE crowdfund_grants (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES crowdfund_projects(id),
+            amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+            source TEXT NOT NULL CHECK (length(trim(source)) > 0),
+            status TEXT NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'returned')),
+            granted_by INTEGER NOT NULL REFERENCES users(id),
+            submission_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            returned_at TEXT
+        );
+        CREATE INDEX crowdfund_grants_project ON crowdfund_grants(project_id, status, created_at);
+
+        DROP TRIGGER crowdfund_spending_within_funds;
+        CREATE TRIGGER crowdfund_spending_within_funds
+        BEFORE INSERT ON crowdfund_spending
+        WHEN NEW.amount_fen > (
+            SELECT COALESCE(SUM(amount_fen + match_fen), 0) FROM crowdfund_pledges
+            WHERE project_id = NEW.project_id AND status = 'received'
+        ) + (
+            SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_grants
+            WHERE project_id = NEW.project_id AND status = 'received'
+        ) - (
+            SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_spending
+            WHERE project_id = NEW.project_id
+        )
+        BEGIN
+            SELECT RAISE(ABORT, 'crowdfund spending exceeds the funds held');
+        END;
+        """
+    )
+
+
 def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, all under one write lock.
 
