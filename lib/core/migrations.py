@@ -662,6 +662,9 @@ def m012_create_star_buildings(db: Database) -> None:
         );
         CREATE INDEX ranking_corrections_month ON ranking_corrections(month, id);
 
+        -- participation counts the reports staff accepted in a month, by the reporter's building
+        CREATE INDEX reports_accepted_at ON reports(accepted_at) WHERE accepted_at IS NOT NULL;
+
         CREATE TRIGGER ranking_months_stay_published
         BEFORE UPDATE OF status ON ranking_months
         WHEN OLD.status = 'published' AND NEW.status != 'published'

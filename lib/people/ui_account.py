@@ -59,7 +59,7 @@ def login_or_register(db: Database, auth, place: org.Place | None) -> None:
         if login_form(db, auth) is not None:
             _carry_on("登录成功！")
         if portal().settings.is_demo:
-            st.caption("演示账号（仅演示模式显示）：resident、leader、staff、admin，密码均为 Demo@2026")
+            st.caption("演示账号（仅演示模式显示）：resident、leader（另有 leader2 至 leader5）、staff、admin，密码均为 Demo@2026")
         st.caption("忘记密码？请联系社区工作人员或管理员为您重置。")
     with register_tab:
         _register_form(db, auth, place)
