@@ -49,6 +49,7 @@ PAGE_FILES = {
     "admin-volunteer": "app_pages/admin/volunteer.py",
     "admin-crowdfund": "app_pages/admin/crowdfund.py",
     "admin-crowdfund-books": "app_pages/admin/crowdfund_books.py",
+    "admin-ranking": "app_pages/admin/ranking.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in

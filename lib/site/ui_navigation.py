@@ -39,6 +39,7 @@ ADMIN_TASKS = (
     AdminTask("admin-redemptions", "兑换核销", ":material/qr_code_scanner:", STAFF),
     AdminTask("admin-crowdfund", "众筹项目", ":material/handshake:", STAFF),
     AdminTask("admin-crowdfund-books", "众筹账目", ":material/receipt_long:", STAFF),
+    AdminTask("admin-ranking", "评比发布", ":material/military_tech:", STAFF),
     AdminTask("admin-places", "楼栋与地点", ":material/apartment:", ADMIN),
     AdminTask("admin-categories", "问题类别", ":material/category:", ADMIN),
     AdminTask("admin-rules", "规则", ":material/tune:", ADMIN),
