@@ -85,10 +85,11 @@ def test_no_pages_folder_beside_app_py():
     assert not (ROOT / "pages").exists()
 
 
-ADMIN_URLS = ["admin-households", "admin-volunteer", "admin-users", "admin-qr", "admin-points",
-              "admin-redemptions", "admin-crowdfund",
-              "admin-crowdfund-books", "admin-places", "admin-categories", "admin-rules",
-              "admin-points-rules", "admin-shop", "admin-backup", "admin-audit"]
+ADMIN_URLS = ["admin-households", "admin-volunteer", "admin-ranking-scores", "admin-users",
+              "admin-qr", "admin-points", "admin-redemptions", "admin-crowdfund",
+              "admin-crowdfund-books", "admin-ranking", "admin-places", "admin-categories",
+              "admin-rules", "admin-points-rules", "admin-ranking-criteria", "admin-shop",
+              "admin-backup", "admin-audit"]
 
 
 def test_every_page_file_is_registered_with_a_stable_url():

@@ -50,6 +50,8 @@ PAGE_FILES = {
     "admin-crowdfund": "app_pages/admin/crowdfund.py",
     "admin-crowdfund-books": "app_pages/admin/crowdfund_books.py",
     "admin-ranking": "app_pages/admin/ranking.py",
+    "admin-ranking-scores": "app_pages/admin/ranking_scores.py",
+    "admin-ranking-criteria": "app_pages/admin/ranking_criteria.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in

@@ -33,6 +33,7 @@ class AdminTask:
 ADMIN_TASKS = (
     AdminTask("admin-households", "住户核实", ":material/how_to_reg:", LEADER),
     AdminTask("admin-volunteer", "志愿审核", ":material/volunteer_activism:", LEADER),
+    AdminTask("admin-ranking-scores", "楼栋评分", ":material/star_rate:", LEADER),
     AdminTask("admin-users", "用户", ":material/group:", STAFF),
     AdminTask("admin-qr", "二维码", ":material/qr_code_2:", STAFF),
     AdminTask("admin-points", "积分发放", ":material/workspace_premium:", STAFF),
@@ -44,6 +45,7 @@ ADMIN_TASKS = (
     AdminTask("admin-categories", "问题类别", ":material/category:", ADMIN),
     AdminTask("admin-rules", "规则", ":material/tune:", ADMIN),
     AdminTask("admin-points-rules", "积分规则", ":material/rule:", ADMIN),
+    AdminTask("admin-ranking-criteria", "评比标准", ":material/checklist:", ADMIN),
     AdminTask("admin-shop", "积分商品", ":material/inventory_2:", ADMIN),
     AdminTask("admin-backup", "备份", ":material/backup:", ADMIN),
     AdminTask("admin-audit", "审计日志", ":material/history:", ADMIN),
