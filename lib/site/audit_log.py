@@ -85,6 +85,9 @@ ACTION_LABELS = {
     "crowdfund.pledge_refund": "项目取消，认捐退款",
     "crowdfund.pledges_settle": "项目取消，结清认捐",
     "crowdfund.spend": "登记众筹支出",
+    "ranking.criteria": "修改星级楼栋评比标准",
+    "ranking.leaders_score_all": "设置微网格长评分范围",
+    "ranking.score": "保存楼栋评分",
 }
 
 
@@ -106,6 +109,7 @@ _DETAIL_LABELS = {
     "title": "项目", "goal": "筹资目标（元）", "match_percent": "配套（%）", "work_on": "日期",
     "headcount": "人数", "photo": "照片", "photos": "照片数",
     "yuan": "金额（元）", "item": "事项", "project": "众筹项目", "receipt": "收据",
+    "saved": "评分楼栋数", "removed": "撤销评分数",
 }
 
 
@@ -147,6 +151,8 @@ _TARGET_KINDS = {
     "crowdfund_pledge": "认捐",
     "crowdfund_project": "众筹项目",
     "crowdfund_spending": "众筹支出",
+    "ranking_criteria": "星级楼栋评比标准",
+    "ranking_month": "星级楼栋评比",
 }
 
 

@@ -1,0 +1,166 @@
+"""星级楼栋 criteria: names and weights (adding up to 100), deactivation, and the leaders-score-all switch."""
+from __future__ import annotations
+
+import pytest
+
+from lib.core import audit
+from lib.core.errors import PermissionDenied, ValidationError
+from lib.core.roles import ADMIN, LEADER, STAFF
+from lib.ranking import criteria
+from tests.volunteer_helpers import make_cast
+
+
+DEFAULT = [("环境卫生", "stars", 25), ("楼道整洁", "stars", 20), ("车辆停放", "stars", 15),
+           ("邻里和睦", "stars", 10), ("参与度", "participation", 30)]
+
+
+@pytest.fixture
+def cast(db):
+    return make_cast(db)
+
+
+def state(db):
+    return [(c.name, c.kind, c.weight, c.active) for c in criteria.list_criteria(db)]
+
+
+def rows_of(db, **changes):
+    """The current list as the admin page sends it, with {name: {field: value}} changes."""
+    rows = [{"id": c.id, "name": c.name, "weight": c.weight, "active": c.active}
+            for c in criteria.list_criteria(db)]
+    for row in rows:
+        row.update(changes.get(row["name"], {}))
+    return rows
+
+
+def test_the_defaults_add_up_to_100_with_participation_last(db):
+    assert [(n, k, w) for n, k, w, _ in state(db)] == DEFAULT
+    assert [c.name for c in criteria.star_criteria(db)] == ["环境卫生", "楼道整洁", "车辆停放", "邻里和睦"]
+    assert criteria.participation_weight(db) == 30
+    assert sum(item["weight"] for item in criteria.weights_snapshot(db)) == 100
+    assert criteria.weights_snapshot(db)[-1] == {"id": 5, "name": "参与度", "kind": "participation",
+                                                 "weight": 30}
+
+
+def test_admin_changes_weights_and_renames_and_it_is_audited(db, cast):
+    rows = rows_of(db, 环境卫生={"weight": 30, "name": "卫生"}, 参与度={"weight": 25})
+    saved = criteria.save_criteria(db, cast[ADMIN], rows=rows)
+    assert [(c.name, c.weight) for c in saved][:1] == [("卫生", 30)]
+    assert criteria.participation_weight(db) == 25
+    entry = audit.recent(db, action="ranking.criteria")[0]
+    assert entry["actor_id"] == cast[ADMIN].id
+    assert "环境卫生 25" in entry["detail"] and "卫生 30" in entry["detail"]
+
+
+def test_admin_adds_a_criterion_and_deactivates_another(db, cast):
+    rows = rows_of(db, 邻里和睦={"active": False}) + [{"id": None, "name": "绿化养护", "weight": 10}]
+    criteria.save_criteria(db, cast[ADMIN], rows=rows)
+    assert [c.name for c in criteria.star_criteria(db)] == ["环境卫生", "楼道整洁", "车辆停放", "绿化养护"]
+    assert ("邻里和睦", "stars", 10, False) in state(db)
+    # the inactive one is kept (past stars point at it) and can come back
+    rows = rows_of(db, 邻里和睦={"active": True}, 绿化养护={"active": False})
+    criteria.save_criteria(db, cast[ADMIN], rows=rows)
+    assert [c.name for c in criteria.star_criteria(db)][-1] == "邻里和睦"
+
+
+def test_two_criteria_may_swap_names(db, cast):
+    rows = rows_of(db, 环境卫生={"name": "楼道整洁"}, 楼道整洁={"name": "环境卫生"})
+    criteria.save_criteria(db, cast[ADMIN], rows=rows)
+    assert [n for n, *_ in state(db)][:2] == ["楼道整洁", "环境卫生"]
+    assert [w for _, _, w, _ in state(db)][:2] == [25, 20]
+
+
+def test_saving_an_unchanged_list_writes_nothing(db, cast):
+    criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db))
+    assert audit.recent(db, action="ranking.criteria") == []
+
+
+def test_weights_may_come_as_a_table_cell_gives_them(db, cast):
+    rows = rows_of(db, 环境卫生={"weight": 35.0}, 参与度={"weight": "２０"})
+    criteria.save_criteria(db, cast[ADMIN], rows=rows)
+    assert [w for _, _, w, _ in state(db)] == [35, 20, 15, 10, 20]
+
+
+@pytest.mark.parametrize("role", ["guest", "in", LEADER, STAFF])
+def test_below_admin_may_not_change_criteria_or_the_switch(db, cast, role):
+    before = state(db)
+    with pytest.raises(PermissionDenied):
+        criteria.save_criteria(db, cast[role], rows=rows_of(db, 环境卫生={"weight": 30},
+                                                             参与度={"weight": 25}))
+    with pytest.raises(PermissionDenied):
+        criteria.set_leaders_score_all(db, cast[role], on=True)
+    assert state(db) == before
+    assert criteria.leaders_score_all(db) is False
+    assert audit.recent(db, action="ranking.criteria") == []
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"环境卫生": {"weight": 30}}, "合计应为 100，现在是 105"),
+    ({"环境卫生": {"weight": 2.5}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"weight": "二十五"}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"weight": -5}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"weight": 101}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"weight": True}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"weight": None}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"name": "  "}}, "请填写标准名称"),
+    ({"环境卫生": {"name": None}}, "请填写标准名称"),
+    ({"环境卫生": {"name": "楼道整洁"}}, "名称不能重复"),
+    ({"环境卫生": {"name": "这是一个非常长的标准名称"}}, "名称最多8个字"),
+    ({"参与度": {"active": False, "weight": 0}, "环境卫生": {"weight": 55}}, "参与度不能停用"),
+    ({"环境卫生": {"active": False}, "楼道整洁": {"active": False}, "车辆停放": {"active": False},
+      "邻里和睦": {"active": False}, "参与度": {"weight": 100}}, "至少要保留一项打星的标准"),
+])
+def test_bad_criteria_are_refused_in_chinese_and_nothing_changes(db, cast, changes, message):
+    before = state(db)
+    with pytest.raises(ValidationError) as refused:
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, **changes))
+    assert message in str(refused.value)
+    assert state(db) == before
+    assert audit.recent(db, action="ranking.criteria") == []
+
+
+def test_a_new_criterion_may_not_take_an_inactive_ones_name(db, cast):
+    criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 邻里和睦={"active": False},
+                                                         环境卫生={"weight": 35}))
+    before = state(db)
+    with pytest.raises(ValidationError, match="名称不能重复"):
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db) + [
+            {"id": None, "name": "邻里和睦", "weight": 0}])
+    assert state(db) == before
+
+
+def test_at_most_six_star_criteria_fit_the_phone_table(db, cast):
+    extra = [{"id": None, "name": f"标准{n}", "weight": 0} for n in range(3)]
+    before = state(db)
+    with pytest.raises(ValidationError, match="最多6项"):
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db) + extra)
+    assert state(db) == before
+    criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db) + extra[:2])
+    assert len(criteria.star_criteria(db)) == 6
+
+
+def test_a_list_changed_meanwhile_is_refused(db, cast):
+    stale = rows_of(db)
+    before = state(db)
+    with pytest.raises(ValidationError, match="已被他人修改"):
+        criteria.save_criteria(db, cast[ADMIN], rows=stale[1:])  # a criterion missing
+    with pytest.raises(ValidationError, match="已被他人修改"):
+        criteria.save_criteria(db, cast[ADMIN], rows=stale + [dict(stale[0])])  # one twice
+    with pytest.raises(ValidationError, match="已被他人修改"):
+        criteria.save_criteria(db, cast[ADMIN], rows=stale[:-1] + [dict(stale[-1], id=99)])
+    with pytest.raises(ValidationError, match="格式不对"):
+        criteria.save_criteria(db, cast[ADMIN], rows="环境卫生")
+    assert state(db) == before
+
+
+def test_the_switch_lets_leaders_score_all_buildings_and_is_audited(db, cast):
+    assert criteria.leaders_score_all(db) is False
+    criteria.set_leaders_score_all(db, cast[ADMIN], on=True)
+    assert criteria.leaders_score_all(db) is True
+    criteria.set_leaders_score_all(db, cast[ADMIN], on=True)  # no change, no second entry
+    entries = audit.recent(db, action="ranking.leaders_score_all")
+    assert len(entries) == 1 and "所有楼栋" in entries[0]["detail"]
+    criteria.set_leaders_score_all(db, cast[ADMIN], on=False)
+    assert criteria.leaders_score_all(db) is False
+    with pytest.raises(ValidationError):
+        criteria.set_leaders_score_all(db, cast[ADMIN], on="yes")
+    assert criteria.leaders_score_all(db) is False
