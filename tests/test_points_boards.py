@@ -170,6 +170,8 @@ def test_the_ranks_of_equal_values_are_shared_and_the_next_rank_skips():
     ("crowdfund:4:pledge:17", ("crowdfund", {"p": "4"})),
     ("crowdfund:4:labour:2", ("crowdfund", {"p": "4"})),
     ("crowdfund:x:pledge:1", None),
+    ("ranking:2026-10:flag:5", ("ranking", {"m": "2026-10"})), ("ranking:2026-10", ("ranking", {"m": "2026-10"})),
+    ("ranking:7", None), ("ranking:2026-1:flag:5", None), ("report:2026-10", None),
     ("special:0f3a", None), ("correction:ab", None), ("demo:3", None), ("report:abc", None),
     ("report:", None), ("xreport:1", None), ("report:1" + "0" * 20, None), ("", None),
 ])

@@ -200,6 +200,17 @@ def totals(db: Database, project_id: int) -> LabourTotals:
     return LabourTotals(half_hours, value_fen(half_hours, hour_fen), taken, total)
 
 
+def attended_by_building(db: Database, first: str, following: str) -> dict[int, int]:
+    """Attended half hours of tasks worked on ``first <= work_on < following`` (local dates), by
+    the building of each attendee's verified household: the star ranking's participation."""
+    return dict(db.execute(
+        "SELECT h.place_id, SUM(t.half_hours) FROM crowdfund_tasks t"
+        " JOIN crowdfund_signups s ON s.task_id = t.id AND s.status = 'attended'"
+        " JOIN users u ON u.id = s.user_id AND u.household_status = 'verified'"
+        " JOIN households h ON h.id = u.household_id"
+        " WHERE t.work_on >= ? AND t.work_on < ? GROUP BY h.place_id", (first, following)).fetchall())
+
+
 # --- writing -------------------------------------------------------------------------------
 
 def _project_of(db: Database, task_id: int) -> tuple[Slot, dict]:

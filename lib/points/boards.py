@@ -124,10 +124,12 @@ def year_totals(db: Database, user_id: int) -> list[tuple[int, int]]:
 
 
 # The key conventions of lib.points.ledger: "<source>:<id>[:...]" names what an entry stands for.
-_SOURCE = re.compile(r"(report|volunteer|shop|shop-refund|crowdfund):([0-9]{1,11})(?::.*)?")
+# A star-building reward names its month: ranking:2026-10:flag:<user id>.
+_SOURCE = re.compile(r"(?:(report|volunteer|shop|shop-refund|crowdfund):([0-9]{1,11})"
+                     r"|(ranking):([0-9]{4}-[0-9]{2}))(?::.*)?")
 _SOURCE_PAGES = {"report": ("reports", "n"), "volunteer": ("volunteer", None),
                  "shop": ("shop", None), "shop-refund": ("shop", None),
-                 "crowdfund": ("crowdfund", "p")}
+                 "crowdfund": ("crowdfund", "p"), "ranking": ("ranking", "m")}
 
 
 def source_of(key: str) -> tuple[str, dict[str, str]] | None:
@@ -140,5 +142,6 @@ def source_of(key: str) -> tuple[str, dict[str, str]] | None:
     match = _SOURCE.fullmatch(key)
     if match is None:
         return None
-    url_path, param = _SOURCE_PAGES[match[1]]
-    return url_path, ({param: match[2]} if param else {})
+    source, ident = (match[1], match[2]) if match[1] else (match[3], match[4])
+    url_path, param = _SOURCE_PAGES[source]
+    return url_path, ({param: ident} if param else {})

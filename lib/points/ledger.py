@@ -7,7 +7,8 @@ actor                 may grant
 ====================  =============================================================
 system (``None``)     any award kind: lib applies a rule after a recorded event
                       (report accepted, volunteer hours approved, labour, pledge,
-                      refund of a redemption). Never a correction.
+                      refund of a redemption, the red-flag building's ``ranking``
+                      reward once staff publish a month). Never a correction.
 guest, resident       nothing.
 leader                only ``volunteer``, with a reason, only to a user whose
                       *verified* household is in the micro-grid they lead, never to
@@ -49,6 +50,7 @@ KIND_REFUND = "refund"
 KIND_REDEEM = "redeem"
 KIND_PLEDGE_REFUND = "pledge_refund"
 KIND_CORRECTION = "correction"
+KIND_RANKING = "ranking"  # the red-flag building's reward to its residents (lib.ranking.publish)
 
 KIND_LABELS = {
     KIND_REPORT: "随手拍受理",
@@ -60,6 +62,7 @@ KIND_LABELS = {
     KIND_REDEEM: "积分兑换",
     KIND_PLEDGE_REFUND: "认捐退款",
     KIND_CORRECTION: "积分更正",
+    KIND_RANKING: "星级楼栋奖励",
 }
 # correction has its own function; redeem and the take-back of a refunded pledge's points are
 # the ways points leave by spend()

@@ -19,7 +19,7 @@ PAGE_SIZE = 15
 TAB_KEY = "points_tab"
 BEFORE_KEY = "points_before"  # the id the history page starts before (None: the newest)
 SOURCE_LABELS = {"reports": "查看这条随手拍", "volunteer": "查看志愿服务", "shop": "查看积分超市",
-                 "crowdfund": "查看众筹项目"}
+                 "crowdfund": "查看众筹项目", "ranking": "查看星级楼栋"}
 
 
 def points_page(db: Database, user: User) -> None:

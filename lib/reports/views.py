@@ -181,6 +181,22 @@ def similar_open(db: Database, *, place_id: int, category_id: int, voter: str,
         ORDER BY r.id DESC LIMIT ?""", (voter[:80], place_id, category_id, limit))]
 
 
+def accepted_by_building(db: Database, first: str, following: str) -> dict[int, int]:
+    """Reports staff accepted from ``first`` to before ``following`` (local dates), counted by the
+    building of the reporter's verified household (not the reported place): the star ranking's
+    participation. Rejected or transferred reports never count; accepted ones stay counted
+    however their handling goes on. Reads the reports_accepted_at index."""
+    start, end = (to_iso(datetime.combine(date.fromisoformat(day), time(0), SHANGHAI))
+                  for day in (first, following))
+    return dict(db.execute(
+        "SELECT h.place_id, COUNT(*) FROM reports r"
+        " JOIN users u ON u.id = r.reporter_id AND u.household_status = 'verified'"
+        " JOIN households h ON h.id = u.household_id"
+        " WHERE r.accepted_at >= ? AND r.accepted_at < ?"
+        " AND r.status IN ('accepted', 'in_progress', 'resolved') GROUP BY h.place_id",
+        (start, end)).fetchall())
+
+
 def export_default_range(now: datetime | None = None) -> tuple[date, date]:
     """The export's default first and last day: the last 30 days by the Shanghai calendar
     (a UTC date would drop the day's reports from 00:00 to 08:00 Shanghai time)."""
