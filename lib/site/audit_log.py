@@ -88,6 +88,8 @@ ACTION_LABELS = {
     "ranking.criteria": "修改星级楼栋评比标准",
     "ranking.leaders_score_all": "设置微网格长评分范围",
     "ranking.score": "保存楼栋评分",
+    "ranking.publish": "公布星级楼栋评比",
+    "ranking.correct": "更正已公布的星级楼栋评比",
 }
 
 
@@ -110,6 +112,8 @@ _DETAIL_LABELS = {
     "headcount": "人数", "photo": "照片", "photos": "照片数",
     "yuan": "金额（元）", "item": "事项", "project": "众筹项目", "receipt": "收据",
     "saved": "评分楼栋数", "removed": "撤销评分数",
+    "flag": "流动红旗", "score": "得分", "missing": "缺少的评分", "reward": "奖励",
+    "residents": "获奖励人数", "building": "楼栋", "rater": "评分人", "changed": "更正楼栋数",
 }
 
 
