@@ -100,7 +100,7 @@ def test_every_page_file_is_registered_with_a_stable_url():
     assert sorted(PAGE_FILES.values()) == files
     # Printed QR codes, bookmarks and links use these addresses: they never change.
     assert set(PAGE_FILES) == {"", "report", "reports", "account", "points", "shop", "volunteer",
-                               "crowdfund", "admin", *ADMIN_URLS}
+                               "crowdfund", "ranking", "admin", *ADMIN_URLS}
     assert [task.url_path for task in ADMIN_TASKS] == ADMIN_URLS
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", url) for url in ADMIN_URLS)
 

@@ -32,6 +32,7 @@ PAGE_FILES = {
     "shop": "app_pages/shop.py",
     "volunteer": "app_pages/volunteer.py",
     "crowdfund": "app_pages/crowdfund.py",
+    "ranking": "app_pages/ranking.py",
     "admin": "app_pages/admin.py",  # old bookmarks: opens the first 管理 task the role may use
     # 管理's task pages (lib/site/ui_navigation.py lists them by role)
     "admin-households": "app_pages/admin/households.py",

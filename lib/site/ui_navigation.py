@@ -99,6 +99,8 @@ def navigation_pages(user: User) -> dict[str, list]:
         st.Page(PAGE_FILES["reports"], url_path="reports", icon=":material/forum:", title="问题墙"),
         st.Page(PAGE_FILES["crowdfund"], url_path="crowdfund", icon=":material/savings:",
                 title="众筹"),
+        st.Page(PAGE_FILES["ranking"], url_path="ranking", icon=":material/flag:",
+                title="星级楼栋"),
         st.Page(PAGE_FILES["points"], url_path="points", icon=":material/stars:", title="积分"),
         st.Page(PAGE_FILES["shop"], url_path="shop", icon=":material/storefront:",
                 title="积分超市"),
