@@ -29,10 +29,12 @@ def person(db, name: str, role: str = RESIDENT, *, household_id: int | None = No
     user_id = db["users"].insert({
         "username": f"{role}{next(_keys)}", "display_name": name, "password_hash": "x",
         "role": role, "leads_microgrid_id": leads, "household_id": household_id,
-        "household_status": "verified" if household_id else "none", "disabled": disabled,
+        "household_status": "verified" if household_id else "none",
         "created_at": now_iso(), "password_changed_at": now_iso()}).last_pk
+    user = load_user(db, user_id)
+    db.execute("UPDATE users SET disabled = ? WHERE id = ?", (disabled, user_id))
     db.conn.commit()
-    return load_user(db, user_id)
+    return user
 
 
 def household(db, place_id: int, index: int = 0) -> int:
