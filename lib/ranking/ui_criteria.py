@@ -65,10 +65,14 @@ def _total(rows: list[dict]) -> int | None:
         return None
 
 
-def _switch_changed(db: Database, actor: User) -> None:
-    """Toggle callback: save the setting at once, and say so on the next run."""
+def _switch_changed(actor: User) -> None:
+    """Toggle callback: save the setting at once, and say so on the next run.
+
+    The run's connection is taken here, not passed in: a callback may run in the next run's
+    thread, and a sqlite3 connection must not cross threads.
+    """
     try:
-        criteria.set_leaders_score_all(db, actor, on=bool(st.session_state[SWITCH_KEY]))
+        criteria.set_leaders_score_all(ui.portal_db(), actor, on=bool(st.session_state[SWITCH_KEY]))
     except PortalError as error:
         ui.leave_note(NOTE_KEY, str(error), ok=False)
         return
@@ -108,4 +112,4 @@ def criteria_page(db: Database, actor: User) -> None:
                 st.rerun()
     st.subheader("谁来评分")
     st.toggle("微网格长可给所有楼栋评分（默认只评本微网格）", value=criteria.leaders_score_all(db),
-              key=SWITCH_KEY, on_change=_switch_changed, args=(db, actor))
+              key=SWITCH_KEY, on_change=_switch_changed, args=(actor,))
