@@ -404,12 +404,14 @@ def test_the_csv_opens_in_excel_and_reads_back_exactly(books_with_everything):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     today = local_today().isoformat()
     assert rows[0] == publish.HEADINGS
-    assert rows[1] == [today, "居民出资", "n*", "居民出资", "100.00", "500.00", "", "", "", "600.00", ""]
-    assert rows[2] == [today, "居民出资", "匿名", "居民出资", "123.45", "617.25", "", "", "",
+    assert rows[1] == [today, "居民出资", "n*", "居民出资", "100.00", "500.00", "", "", "", "",
+                       "600.00", ""]
+    assert rows[2] == [today, "居民出资", "匿名", "居民出资", "123.45", "617.25", "", "", "", "",
                        "1340.70", ""]
-    assert rows[3][1:8] == ["出工", "s*", "平整地面", "", "", "4", "120.00"]
-    assert rows[4][1:] == ["支出", "", "水泥 2 袋", "", "", "", "", "99.99", "1240.71", "有"]
-    assert rows[5] == ["合计", "", "", "", "223.45", "1117.25", "4", "120.00", "99.99", "1240.71", ""]
+    assert rows[3][1:9] == ["出工", "s*", "平整地面", "", "", "", "4", "120.00"]
+    assert rows[4][1:] == ["支出", "", "水泥 2 袋", "", "", "", "", "", "99.99", "1240.71", "有"]
+    assert rows[5] == ["合计", "", "", "", "223.45", "1117.25", "0.00", "4", "120.00", "99.99",
+                       "1240.71", ""]
     assert len(rows) == 6
 
 
@@ -419,8 +421,9 @@ def test_the_excel_file_reads_back_with_amounts_to_the_fen(books_with_everything
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0] == publish.HEADINGS
     assert rows[2][2:6] == ["匿名", "居民出资", 123.45, 617.25]
-    assert rows[-1][:10] == ["合计", None, None, None, 223.45, 1117.25, 4, 120, 99.99, 1240.71]
-    assert sheet["E2"].number_format == "#,##0.00" and sheet["J5"].number_format == "#,##0.00"
+    assert rows[-1][:11] == ["合计", None, None, None, 223.45, 1117.25, 0, 4, 120, 99.99, 1240.71]
+    assert sheet["E2"].number_format == "#,##0.00" and sheet["K5"].number_format == "#,##0.00"
+    assert sheet["G6"].number_format == "#,##0.00"
 
 
 def test_no_export_carries_a_real_name(db, cast, books_with_everything):

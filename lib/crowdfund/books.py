@@ -3,6 +3,10 @@
 What makes residents give again is seeing exactly where the money went: every confirmed
 contribution (names masked), the sponsor's match, the labour given, every spending with its
 receipt and the balance after each line, all exact to the fen.
+
+A grant (奖励金, e.g. the 星级楼栋 red flag's reward) is money paid into a project that is not
+residents' cash: it earns no match, but it is held and spent like received cash, shows in the
+公示 with its source, and goes back (退回) if the project is cancelled.
 """
 from __future__ import annotations
 
@@ -27,19 +31,24 @@ from lib.people.users import mask_name
 ITEM_MAX = 100
 SPENDING_STATUSES = ("raising", "building")  # money comes in and goes out while these last
 ANONYMOUS = "匿名"
-KIND_LABELS = {"cash": "居民出资", "labour": "出工", "spending": "支出", "refund": "退款"}
+KIND_LABELS = {"cash": "居民出资", "labour": "出工", "spending": "支出", "refund": "退款",
+               "grant": "奖励金", "grant_return": "退回"}
+SOURCE_MAX = 100
 
 
 def balance(db: Database, project_id: int) -> int:
-    """Money held in fen: confirmed cash and its stored match, less everything spent.
+    """Money held in fen: confirmed cash and its stored match and received grants, less
+    everything spent.
 
     The same sum the spending trigger checks, so the message and the trigger never disagree.
     """
     return scalar(
         db, "SELECT (SELECT COALESCE(SUM(amount_fen + match_fen), 0) FROM crowdfund_pledges"
             "  WHERE project_id = ? AND status = 'received')"
+            " + (SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_grants"
+            "  WHERE project_id = ? AND status = 'received')"
             " - (SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_spending WHERE project_id = ?)",
-        (project_id, project_id))
+        (project_id, project_id, project_id))
 
 
 def over_balance(held_fen: int) -> ValidationError:
@@ -154,6 +163,109 @@ def spending_of(db: Database, project_id: int) -> list[dict]:
         (project_id,)))
 
 
+
+# --- grants (奖励金) -------------------------------------------------------------------------
+
+
+def _grant_by_key(db: Database, key: str) -> dict | None:
+    return one(db, "SELECT * FROM crowdfund_grants WHERE submission_key = ?", (key,))
+
+
+def _check_grant(amount_fen: object, source: object) -> tuple[int, str]:
+    errors: dict[str, str] = {}
+    if type(amount_fen) is not int or amount_fen <= 0:  # not a bool, a float or text
+        errors["amount"] = "奖励金金额必须是大于 0 的整数分。"
+    elif amount_fen > MAX_PROJECT_FEN:
+        errors["amount"] = f"奖励金金额不能超过 {yuan_text(MAX_PROJECT_FEN)} 元。"
+    text = " ".join(str(source or "").split())
+    if not text:
+        errors["source"] = "请填写奖励金的来源，例如“2026年10月流动红旗奖励”。"
+    elif len(text) > SOURCE_MAX:
+        errors["source"] = f"奖励金来源不能超过 {SOURCE_MAX} 个字。"
+    if errors:
+        raise ValidationError(errors)
+    return amount_fen, text  # type: ignore[return-value]
+
+
+def _same_grant(row: dict, project_id: int) -> int:
+    if row["project_id"] != project_id:
+        raise ValidationError({"key": "该操作编号已用于另一笔奖励金，请刷新页面后重试。"})
+    return row["id"]
+
+
+def add_grant(db: Database, actor: User, *, project_id: int, amount_fen: int, source: str,
+              key: str) -> int:
+    """Pay a grant (奖励金) of ``amount_fen`` from ``source`` into a raising or building project
+    (STAFF and up); returns the grant's id.
+
+    A grant is not residents' cash: no match is unlocked and no points are given; it is held
+    and may be spent like received cash (the spending trigger counts it). Repeating ``key``
+    returns the first grant and writes nothing, so the 星级楼栋 reward paid at publication
+    (key ``ranking:<month>:reward``) is paid once however often publishing is retried. Runs in
+    its own write transaction, or as a savepoint inside the caller's. Raises PermissionDenied,
+    NotFound, or ValidationError (bad amount or source, a project not 众筹中/实施中); nothing
+    changes on a refusal.
+    """
+    require_role(actor, STAFF)
+    key = str(key or "").strip()
+    if not key:
+        raise ValidationError({"key": "缺少操作编号，请刷新页面后重试。"})
+    existing = _grant_by_key(db, key)
+    if existing is not None:
+        return _same_grant(existing, project_id)
+    fen, text = _check_grant(amount_fen, source)
+    project = projects.get_project(db, project_id)
+    if project.status not in SPENDING_STATUSES:
+        raise ValidationError({"project": f"项目{project.status_label}，只有众筹中或实施中的项目"
+                                          "能收奖励金。"})
+    try:
+        with immediate(db):
+            again = _grant_by_key(db, key)  # a repeat that waited for the lock
+            if again is not None:
+                raise _AlreadyRecorded(again)
+            status = scalar(db, "SELECT status FROM crowdfund_projects WHERE id = ?",
+                            (project_id,))
+            if status not in SPENDING_STATUSES:
+                raise ValidationError({"project": f"项目{projects.STATUS_LABELS[status]}，只有"
+                                                  "众筹中或实施中的项目能收奖励金。"})
+            grant_id = db.execute(
+                "INSERT INTO crowdfund_grants (project_id, amount_fen, source, granted_by,"
+                " submission_key, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, fen, text, actor.id, key, now_iso())).lastrowid
+            audit.record(db, actor.id, "crowdfund.grant", "crowdfund_grant", grant_id,
+                         project=project_id, yuan=yuan_text(fen), source=text)
+    except _AlreadyRecorded as first:
+        return _same_grant(first.row, project_id)
+    except sqlite3.IntegrityError:
+        first = _grant_by_key(db, key)  # the key taken between our check and the insert
+        if first is None:
+            raise
+        return _same_grant(first, project_id)
+    return grant_id
+
+
+def return_grants(db: Database, actor: User, project_id: int) -> int:
+    """Mark a cancelled project's received grants returned (退回); returns how many.
+
+    Runs inside the caller's transaction (projects.cancel), so a cancelled project never holds
+    a grant; cancel is refused once anything is spent, so a grant always goes back whole.
+    """
+    now = now_iso()
+    returned = db.execute(
+        "UPDATE crowdfund_grants SET status = 'returned', returned_at = ?"
+        " WHERE project_id = ? AND status = 'received'", (now, project_id)).rowcount
+    if returned:
+        audit.record(db, actor.id, "crowdfund.grant_return", "crowdfund_project", project_id,
+                     grants=returned)
+    return returned
+
+
+def grants_of(db: Database, project_id: int) -> list[dict]:
+    """A project's grants, oldest first, as the books hold them."""
+    return list(db.query("SELECT * FROM crowdfund_grants WHERE project_id = ? ORDER BY id",
+                         (project_id,)))
+
+
 # --- the public ledger ----------------------------------------------------------------------
 
 
@@ -163,7 +275,7 @@ class LedgerRow(NamedTuple):
     A named tuple rather than a dataclass: a project with 5,000 contributions builds 5,000 of
     these on every view of its 公示, and a tuple is made several times faster.
     """
-    kind: str  # cash | labour | spending | refund
+    kind: str  # cash | labour | spending | refund | grant | grant_return
     day: str  # the local date it happened
     who: str  # masked name, 匿名, or "" for spending
     item: str
@@ -174,6 +286,7 @@ class LedgerRow(NamedTuple):
     spent_fen: int = 0
     receipt: str | None = None
     balance_fen: int = 0
+    grant_fen: int = 0  # a grant in, or (negative) returned; ``item`` holds its source
 
     @property
     def kind_label(self) -> str:
@@ -181,8 +294,9 @@ class LedgerRow(NamedTuple):
 
     @property
     def money_fen(self) -> int:
-        """What the line moves in money: cash and match in, spending and refunds out."""
-        return self.cash_fen + self.match_fen - self.spent_fen
+        """What the line moves in money: cash, match and grants in, spending, refunds and
+        returned grants out."""
+        return self.cash_fen + self.match_fen + self.grant_fen - self.spent_fen
 
 
 @dataclass(frozen=True)
@@ -196,11 +310,15 @@ class Totals:
     balance_fen: int
     contributions: int  # confirmed pledges still held
     workers: int  # attended sign-ups
+    grant_fen: int = 0  # grants held (received, not returned)
+    grants_returned_fen: int = 0
+    grant_sources: tuple[str, ...] = ()  # of the grants held, oldest first
 
     @property
     def total_fen(self) -> int:
-        """Everything the project was given: resident cash, the match and the labour's value."""
-        return self.cash_fen + self.match_fen + self.labour_fen
+        """Everything the project was given: resident cash, the match, grants and the labour's
+        value."""
+        return self.cash_fen + self.match_fen + self.grant_fen + self.labour_fen
 
 
 @dataclass(frozen=True)
@@ -223,7 +341,8 @@ def public_ledger(db: Database, project_id: int) -> Ledger:
     a 认捐 or 未到账 pledge is a promise, not money, and is never shown. Rows follow the time each
     was recorded, so the running balance never dips below zero (the trigger held it there).
     Labour is valued at the published hourly rate; each row's value is its share of the whole
-    (difference of totals), so the rows add up to the total exactly.
+    (difference of totals), so the rows add up to the total exactly. A grant is a 奖励金 line
+    with its source as the item; a returned one adds a 退回 line when it went back.
     """
     project = projects.get_project(db, project_id)
     # (recorded at, order within the same second, id, the row's fields but its balance)
@@ -261,6 +380,22 @@ def public_ledger(db: Database, project_id: int) -> Ledger:
         events.append((marked_at or "", 1, signup_id,
                        ("labour", work_on, mask_name(display), task, 0, 0, half_hours, value,
                         0, None)))
+    granted = grants_returned = 0
+    sources: list[str] = []
+    for grant_id, amount, source, status, created_at, returned_at, day, return_day in db.execute(
+            "SELECT id, amount_fen, source, status, created_at, returned_at,"
+            f" {_LOCAL_DAY.format('created_at')}, {_LOCAL_DAY.format('returned_at')}"
+            " FROM crowdfund_grants WHERE project_id = ?", (project_id,)):
+        events.append((created_at, 0.5, grant_id,
+                       ("grant", day, "", source, 0, 0, 0, 0, 0, None), amount))
+        if status == "returned":
+            grants_returned += amount
+            events.append((returned_at or created_at, 3.5, grant_id,
+                           ("grant_return", return_day or day, "", source, 0, 0, 0, 0, 0, None),
+                           -amount))
+        else:
+            granted += amount
+            sources.append(source)
     spent = 0
     for spending_id, amount, item, spent_on, receipt, created_at in db.execute(
             "SELECT id, amount_fen, item, spent_on, receipt, created_at FROM crowdfund_spending"
@@ -270,13 +405,15 @@ def public_ledger(db: Database, project_id: int) -> Ledger:
                        ("spending", spent_on, "", item, 0, 0, 0, 0, amount, receipt)))
     events.sort(key=lambda event: event[:3])
     rows, running = [], 0
-    for *_, fields in events:
-        running += fields[4] + fields[5] - fields[8]
-        rows.append(LedgerRow(*fields, running))
+    for _, _, _, fields, *grant in events:
+        grant_fen = grant[0] if grant else 0
+        running += fields[4] + fields[5] + grant_fen - fields[8]
+        rows.append(LedgerRow(*fields, running, grant_fen))
     totals = Totals(cash_fen=cash, match_fen=match, labour_half_hours=worked,
                     labour_fen=worked * hour_fen // 2, spent_fen=spent, refunded_fen=refunded,
-                    balance_fen=cash + match - spent, contributions=contributions,
-                    workers=workers)
+                    balance_fen=cash + match + granted - spent, contributions=contributions,
+                    workers=workers, grant_fen=granted, grants_returned_fen=grants_returned,
+                    grant_sources=tuple(sources))
     return Ledger(project, rows, totals)
 
 
@@ -296,12 +433,15 @@ def ledger_version(db: Database, project_id: int) -> tuple:
         "  WHERE project_id = :p),"
         " (SELECT COUNT(*) || ':' || COALESCE(MAX(s.marked_at), '') FROM crowdfund_signups s"
         "  JOIN crowdfund_tasks t ON t.id = s.task_id WHERE t.project_id = :p"
-        "  AND s.status = 'attended')", {"p": project_id}).fetchone()
+        "  AND s.status = 'attended'),"
+        " (SELECT COUNT(*) || ':' || COALESCE(MAX(id), 0) || ':' || COALESCE(MAX(returned_at), '')"
+        "  FROM crowdfund_grants WHERE project_id = :p)", {"p": project_id}).fetchone()
 
 
 @dataclass(frozen=True)
 class FundsDay:
-    """One day of the funds chart: money in (cash and match, less refunds), out, and held."""
+    """One day of the funds chart: money in (cash, match and grants, less refunds and
+    returned grants), out, and held."""
     day: str
     in_fen: int
     out_fen: int
@@ -315,7 +455,7 @@ def funds_series(ledger: Ledger) -> list[FundsDay]:
         if line.kind == "labour":
             continue
         into = days.setdefault(line.day, [0, 0])
-        into[0] += line.cash_fen + line.match_fen
+        into[0] += line.cash_fen + line.match_fen + line.grant_fen
         into[1] += line.spent_fen
     series, held = [], 0
     for day in sorted(days):

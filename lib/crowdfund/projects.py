@@ -119,12 +119,13 @@ class Progress:
     slots_taken: int
     slots_total: int
     spent_fen: int
-    balance_fen: int
+    balance_fen: int  # cash, match and grants held, less spending
+    grant_fen: int = 0  # grants (奖励金) received and not returned: no match, held like cash
 
     @property
     def total_fen(self) -> int:
-        """Confirmed resident cash plus the sponsor's match: the money the project holds in all."""
-        return self.cash_fen + self.match_fen
+        """Confirmed resident cash, the sponsor's match and grants: the money raised in all."""
+        return self.cash_fen + self.match_fen + self.grant_fen
 
     @property
     def cash_share(self) -> float:
@@ -196,13 +197,15 @@ def progress(db: Database, project_id: int) -> Progress:
     work = labour.totals(db, project.id)
     spent = scalar(db, "SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_spending"
                        " WHERE project_id = ?", (project.id,))
+    granted = scalar(db, "SELECT COALESCE(SUM(amount_fen), 0) FROM crowdfund_grants"
+                         " WHERE project_id = ? AND status = 'received'", (project.id,))
     cap = project.match_cap_fen
     return Progress(
         goal_fen=project.goal_fen, cash_fen=cash, pledged_fen=pledged, match_fen=match,
         match_left_fen=None if cap is None else max(0, cap - match),
         labour_half_hours=work.half_hours, labour_value_fen=work.value_fen,
         slots_taken=work.slots_taken, slots_total=work.slots_total, spent_fen=spent,
-        balance_fen=cash + match - spent)
+        balance_fen=cash + match + granted - spent, grant_fen=granted)
 
 
 def expected_match(project: Project, cash_fen: int) -> int:
@@ -552,10 +555,11 @@ def cancel(db: Database, actor: User, *, project_id: int, reason: str) -> Projec
     """Call a project off with a reason: confirmed cash is refunded, pledges and slots released.
 
     Refused once any money has been spent (it cannot be given back whole). The refunds
-    (pledges.settle_on_cancel) and the released slots (labour.release_all) are written in
-    the same transaction as the status, so a cancelled project never holds money.
+    (pledges.settle_on_cancel), the grants returned (books.return_grants) and the released
+    slots (labour.release_all) are written in the same transaction as the status, so a
+    cancelled project never holds money.
     """
-    from lib.crowdfund import pledges  # it reads projects: imported when used
+    from lib.crowdfund import books, pledges  # they read projects: imported when used
 
     require_role(actor, STAFF)
     reason = _text(reason)
@@ -574,6 +578,7 @@ def cancel(db: Database, actor: User, *, project_id: int, reason: str) -> Projec
         _set_status(db, actor, project, CANCELLED, "cancelled_at", "crowdfund.cancel",
                     reason=reason)
         pledges.settle_on_cancel(db, actor, project.id)
+        books.return_grants(db, actor, project.id)
         labour.release_all(db, project.id)
     return get_project(db, project_id)
 

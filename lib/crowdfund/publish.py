@@ -21,8 +21,8 @@ from lib.people import org, posters
 
 
 IN_COLOUR, OUT_COLOUR, BALANCE_COLOUR = "#2e7d32", "#c8102e", "#1f4e99"
-HEADINGS = ["日期", "类别", "姓名", "事项", "居民出资(元)", "配套(元)", "出工(小时)",
-            "出工折算(元)", "支出(元)", "结余(元)", "收据"]
+HEADINGS = ["日期", "类别", "姓名", "事项", "居民出资(元)", "配套(元)", "奖励金(元)",
+            "出工(小时)", "出工折算(元)", "支出(元)", "结余(元)", "收据"]
 
 
 def hours_text(half_hours: int) -> str:
@@ -30,7 +30,12 @@ def hours_text(half_hours: int) -> str:
 
 
 def short_text(line: LedgerRow) -> str:
-    """A row in a few characters for a phone: "张* 出资", "李* 出工 4 小时", "退还 张*"."""
+    """A row in a few characters for a phone: "张* 出资", "李* 出工 4 小时", "退还 张*",
+    "奖励金·2026年10月流动红旗奖励", "退回奖励金·…"."""
+    if line.kind == "grant":
+        return f"奖励金·{line.item}"
+    if line.kind == "grant_return":
+        return f"退回奖励金·{line.item}"
     if line.kind == "cash":
         return f"{line.who} 出资"
     if line.kind == "refund":
@@ -59,6 +64,7 @@ def _cells(line: LedgerRow) -> list[object]:
     return [line.day, line.kind_label, line.who, line.item,
             _yuan(line.cash_fen) if line.cash_fen else "",
             _yuan(line.match_fen) if line.match_fen else "",
+            _yuan(line.grant_fen) if line.grant_fen else "",
             Decimal(line.half_hours) / 2 if line.half_hours else "",
             _yuan(line.labour_fen) if line.half_hours else "",
             _yuan(line.spent_fen) if line.spent_fen else "",
@@ -70,7 +76,7 @@ def _rows(ledger: Ledger) -> list[list[object]]:
     totals = ledger.totals
     return [*(_cells(line) for line in ledger.rows),
             ["合计", "", "", "", _yuan(totals.cash_fen), _yuan(totals.match_fen),
-             Decimal(totals.labour_half_hours) / 2, _yuan(totals.labour_fen),
+             _yuan(totals.grant_fen), Decimal(totals.labour_half_hours) / 2, _yuan(totals.labour_fen),
              _yuan(totals.spent_fen), _yuan(totals.balance_fen), ""]]
 
 
@@ -80,17 +86,18 @@ def ledger_csv(ledger: Ledger) -> bytes:
 
 
 YUAN_FORMAT = "#,##0.00"
-SHEET_WIDTHS = (12, 10, 10, 28, 14, 14, 10, 14, 14, 14, 6)
+SHEET_WIDTHS = (12, 10, 10, 28, 14, 14, 14, 10, 14, 14, 14, 6)
 
 
 def ledger_xlsx(ledger: Ledger) -> bytes:
     """The same table as an Excel workbook, amounts as numbers shown with two decimals."""
     return tables.xlsx_bytes("公示", HEADINGS, _rows(ledger), SHEET_WIDTHS,
-                             {column: YUAN_FORMAT for column in (5, 6, 8, 9, 10)})
+                             {column: YUAN_FORMAT for column in (5, 6, 7, 9, 10, 11)})
 
 
 def funds_chart(ledger: Ledger) -> alt.Chart:
-    """Money in (green) and out (red) by day, and the balance held as a line."""
+    """Money in (green: cash, match and grants) and out (red) by day, and the balance held
+    as a line."""
     values = []
     for day in funds_series(ledger):
         values.append({"日期": day.day, "类别": "收入", "金额(元)": day.in_fen / 100})
@@ -121,6 +128,8 @@ def summary_lines(ledger: Ledger) -> list[str]:
                      f"（按居民出资的 {ratio_text(project.match_percent)} 倍"
                      + (f"，上限 {yuan_text(project.match_cap_fen)} 元" if project.match_cap_fen
                         is not None else "") + "）")
+    if totals.grant_fen:
+        lines.append(f"奖励金 {yuan_text(totals.grant_fen)} 元（{'、'.join(totals.grant_sources)}）")
     if totals.labour_half_hours:
         lines.append(f"出工 {totals.workers} 人次共 {hours_text(totals.labour_half_hours)} 小时，"
                      f"按每小时 {yuan_text(project.labour_hour_fen)} 元折合 "
@@ -129,6 +138,8 @@ def summary_lines(ledger: Ledger) -> list[str]:
     lines.append(f"已支出 {yuan_text(totals.spent_fen)} 元，结余 {yuan_text(totals.balance_fen)} 元")
     if totals.refunded_fen:
         lines.append(f"已退还 {yuan_text(totals.refunded_fen)} 元（含撤回的配套）")
+    if totals.grants_returned_fen:
+        lines.append(f"已退回奖励金 {yuan_text(totals.grants_returned_fen)} 元")
     return lines
 
 
@@ -148,7 +159,7 @@ def wechat_text(ledger: Ledger, url: str) -> str:
 NOTICE_COLUMNS = (
     Column("day", "日期", MARGIN, 150), Column("line", "事项", MARGIN + 160, 320, wrap=True),
     Column("cash", "居民出资", MARGIN + 490, 140, right=True),
-    Column("match", "配套", MARGIN + 640, 150, right=True),
+    Column("match", "配套/奖励金", MARGIN + 640, 150, right=True),
     Column("spent", "支出", MARGIN + 800, 130, right=True),
     Column("balance", "结余", MARGIN + 940, 140, right=True))
 
@@ -190,7 +201,8 @@ def notice_pages(ledger: Ledger, url: str, community: str, printed: str) -> list
     for line in printed_rows:
         sheet.row({"day": line.day, "line": line_text(line),
                    "cash": yuan_text(line.cash_fen) if line.cash_fen else "",
-                   "match": yuan_text(line.match_fen) if line.match_fen else "",
+                   "match": yuan_text(line.match_fen or line.grant_fen)
+                   if line.match_fen or line.grant_fen else "",
                    "spent": yuan_text(line.spent_fen) if line.spent_fen else "",
                    "balance": yuan_text(line.balance_fen) if line.kind != "labour" else ""})
     if not ledger.rows:

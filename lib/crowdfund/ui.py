@@ -90,6 +90,8 @@ def progress_bars(progress: projects.Progress, project: projects.Project) -> Non
         st.caption(f"{ui.esc(project.match_sponsor)}按 1:{project.ratio_text} 配套：已配套 "
                    f"{yuan_text(progress.match_fen)} 元{cap}{reached}；合计 "
                    f"{yuan_text(progress.total_fen)} 元")
+    if progress.grant_fen:
+        st.caption(f"另有奖励金 {yuan_text(progress.grant_fen)} 元（不配套），明细见公示")
     if progress.slots_total:
         st.progress(progress.slots_share,
                     text=f"出工报名 {progress.slots_taken} / {progress.slots_total} 人次")
@@ -172,8 +174,9 @@ def final_report(db: Database, project: projects.Project) -> None:
         with columns[index % 3]:
             photo(name)
     money = projects.progress(db, project.id)
+    grant = f"，奖励金 {yuan_text(money.grant_fen)} 元" if money.grant_fen else ""
     st.markdown(f"共筹得 {yuan_text(money.total_fen)} 元（居民 {yuan_text(money.cash_fen)} 元，"
-                f"配套 {yuan_text(money.match_fen)} 元），支出 {yuan_text(money.spent_fen)} 元，"
+                f"配套 {yuan_text(money.match_fen)} 元{grant}），支出 {yuan_text(money.spent_fen)} 元，"
                 f"结余 {yuan_text(money.balance_fen)} 元。")
 
 
