@@ -78,16 +78,18 @@ class TrendPoint:
 
 
 def trend(db: Database, place_id: int, months: int = 12) -> list[TrendPoint]:
-    """The building's last ``months`` published months, oldest first (a chart reads left to
-    right). A month it was not ranked in (built later, say) is simply absent."""
+    """The building in the community's last ``months`` published months, oldest first (a chart
+    reads left to right). A month it was not ranked in (built later, say) is simply absent, so
+    "近 12 个月" means the same calendar for every building."""
     rows = db.execute(
         "SELECT r.month, r.rank,"
         " (SELECT MAX(rank) FROM ranking_results a WHERE a.month = r.month),"
         " r.score_tenths, r.stars, r.rated_tenths, r.participation_tenths, r.corrected"
-        " FROM ranking_results r JOIN ranking_months m ON m.month = r.month"
-        " WHERE r.place_id = ? AND m.status = 'published' ORDER BY r.month DESC LIMIT ?",
+        " FROM ranking_results r WHERE r.place_id = ? AND r.month IN ("
+        "  SELECT month FROM ranking_months WHERE status = 'published'"
+        "  ORDER BY month DESC LIMIT ?) ORDER BY r.month",
         (place_id, months)).fetchall()
-    return [TrendPoint(*row[:7], corrected=bool(row[7])) for row in reversed(rows)]
+    return [TrendPoint(*row[:7], corrected=bool(row[7])) for row in rows]
 
 
 @dataclass(frozen=True)
