@@ -63,7 +63,7 @@ def test_staff_and_admins_publish_a_finished_month(db, world, who):
     month = publish(db, world[who])
     assert month.is_published and month.published_by == world[who].id
     assert month.published_at == clock.now_iso()
-    assert month.missing == "2-1：无人评分\n3-2：老林未评\n10-1：邻里和睦无人打分"
+    assert month.missing == "无人评分：2-1\n3-2：老林未评\n10-1：邻里和睦无人打分"
     assert month.weights == standings.active_weights(db)
     assert [c["name"] for c in month.weights] == ["环境卫生", "楼道整洁", "车辆停放", "邻里和睦", "参与度"]
     published = standings.published(db, MONTH)
@@ -108,7 +108,7 @@ def test_a_malformed_month_is_refused(db, world, month):
 def test_missing_ratings_need_an_explicit_confirmation(db, world, confirm):
     error = refused(db, ValidationError,
                     lambda: publish(db, world["staff"], confirm_missing=confirm),
-                    "还有评分没有完成：2-1：无人评分；3-2：老林未评；10-1：邻里和睦无人打分。",
+                    "还有评分没有完成：无人评分：2-1；3-2：老林未评；10-1：邻里和睦无人打分。",
                     "confirm_missing")
     assert "请勾选确认" in error.fields["confirm_missing"]
     assert not get_month(db, MONTH).is_published

@@ -202,8 +202,9 @@ def test_staff_see_who_has_not_rated_what(db, world):
         ("3-1", ["老吴", "老林"], [], [], True),
         ("3-2", ["老吴"], ["老林"], [], False),
         ("10-1", ["老孙"], [], ["邻里和睦"], False)]
-    assert standings.missing_text(db, MONTH) == "2-1：无人评分\n3-2：老林未评\n10-1：邻里和睦无人打分"
+    assert standings.missing_text(db, MONTH) == "无人评分：2-1\n3-2：老林未评\n10-1：邻里和睦无人打分"
     assert standings.completeness(db, world["admin"], MONTH) == found
+    assert [c.missing_text() for c in found] == ["2-1：无人评分", "", "3-2：老林未评", "10-1：邻里和睦无人打分"]
 
 
 def test_a_leader_or_resident_may_not_see_completeness(db, world):
@@ -215,7 +216,7 @@ def test_a_leader_or_resident_may_not_see_completeness(db, world):
 def test_a_disabled_leader_is_not_waited_for_and_a_complete_month_misses_nothing(db, world):
     db.execute("UPDATE users SET disabled = 1 WHERE id IN (?, ?)", (world["lin"].id, world["sun"].id))
     db.execute("UPDATE ranking_criteria SET active = 0 WHERE name = '邻里和睦'")
-    assert standings.missing_text(db, MONTH) == "2-1：无人评分"
+    assert standings.missing_text(db, MONTH) == "无人评分：2-1"
     rate(db, MONTH, world["w"], world["staff"].id, {1: 3, 2: 3, 3: 3})
     assert standings.missing_text(db, MONTH) == ""
     assert all(c.complete for c in standings.completeness(db, world["staff"], MONTH))

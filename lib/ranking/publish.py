@@ -38,7 +38,7 @@ from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import ADMIN, LEADER, ROLE_RANK, STAFF, User, require_role
 from lib.crowdfund import books
 from lib.crowdfund.money import MAX_PLEDGE_FEN, parse_yuan, yuan_text
-from lib.crowdfund.projects import OPEN, STATUS_LABELS as PROJECT_STATUS
+from lib.crowdfund.projects import OPEN, STATUS_LABELS as PROJECT_STATUS, list_projects
 from lib.points import ledger
 from lib.ranking import standings
 from lib.ranking.months import (Month, Standing, current_month, ensure_month, get_month,
@@ -277,3 +277,43 @@ def correct(db: Database, actor: User, *, month: object, place_id: int, rater_id
         audit.record(db, actor.id, "ranking.correct", "ranking_month", month, building=code,
                      rater=rater_id, reason=reason, changed=len(corrected))
     return standings.published(db, month)
+
+
+# --- what the 评比发布 page shows ---------------------------------------------------------
+
+def reward_text(db: Database, month: Month) -> str:
+    """The month's reward in a sentence ("" when none), for staff and the public page."""
+    if month.reward_kind == REWARD_PROJECT and month.reward_fen:
+        title = scalar(db, "SELECT title FROM crowdfund_projects WHERE id = ?",
+                       (month.reward_project_id,)) or "众筹项目"
+        return f"奖励金 {yuan_text(month.reward_fen)} 元已投入众筹项目“{title}”。"
+    if month.reward_kind == REWARD_POINTS:
+        flag = scalar(db, "SELECT p.code FROM ranking_results r JOIN places p ON p.id = r.place_id"
+                          " WHERE r.month = ? AND r.rank = 1", (month.month,)) or ""
+        return f"流动红旗楼栋 {flag} 的住户每人获得 {month.reward_points} 积分。"
+    return ""
+
+
+def raters_of(db: Database, actor: User, *, month: str, place_id: int) -> list[tuple[int, str, dict]]:
+    """Whose stars an admin may correct for one building: (user id, name, {criterion id: stars}).
+
+    Those who rated it, then the leaders of its micro-grid who did not (a rating left out).
+    """
+    require_role(actor, ADMIN)
+    found: dict[int, tuple[int, str, dict]] = {}
+    for user_id, name, criterion_id, stars in db.execute(
+            "SELECT u.id, u.display_name, s.criterion_id, s.stars FROM ranking_ratings r"
+            " JOIN users u ON u.id = r.rater_id JOIN ranking_stars s ON s.rating_id = r.id"
+            " WHERE r.month = ? AND r.place_id = ? ORDER BY r.id", (month, place_id)):
+        found.setdefault(user_id, (user_id, name, {}))[2][criterion_id] = stars
+    for user_id, name in db.execute(
+            "SELECT u.id, u.display_name FROM users u JOIN places p ON p.microgrid_id ="
+            " u.leads_microgrid_id WHERE p.id = ? AND u.role = 'leader' AND u.disabled = 0"
+            " ORDER BY u.id", (place_id,)):
+        found.setdefault(user_id, (user_id, name, {}))
+    return list(found.values())
+
+
+def open_projects(db: Database) -> list[tuple[int, str]]:
+    """(id, title) of the projects that may receive a reward (众筹中 or 实施中)."""
+    return [(project.id, project.title) for project in list_projects(db, statuses=OPEN)]

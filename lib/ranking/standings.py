@@ -306,6 +306,13 @@ def completeness(db: Database, actor: User, month: str) -> list[Completeness]:
     return _completeness(db, month)
 
 
+def missing_lines(found: list[Completeness]) -> list[str]:
+    """What is unscored: the buildings nobody rated in one line, then one line a building."""
+    unrated = [c.code for c in found if not c.rated_by]
+    lines = [f"无人评分：{'、'.join(unrated)}"] if unrated else []
+    return lines + [c.missing_text() for c in found if c.rated_by and not c.complete]
+
+
 def missing_text(db: Database, month: str) -> str:
-    """What is still unscored for ``month``, one building a line ("" when all is rated)."""
-    return "\n".join(line for line in (c.missing_text() for c in _completeness(db, month)) if line)
+    """What is still unscored for ``month`` (see missing_lines), "" when all is rated."""
+    return "\n".join(missing_lines(_completeness(db, month)))
