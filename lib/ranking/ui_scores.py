@@ -22,6 +22,7 @@ from lib.ranking.months import STATUS_LABELS, get_month, month_label
 MONTH_KEY = "ranking_scores_month"
 VERSION_KEY = "ranking_scores_version"  # bumped after a save: the table starts from the saved rows
 NOTE_KEY = "ranking_scores_note"
+ROW_HEIGHT = 44  # a row an elderly finger can tap
 
 
 def _month_picker(db: Database) -> str:
@@ -47,13 +48,24 @@ def _frame(sheet: scoring.ScoreSheet) -> pd.DataFrame:
     return frame
 
 
+def short_headers(names: list[str]) -> list[str]:
+    """Two-character headers (环境卫生 → 环境) when they stay distinct, else the full names.
+
+    A phone shows 楼栋, four star columns and 备注 side by side only with headers this short;
+    the caption above the table spells the names out.
+    """
+    short = [name[:2] for name in names]
+    return short if len(set(short)) == len(short) else list(names)
+
+
 def _columns(sheet: scoring.ScoreSheet) -> dict:
-    config = {"code": st.column_config.TextColumn("楼栋", disabled=True, width=48)}
-    for criterion in sheet.criteria:
+    config = {"code": st.column_config.TextColumn("楼栋", disabled=True, width=44)}
+    headers = short_headers([criterion.name for criterion in sheet.criteria])
+    for criterion, header in zip(sheet.criteria, headers):
         # no min/max here: lib refuses 0 or 6 with a Chinese message naming the building,
         # where the grid would silently drop the digit
         config[f"c{criterion.id}"] = st.column_config.NumberColumn(
-            criterion.name, step=1, format="%d", width=58, help=f"{criterion.name}：1-5 星")
+            header, step=1, format="%d", width=62, help=f"{criterion.name}：1-5 星")
     config["note"] = st.column_config.TextColumn("备注", max_chars=scoring.NOTE_MAX, width="medium")
     return config
 
@@ -101,15 +113,17 @@ def scores_page(db: Database, actor: User) -> None:
         st.success(f"{month_label(month)}的评比已公布，评分不能再修改。"
                    + ("" if actor.at_least(STAFF) else "如需更正请联系社区管理员。"))
         st.dataframe(_frame(sheet), column_config=_columns(sheet), hide_index=True,
-                     key="ranking_scores_published")
+                     placeholder="", row_height=ROW_HEIGHT, key="ranking_scores_published")
         st.caption(f"已公布 · {scope}共 {len(sheet.rows)} 栋，您评了 {rated} 栋。")
         return
-    st.caption(f"{scope}共 {len(sheet.rows)} 栋，您已评 {rated} 栋。每项填 1-5 星（5 最好）；"
-               "整行留空表示不评。保存后公布前都可以修改。")
+    names = "、".join(criterion.name for criterion in sheet.criteria)
+    st.caption(f"{scope}共 {len(sheet.rows)} 栋，您已评 {rated} 栋。请给{names}各填 1-5 星"
+               "（5 最好）；整行留空表示不评。保存后公布前都可以修改。")
     version = st.session_state.get(VERSION_KEY, 0)
     with st.form(f"ranking_scores_form_{month}", border=False):
         edited = st.data_editor(_frame(sheet), column_config=_columns(sheet), hide_index=True,
-                                num_rows="fixed", key=f"ranking_scores_{month}_{version}")
+                                num_rows="fixed", placeholder="", row_height=ROW_HEIGHT,
+                                key=f"ranking_scores_{month}_{version}")
         submitted = st.form_submit_button("保存草稿", type="primary", width="stretch")
     if submitted:
         try:

@@ -1,6 +1,8 @@
 """AppTest of 管理 › 楼栋评分 (/admin-ranking-scores): who may open it, filling the table, refusals."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lib.core.db import scalar
@@ -72,7 +74,8 @@ def test_the_leader_sees_their_micro_grid_and_the_default_month(app, portal_db):
     table = at.data_editor[0].value
     assert list(table["code"]) == ["1-1", "1-2", "2-1", "2-2"]
     assert list(table.columns) == ["code", *[f"c{cid}" for cid in star_ids(portal_db)], "note"]
-    assert any(c.startswith("本微网格共 4 栋，您已评") for c in texts(at.caption))
+    assert any(re.match(r"本微网格共 4 栋，您已评 \d 栋。请给环境卫生、楼道整洁、车辆停放、邻里和睦各填 1-5 星",
+                        caption) for caption in texts(at.caption))
 
 
 def test_staff_see_every_building(app, portal_db):
@@ -132,3 +135,9 @@ def test_a_published_month_is_shown_read_only(app, portal_db):
     assert f"{month_label(month)}的评比已公布，评分不能再修改。如需更正请联系社区管理员。" in texts(at.success)
     assert any(c.startswith("已公布 · ") for c in texts(at.caption))
     assert not [b for b in at.button if b.label == "保存草稿"]
+
+
+def test_headers_are_two_characters_while_they_stay_distinct():
+    assert ui_scores.short_headers(["环境卫生", "楼道整洁", "车辆停放"]) == ["环境", "楼道", "车辆"]
+    assert ui_scores.short_headers(["楼道整洁", "楼道照明"]) == ["楼道整洁", "楼道照明"]
+    assert ui_scores.short_headers(["绿化"]) == ["绿化"]
