@@ -10,9 +10,16 @@ volunteer awards from the rows that earned them, the shop's redemptions (and ref
 the balance allows, keys as lib writes them ("report:<id>:accepted", "volunteer:<id>",
 "shop:<id>", "shop-refund:<id>", "special:<uuid>", "correction:<uuid>"), and the yearly totals
 filled by m008's trigger on every insert, as in production.
+
+The 星级楼栋 contest is written after everything it counts: five years of published months
+ranked by lib.ranking.standings.rank (THE RULES) from the micro-grid leaders' stars and the
+month's participation read from the generated records, with the red flag's history feeding the
+tie rule, a few admin corrections, rewards paid into 众筹 project 1 as grants, and the month just
+over (2026-10) still a draft with most ratings in.
 """
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import time
@@ -133,6 +140,7 @@ def reports(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
             rnd.randint(1, users) if rnd.random() < 0.6 else None,
             f"13{rnd.randint(100000000, 999999999)}" if rnd.random() < 0.3 else None,
             f"bench-{number}", f"{rnd.getrandbits(64):016x}", _iso(created), _iso(created),
+            _iso(created + timedelta(hours=1)) if status != "pending" else None,
             _iso(closed) if is_closed else None,
             rnd.randint(1, 5) if status == "resolved" and rnd.random() < 0.5 else None,
             "solved" if status == "resolved" else None, rnd.randint(0, 6)))
@@ -143,8 +151,9 @@ def reports(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
             events.append((number, _iso(closed), status, "accepted", status))
     conn.executemany(
         "INSERT INTO reports (place_id, category_id, description, status, reporter_id,"
-        " contact_mobile, submission_key, follow_token, created_at, updated_at, closed_at, rating,"
-        " confirmation, metoo_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", report_rows)
+        " contact_mobile, submission_key, follow_token, created_at, updated_at, accepted_at,"
+        " closed_at, rating, confirmation, metoo_count)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", report_rows)
     conn.executemany("INSERT INTO report_events (report_id, at, kind, from_status, to_status)"
                      " VALUES (?, ?, ?, ?, ?)", events)
 
@@ -496,8 +505,159 @@ def crowdfund(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
                      STAFF_ID if attended else None, marked if attended else None))
 
 
+RANKING_MONTHS = YEARS * 12  # published months before the draft
+DRAFT_MONTH = "2026-10"  # the month just over at NOW: leaders are still rating it
+RANKING_NOTES = ["楼道干净整洁", "有电动车停在楼道", "垃圾桶周边需清理", "邻里互助氛围好",
+                 "车辆停放有序", "楼道有杂物堆放", ""]
+CORRECTION_REASONS = ["评分时看错了楼栋", "复核后发现车辆停放已整改", "录入时星级填错"]
+REWARD_MONTHS = {"2026-06": 500_000, "2026-09": 800_000}  # grants into project 1 (实施中)
+
+
+def _months_back(last: str, count: int) -> list[str]:
+    """``count`` months ending with ``last``, oldest first."""
+    year, month = int(last[:4]), int(last[5:7])
+    found = []
+    for _ in range(count):
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return found[::-1]
+
+
+def ranking(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
+    """星级楼栋: ``RANKING_MONTHS`` published months before DRAFT_MONTH and the draft itself.
+
+    Each building has a standing quality that drifts a little; its micro-grid's leader rates it
+    every month (about one building in ten is rated by staff too, and now and then a leader
+    skips a month, which the month's ``missing`` text then names). Results are ranked by
+    lib.ranking.standings.rank with participation counted by standings.participation from the
+    generated hours, labour and reports, and the flags of the 12 months before for the tie rule,
+    so the frozen tables are what publishing would have written. Rows go in while a month is a
+    draft and the month turns published last, as the freeze triggers require.
+    """
+    from sqlite_utils import Database
+
+    from lib.ranking import standings
+
+    db = Database(conn)
+    weights = standings.active_weights(db)
+    star_ids = [c["id"] for c in weights if c["kind"] == standings.STARS_KIND]
+    names = {c["id"]: c["name"] for c in weights}
+    microgrid_of = _place_microgrid(size)
+    leaders = dict(conn.execute("SELECT leads_microgrid_id, id FROM users WHERE role = 'leader'"))
+    places = [row for row in conn.execute(
+        "SELECT id, code, name FROM places WHERE kind = 'building' ORDER BY id")]
+    quality = {place_id: rnd.uniform(2.4, 4.6) for place_id, _, _ in places}
+    months = _months_back("2026-09", RANKING_MONTHS)
+    corrected_months = set(rnd.sample(months[:-1], min(len(months) - 1, 6)))
+    flags: list[int] = []  # rank 1 of each published month, in order
+    rating_id = 0
+    for index, month in enumerate([*months, DRAFT_MONTH]):
+        draft = month == DRAFT_MONTH
+        year, number = int(month[:4]), int(month[5:7])
+        following = f"{year + 1}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
+        closes = datetime.fromisoformat(f"{following}-01T00:00:00+08:00").astimezone(timezone.utc)
+        conn.execute("INSERT INTO ranking_months (month, created_at) VALUES (?, ?)",
+                     (month, _iso(closes - timedelta(days=28))))
+        ratings, stars = [], []
+        by_place: dict[int, tuple[set, dict[int, list[int]]]] = {}
+        for place_id, _, _ in places:
+            quality[place_id] = min(4.9, max(1.6, quality[place_id] + rnd.gauss(0, 0.12)))
+            raters = [leaders.get(microgrid_of(place_id), STAFF_ID)]
+            if rnd.random() < 0.1 and raters[0] != STAFF_ID:
+                raters.append(STAFF_ID)
+            for rater in raters:
+                # the draft: four buildings in five rated so far; a published month: now and
+                # then a leader skipped one, and staff published anyway
+                if (place_id % 5 == 3) if draft else rnd.random() < 0.01:
+                    continue
+                rating_id += 1
+                rated_at = closes + timedelta(days=rnd.uniform(-3, 2 if not draft else 0.0))
+                ratings.append((rating_id, month, place_id, rater,
+                                rnd.choice(RANKING_NOTES) if rnd.random() < 0.2 else "",
+                                _iso(min(rated_at, NOW))))
+                seen, given = by_place.setdefault(place_id, (set(), {}))
+                seen.add(rater)
+                for criterion in star_ids:
+                    value = min(5, max(1, round(quality[place_id] + rnd.gauss(0, 0.6))))
+                    stars.append((rating_id, criterion, value))
+                    given.setdefault(criterion, []).append(value)
+        conn.executemany("INSERT INTO ranking_ratings (id, month, place_id, rater_id, note,"
+                         " updated_at) VALUES (?, ?, ?, ?, ?, ?)", ratings)
+        conn.executemany("INSERT INTO ranking_stars (rating_id, criterion_id, stars)"
+                         " VALUES (?, ?, ?)", stars)
+        if draft:
+            break
+        counts = standings.participation(db, month)
+        inputs = [standings.Inputs(place_id, code, name, counts[place_id].households,
+                                   counts[place_id].volunteer_half_hours,
+                                   counts[place_id].labour_half_hours, counts[place_id].reports,
+                                   len(by_place.get(place_id, (set(), {}))[0]),
+                                   by_place.get(place_id, (set(), {}))[1])
+                  for place_id, code, name in places]
+        recent = flags[-standings.FLAG_MONTHS:]
+        held = {place_id: recent.count(place_id) for place_id in set(recent)}
+        ranked = standings.rank(inputs, weights, held)
+        published = closes + timedelta(days=2, hours=rnd.randint(1, 8))
+        corrected: set[int] = set()
+        corrected_at = None
+        if month in corrected_months:
+            # an admin changes one rater's star of one building, with a reason; the month is
+            # re-ranked and every result that moved is marked 已更正
+            wrong = rnd.choice(ratings)
+            criterion = rnd.choice(star_ids)
+            before_stars = next(v for r, c, v in stars if r == wrong[0] and c == criterion)
+            after_stars = 5 if before_stars < 5 else 4
+            given = by_place[wrong[2]][1][criterion]
+            given[given.index(before_stars)] = after_stars
+            conn.execute("UPDATE ranking_stars SET stars = ? WHERE rating_id = ?"
+                         " AND criterion_id = ?", (after_stars, wrong[0], criterion))
+            again = standings.rank(inputs, weights, held)
+            def shown(s):  # what publish.correct compares to mark a result 已更正
+                return (s.rank, s.score_tenths, s.stars, s.rated_tenths,
+                        s.participation_tenths, s.raters, s.detail)
+
+            old = {s.place_id: shown(s) for s in ranked}
+            corrected = {s.place_id for s in again if old[s.place_id] != shown(s)}
+            corrected_at = published + timedelta(days=rnd.randint(1, 10))
+            conn.execute(
+                "INSERT INTO ranking_corrections (month, place_id, reason, before, after,"
+                " corrected_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (month, wrong[2], rnd.choice(CORRECTION_REASONS),
+                 json.dumps({names[criterion]: before_stars}, ensure_ascii=False),
+                 json.dumps({names[criterion]: after_stars}, ensure_ascii=False), ADMIN_ID,
+                 _iso(corrected_at)))
+            ranked = again
+        conn.executemany(
+            "INSERT INTO ranking_results (month, place_id, rank, score_tenths, stars,"
+            " rated_tenths, participation_tenths, households, volunteer_half_hours,"
+            " labour_half_hours, reports, raters, detail, corrected)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(month, s.place_id, s.rank, s.score_tenths, s.stars, s.rated_tenths,
+              s.participation_tenths, s.households, s.volunteer_half_hours,
+              s.labour_half_hours, s.reports, s.raters,
+              json.dumps(s.detail, ensure_ascii=False), int(s.place_id in corrected))
+             for s in ranked])
+        flags.append(ranked[0].place_id)
+        unrated = [code for place_id, code, _ in places if place_id not in by_place]
+        reward = REWARD_MONTHS.get(month)
+        if reward:
+            conn.execute(
+                "INSERT INTO crowdfund_grants (project_id, amount_fen, source, granted_by,"
+                " submission_key, created_at) VALUES (1, ?, ?, ?, ?, ?)",
+                (reward, f"{year}年{number}月星级楼栋评比奖励（流动红旗：{ranked[0].code}）",
+                 STAFF_ID, f"ranking:{month}:reward", _iso(published)))
+        conn.execute(
+            "UPDATE ranking_months SET status = 'published', weights = ?, missing = ?,"
+            " published_by = ?, published_at = ?, reward_kind = ?, reward_fen = ?,"
+            " reward_project_id = ?, corrected_at = ? WHERE month = ?",
+            (json.dumps(weights, ensure_ascii=False),
+             "\n".join(f"{code}：无人评分" for code in unrated), STAFF_ID, _iso(published),
+             "project" if reward else "none", reward, 1 if reward else None,
+             corrected_at and _iso(corrected_at), month))
+
+
 GENERATORS: list[Callable[[sqlite3.Connection, random.Random, Size], None]] = [
-    organisation, accounts, reports, volunteer, shop, ledger, crowdfund]
+    organisation, accounts, reports, volunteer, shop, ledger, crowdfund, ranking]
 
 
 def build(path: Path, *, scale: float = 1.0, seed: int = 2026, log=print) -> dict[str, float]:

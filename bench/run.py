@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 DATA_DIR = RESULTS / "data"
-GENERATOR_VERSION = "3"  # bump when bench/generate.py changes what it builds
+GENERATOR_VERSION = "4"  # bump when bench/generate.py changes what it builds
 ROLES = ("guest", "resident", "leader", "staff", "admin")
 # The write parts spend and redeem as other residents: the pages are timed as these accounts, and
 # a hundred bench redemptions waiting on `resident` would time a 积分超市 nobody has.
@@ -38,14 +38,19 @@ PAGES = [
     ("众筹 /crowdfund", "app_pages/crowdfund.py", {}, "guest"),
     ("众筹·概况 /crowdfund?p=1", "app_pages/crowdfund.py", {"p": "1"}, "guest"),
     ("众筹·公示 /crowdfund?p=1", "app_pages/crowdfund.py", {"p": "1"}, "guest"),
+    # 星级楼栋: 60 published months of 300 buildings, and the draft month 2026-10
+    ("星级楼栋 /ranking", "app_pages/ranking.py", {}, "guest"),
+    ("星级楼栋·楼栋 /ranking?b=1-1", "app_pages/ranking.py", {"b": "1-1"}, "guest"),
     # 管理: one page per task (lib/site/ui_navigation.py ADMIN_TASKS); /admin only opens the first
     ("管理·住户核实 /admin-households", "app_pages/admin/households.py", {}, "leader"),
     ("管理·志愿审核 /admin-volunteer", "app_pages/admin/volunteer.py", {}, "leader"),
+    ("管理·楼栋评分 /admin-ranking-scores", "app_pages/admin/ranking_scores.py", {}, "leader"),
     ("管理·积分发放 /admin-points", "app_pages/admin/points.py", {}, "staff"),
     ("管理·兑换核销 /admin-redemptions", "app_pages/admin/redemptions.py", {}, "staff"),
     ("管理·众筹项目 /admin-crowdfund", "app_pages/admin/crowdfund.py", {}, "staff"),
     ("管理·众筹账目 /admin-crowdfund-books", "app_pages/admin/crowdfund_books.py", {}, "staff"),
     ("管理·众筹账目·支出登记", "app_pages/admin/crowdfund_books.py", {}, "staff"),
+    ("管理·评比发布 /admin-ranking", "app_pages/admin/ranking.py", {}, "staff"),
     ("管理·用户 /admin-users", "app_pages/admin/users.py", {}, "staff"),
     ("管理·二维码 /admin-qr", "app_pages/admin/qr.py", {}, "staff"),
     ("管理·楼栋与地点 /admin-places", "app_pages/admin/places.py", {}, "admin"),
@@ -54,6 +59,7 @@ PAGES = [
     ("管理·备份 /admin-backup", "app_pages/admin/backup.py", {}, "admin"),
     ("管理·审计日志 /admin-audit", "app_pages/admin/audit.py", {}, "admin"),
     ("管理·积分规则 /admin-points-rules", "app_pages/admin/points_rules.py", {}, "admin"),
+    ("管理·评比标准 /admin-ranking-criteria", "app_pages/admin/ranking_criteria.py", {}, "admin"),
     ("管理·积分商品 /admin-shop", "app_pages/admin/shop.py", {}, "admin"),
 ]
 # The tab a row opens (session state set before the run): only the open tab runs.
@@ -150,7 +156,7 @@ def bench_queries() -> None:
            timed(lambda: views.desk_stats(db), 10))
     bench_points_queries(db, rnd, users)
     bench_crowdfund_queries(db)
-    # Later features add theirs here: a month's ranking.
+    bench_ranking_queries(db)
     db.conn.close()
 
 
@@ -232,6 +238,89 @@ def bench_crowdfund_queries(db) -> None:
     record("query", "ledger CSV", timed(lambda: publish.ledger_csv(ledger), 10))
     record("query", "ledger Excel (openpyxl)", timed(lambda: publish.ledger_xlsx(ledger), 3))
     record("query", "A4 公示 PDF (all pages)", timed(lambda: publish.notice_pdf(db, 1, url), 2))
+
+
+def _rolled_back(db, fn) -> None:
+    """Run a write inside a transaction that is then rolled back: its own ``immediate`` becomes
+    a savepoint, so everything but the final commit (one fsync) is timed and nothing stays."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        fn()
+    finally:
+        db.conn.rollback()
+
+
+def bench_ranking_queries(db) -> None:
+    """星级楼栋 on 300 buildings with 60 published months: the draft month (2026-10) computed
+    live and published (rolled back), a correction, and what /ranking reads."""
+    from bench.generate import DRAFT_MONTH
+    from lib.people.users import load_user
+    from lib.ranking import board, charts, poster, publish, scoring, standings
+    from lib.ranking.months import get_month, published_months
+
+    def account(sql: str, params: tuple = ()):
+        return load_user(db, db.execute(sql, params).fetchone()[0])
+
+    staff = account("SELECT id FROM users WHERE username = 'staff'")
+    admin = account("SELECT id FROM users WHERE username = 'admin'")
+    leader = account("SELECT id FROM users WHERE username = 'leader'")
+    latest = board.latest_published(db)
+    buildings = db.execute("SELECT COUNT(*) FROM places WHERE kind = 'building'").fetchone()[0]
+    label = f"{buildings} buildings"
+    record("query", f"participation of a month ({label})",
+           timed(lambda: standings.participation(db, DRAFT_MONTH), 20), 100)
+    record("query", f"compute a draft month's standings ({label}, 5 years)",
+           timed(lambda: standings.compute(db, DRAFT_MONTH), 20), 300)
+    record("query", "a published month's standings read back (compute)",
+           timed(lambda: standings.compute(db, latest), 50), 20)
+    record("query", "completeness of the draft month (staff)",
+           timed(lambda: standings.completeness(db, staff, DRAFT_MONTH), 20), 100)
+
+    def publish_month() -> None:
+        publish.publish(db, staff, month=DRAFT_MONTH, confirm_missing=True,
+                        reward_kind=publish.REWARD_PROJECT, reward_yuan="5000",
+                        reward_project_id=1, reward_note="bench")
+
+    record("query", f"publish a month ({label}, reward as a grant; rolled back)",
+           timed(lambda: _rolled_back(db, publish_month), 10), 1000)
+    rating = db.execute("SELECT r.place_id, r.rater_id, s.criterion_id, s.stars"
+                        " FROM ranking_ratings r JOIN ranking_stars s ON s.rating_id = r.id"
+                        " WHERE r.month = ? ORDER BY r.id LIMIT 1", (latest,)).fetchone()
+    record("query", "an admin's correction of a published month (rolled back)",
+           timed(lambda: _rolled_back(db, lambda: publish.correct(
+               db, admin, month=latest, place_id=rating[0], rater_id=rating[1],
+               stars={rating[2]: 5 if rating[3] < 5 else 4}, reason="bench")), 10), 1000)
+    assert not get_month(db, DRAFT_MONTH).is_published  # the rollbacks left the draft a draft
+    place = db.execute("SELECT id FROM places WHERE code = '1-1'").fetchone()[0]
+    record("query", "a building's 12-month trend", timed(lambda: board.trend(db, place, 12), 200), 20)
+    record("query", "a building's 60-month trend", timed(lambda: board.trend(db, place, 60), 100), 20)
+    record("query", "red flag history, 12 months", timed(lambda: board.flag_history(db, 12), 200), 20)
+    record("query", "red flag history, all 60 months",
+           timed(lambda: board.flag_history(db, 60), 100), 20)
+    record("query", "首页's red flag (latest published month)",
+           timed(lambda: board.red_flag(db), 500), 20)
+    record("query", f"a published month's standings ({label}, board)",
+           timed(lambda: board.standings(db, latest), 100), 20)
+
+    def ranking_page_queries() -> list:
+        """What /ranking reads for the latest month (lib.ranking.ui.month_view)."""
+        months = published_months(db)
+        shown = get_month(db, months[0])
+        rows = board.standings(db, months[0])
+        poster.reward_project_title(db, shown)
+        board.flag_history(db, 12)
+        return rows
+
+    record("query", "/ranking's queries, latest month", timed(ranking_page_queries, 50), 100)
+    top = ranking_page_queries()[:20]
+    record("query", "/ranking's bar chart spec (Altair to_dict, 20 bars)",
+           timed(lambda: charts.month_chart(top).to_dict(), 20))
+    record("query", "score sheet of a leader's micro-grid (draft month)",
+           timed(lambda: scoring.score_sheet(db, leader, DRAFT_MONTH), 50), 50)
+    record("query", f"score sheet of all {label} (staff, draft month)",
+           timed(lambda: scoring.score_sheet(db, staff, DRAFT_MONTH), 20), 100)
+    record("query", f"ranking poster, A4 PDF ({label})",
+           timed(lambda: poster.poster_pdf(db, latest, "https://portal.example.cn/ranking"), 3))
 
 
 def bench_pages() -> None:

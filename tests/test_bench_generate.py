@@ -13,7 +13,8 @@ def fingerprint(path) -> str:
     for table in ("places", "households", "users", "reports", "report_events", "points_ledger",
                   "volunteer_events", "volunteer_hours", "shop_items", "shop_redemptions",
                   "crowdfund_projects", "crowdfund_pledges", "crowdfund_spending",
-                  "crowdfund_tasks", "crowdfund_signups"):
+                  "crowdfund_tasks", "crowdfund_signups", "crowdfund_grants", "ranking_months",
+                  "ranking_ratings", "ranking_stars", "ranking_results", "ranking_corrections"):
         for row in db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
             if table == "users":
                 row = row[:3] + row[4:]  # the password hash has a random salt
@@ -164,3 +165,83 @@ def test_the_big_project_holds_its_contributions_and_never_spends_what_it_lacks(
                                           progress.balance_fen, progress.labour_value_fen)
     assert min(row.balance_fen for row in ledger.rows) >= 0
     assert ledger.totals.labour_half_hours > 0
+
+
+def test_five_years_of_published_months_are_what_publishing_would_have_written(small):
+    """Every month re-ranked by THE RULES from its frozen inputs gives its published table."""
+    from lib.ranking import months, standings
+    from bench.generate import DRAFT_MONTH, RANKING_MONTHS
+
+    buildings = rows(small, "SELECT COUNT(*) FROM places WHERE kind = 'building'")[0][0]
+    published = months.published_months(small)
+    assert len(published) == RANKING_MONTHS == 60
+    assert (published[0], published[-1]) == ("2026-09", "2021-10")
+    assert months.get_month(small, DRAFT_MONTH).status == months.DRAFT
+    assert rows(small, "SELECT month, COUNT(*), MIN(rank), MAX(rank), COUNT(DISTINCT rank)"
+                       " FROM ranking_results GROUP BY month HAVING COUNT(*) <> ? OR MIN(rank) <> 1"
+                       " OR MAX(rank) <> ? OR COUNT(DISTINCT rank) <> ?",
+                (buildings, buildings, buildings)) == []
+    for month in published:
+        frozen = months.get_month(small, month)
+        again = standings.rank(standings.frozen_inputs(small, month), frozen.weights,
+                               standings.flags_before(small, month))
+        shown = standings.published(small, month)
+        assert [(s.place_id, s.rank, s.score_tenths, s.stars, s.rated_tenths,
+                 s.participation_tenths, s.raters, s.detail) for s in again] == \
+            [(s.place_id, s.rank, s.score_tenths, s.stars, s.rated_tenths,
+              s.participation_tenths, s.raters, s.detail) for s in shown], month
+    # the participation counted is the portal's own records of that month
+    for month in published[:3] + published[-2:]:
+        live = standings.participation(small, month)
+        assert {s.place_id: (s.households, s.volunteer_half_hours, s.labour_half_hours, s.reports)
+                for s in standings.published(small, month)} == {
+            place: (p.households, p.volunteer_half_hours, p.labour_half_hours, p.reports)
+            for place, p in live.items()}
+    assert rows(small, "SELECT SUM(volunteer_half_hours) > 0 AND SUM(reports) > 0"
+                       " FROM ranking_results")[0][0] == 1
+
+
+def test_the_ratings_come_from_the_leaders_of_each_grid_and_published_months_stay_frozen(small):
+    import sqlite3
+
+    from lib.ranking import standings
+    from bench.generate import DRAFT_MONTH, STAFF_ID
+
+    assert rows(small, "SELECT COUNT(*) FROM ranking_ratings r JOIN places p ON p.id = r.place_id"
+                       " JOIN users u ON u.id = r.rater_id WHERE NOT (u.id = ? OR"
+                       " (u.role = 'leader' AND u.leads_microgrid_id = p.microgrid_id))",
+                (STAFF_ID,))[0][0] == 0
+    assert rows(small, "SELECT COUNT(*) FROM ranking_ratings r WHERE (SELECT COUNT(*)"
+                       " FROM ranking_stars s WHERE s.rating_id = r.id) <> 4")[0][0] == 0
+    # the draft: most buildings rated, some not yet, no results until it is published
+    buildings = rows(small, "SELECT COUNT(*) FROM places WHERE kind = 'building'")[0][0]
+    rated = rows(small, "SELECT COUNT(DISTINCT place_id) FROM ranking_ratings WHERE month = ?",
+                 (DRAFT_MONTH,))[0][0]
+    assert rated == buildings - len(range(3, buildings + 1, 5)) and rated < buildings
+    assert rows(small, "SELECT COUNT(*) FROM ranking_results WHERE month = ?", (DRAFT_MONTH,)) \
+        == [(0,)]
+    assert len(standings.compute(small, DRAFT_MONTH)) == buildings
+    with pytest.raises(sqlite3.IntegrityError, match="frozen"):
+        small.execute("UPDATE ranking_stars SET stars = 1 WHERE rating_id = 1")
+    small.conn.rollback()
+
+
+def test_corrections_are_marked_and_rewards_paid_into_project_one_as_grants(small):
+    from lib.crowdfund import books
+
+    corrections = rows(small, "SELECT c.month, m.corrected_at > m.published_at, c.reason <> ''"
+                              " FROM ranking_corrections c JOIN ranking_months m"
+                              " ON m.month = c.month ORDER BY c.month")
+    assert len(corrections) == 6 and all(later and reason for _, later, reason in corrections)
+    assert rows(small, "SELECT COUNT(*) FROM ranking_results WHERE corrected = 1 AND month NOT IN"
+                       " (SELECT month FROM ranking_corrections)")[0][0] == 0
+    assert rows(small, "SELECT month, reward_kind, reward_fen, reward_project_id FROM ranking_months"
+                       " WHERE reward_kind <> 'none' ORDER BY month") == [
+        ("2026-06", "project", 500_000, 1), ("2026-09", "project", 800_000, 1)]
+    assert rows(small, "SELECT submission_key, amount_fen, status FROM crowdfund_grants"
+                       " ORDER BY id") == [("ranking:2026-06:reward", 500_000, "received"),
+                                           ("ranking:2026-09:reward", 800_000, "received")]
+    ledger = books.public_ledger(small, 1)
+    assert ledger.totals.grant_fen == 1_300_000
+    assert [row.kind for row in ledger.rows].count("grant") == 2
+    assert min(row.balance_fen for row in ledger.rows) >= 0

@@ -113,6 +113,50 @@ def test_the_crowdfund_rows_run_through_lib_on_a_small_community(small_community
     db.conn.close()
 
 
+def test_the_ranking_rows_run_through_lib_and_leave_the_draft_a_draft(small_community,
+                                                                       monkeypatch):
+    """Compute, publish (rolled back), correct (rolled back), trend, flags, the page's reads."""
+    from lib.core.db import open_db
+    from lib.ranking import months
+
+    db = open_db(small_community / "portal.db", migrate=False)
+    before = db.execute("SELECT (SELECT COUNT(*) FROM ranking_results),"
+                        " (SELECT COUNT(*) FROM ranking_corrections),"
+                        " (SELECT COUNT(*) FROM crowdfund_grants),"
+                        " (SELECT COUNT(*) FROM audit_log)").fetchone()
+    timed = run.timed
+    monkeypatch.setattr(run, "timed", lambda fn, runs: timed(fn, 2))
+    run.bench_ranking_queries(db)
+    names = [row["name"] for row in run.rows]
+    assert any(name.startswith("compute a draft month") for name in names)
+    assert any(name.startswith("publish a month") for name in names)
+    assert any(name.startswith("/ranking's queries") for name in names)
+    assert len(names) == 17 and all(row["runs"] == 2 for row in run.rows)
+    assert db.execute("SELECT (SELECT COUNT(*) FROM ranking_results),"
+                      " (SELECT COUNT(*) FROM ranking_corrections),"
+                      " (SELECT COUNT(*) FROM crowdfund_grants),"
+                      " (SELECT COUNT(*) FROM audit_log)").fetchone() == before
+    assert months.get_month(db, "2026-10").status == months.DRAFT
+    db.conn.close()
+
+
+def test_the_rolled_back_write_really_ran_and_left_nothing(small_community):
+    from lib.core.db import immediate, open_db
+
+    db = open_db(small_community / "portal.db", migrate=False)
+    seen = []
+
+    def write() -> None:
+        with immediate(db):
+            db.execute("INSERT INTO settings (key, value) VALUES ('bench.probe', '1')")
+        seen.append(db.execute("SELECT value FROM settings WHERE key = 'bench.probe'").fetchone())
+
+    run._rolled_back(db, write)
+    assert seen == [("1",)]
+    assert db.execute("SELECT COUNT(*) FROM settings WHERE key = 'bench.probe'").fetchone() == (0,)
+    db.conn.close()
+
+
 @pytest.mark.slow
 def test_the_redemption_race_sells_exactly_the_stock(small_community, monkeypatch):
     monkeypatch.setattr(run, "DATA_DIR", small_community)
