@@ -45,7 +45,8 @@ def test_the_months_chart_fits_a_phone_and_grows_with_the_buildings():
     spec = charts.month_chart(MONTH).to_dict()
     assert spec["width"] == "container"
     assert spec["height"] == 3 * charts.ROW_HEIGHT + 40
-    assert spec["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] <= 200  # of ~340 px
+    axis = spec["layer"][0]["encoding"]["y"]["axis"]
+    assert axis["labelLimit"] == axis["minExtent"] == axis["maxExtent"] <= 200  # of ~340 px
     assert charts.month_chart([]).to_dict()["height"] == charts.ROW_HEIGHT + 40
 
 

@@ -17,6 +17,7 @@ BAR_COLOUR = "#5b7bb0"
 SCORE_COLOUR = "#1f4e99"
 RANK_COLOUR = "#8a8a8a"
 ROW_HEIGHT = 30
+LABEL_ROOM = 160  # px of a ~340 px chart for "12. 6栋2单元 ★★★☆☆"
 FLAG_TEXT = "流动红旗"
 
 
@@ -37,7 +38,10 @@ def month_chart(standings: list[Standing]) -> alt.Chart:
     order = [value["楼栋"] for value in values]
     base = alt.Chart(alt.Data(values=values)).encode(
         y=alt.Y("楼栋:N", sort=order, title=None,
-                axis=alt.Axis(labelLimit=170, labelFontSize=12, ticks=False, domain=False)))
+                # a fixed room for the labels: Vega measures ★ and Chinese narrower than the
+                # phone draws them, and "10. 5栋2单元 ★★☆☆☆" lost its first digit
+                axis=alt.Axis(labelLimit=LABEL_ROOM, minExtent=LABEL_ROOM, maxExtent=LABEL_ROOM,
+                              labelFontSize=12, ticks=False, domain=False)))
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X("得分:Q", scale=alt.Scale(domain=[0, 100]), title="得分",
                 axis=alt.Axis(values=[0, 20, 40, 60, 80, 100])),
@@ -62,17 +66,18 @@ def trend_chart(points: list[TrendPoint]) -> alt.Chart:
     x = alt.X("月份:O", title=None, axis=alt.Axis(labelAngle=-45))
     base = alt.Chart(alt.Data(values=values)).encode(
         x=x, tooltip=["月份:N", "得分:Q", "星级:N", "名次:Q", "参评楼栋:Q", "红旗:N"])
+    # the flags' dots share the score's axis: the same y, so Vega-Lite draws one axis
+    score_y = alt.Y("得分:Q", scale=alt.Scale(domain=[0, 100]),
+                    axis=alt.Axis(title="得分", titleColor=SCORE_COLOUR,
+                                  values=[0, 20, 40, 60, 80, 100]))
     score = base.mark_line(color=SCORE_COLOUR, point=alt.OverlayMarkDef(
-        color=SCORE_COLOUR, size=40)).encode(
-        y=alt.Y("得分:Q", scale=alt.Scale(domain=[0, 100]),
-                axis=alt.Axis(title="得分", titleColor=SCORE_COLOUR, values=[0, 20, 40, 60, 80, 100])))
+        color=SCORE_COLOUR, size=40)).encode(y=score_y)
     flags = base.mark_point(filled=True, size=140, color=FLAG_COLOUR).encode(
-        y=alt.Y("得分:Q", scale=alt.Scale(domain=[0, 100]), axis=None)).transform_filter(
-        alt.datum.红旗 == FLAG_TEXT)
+        y=score_y).transform_filter(alt.datum.红旗 == FLAG_TEXT)
     rank = base.mark_line(color=RANK_COLOUR, strokeDash=[5, 4], point=alt.OverlayMarkDef(
         color=RANK_COLOUR, size=25)).encode(
         y=alt.Y("名次:Q", scale=alt.Scale(domain=[most, 1], nice=False),
                 axis=alt.Axis(title="名次", titleColor=RANK_COLOUR, orient="right",
-                              tickMinStep=1, format="d")))
+                              tickMinStep=1, tickCount=min(most, 5), format="d")))
     return alt.layer(alt.layer(score, flags), rank).resolve_scale(y="independent").properties(
         width="container", height=240)

@@ -134,7 +134,8 @@ def month_table(standings: list) -> None:
                   "星级": [stars_text(row.stars) for row in standings],
                   "得分": [row.score for row in standings],
                   "备注": [_note(row) for row in standings]},
-                 hide_index=True, width="stretch", key=TABLE_KEY, on_select=partial(
+                 hide_index=True, width="stretch", key=TABLE_KEY,
+                 height="content" if len(standings) <= CHART_LIMIT else "auto", on_select=partial(
                      _row_tapped, codes), selection_mode="single-row",
                  column_config={"名次": st.column_config.NumberColumn(width=40),
                                 "星级": st.column_config.TextColumn(width=84),
