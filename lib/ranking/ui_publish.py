@@ -38,18 +38,23 @@ def finished_months(db: Database) -> tuple[list[str], int]:
 
 def _month_picker(db: Database) -> Month:
     months, index = finished_months(db)
-    status = {month: STATUS_LABELS[get_month(db, month).status] for month in months}
-    month = st.selectbox("评比月份", months, index=index, key=MONTH_KEY,
-                         format_func=lambda m: f"{month_label(m)} · {status[m]}")
-    return get_month(db, month)
+    # the status is not in the option labels: a label that changes on publishing would make
+    # the picker a new widget and jump to another month
+    month = get_month(db, st.selectbox("评比月份", months, index=index, key=MONTH_KEY,
+                                       format_func=month_label))
+    st.caption(f"状态：{STATUS_LABELS[month.status]}")
+    return month
 
 
 def _table(ranked: list[Standing]) -> None:
     """The ranking as staff check it: rank, building, score, stars and what made the score."""
-    rows = [{"名次": s.rank, "楼栋": s.code + (" 🚩" if s.holds_red_flag else ""),
-             "得分": s.score, "星级": stars_text(s.stars),
+    rows = [{"名次": s.rank, "楼栋": s.code, "得分": s.score, "星级": stars_text(s.stars),
              "评分": f"{s.rated_tenths / 10:.1f}", "参与度": f"{s.participation_tenths / 10:.1f}",
-             "评分人": s.raters, "备注": "已更正" if s.corrected else ""} for s in ranked]
+             "评分人": s.raters,
+             # words, not a flag emoji: the grid's canvas has no emoji font on many phones
+             "备注": "、".join(note for note, shown in (("流动红旗", s.holds_red_flag),
+                                                        ("已更正", s.corrected)) if shown)}
+            for s in ranked]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="ranking_publish_table")
 
 

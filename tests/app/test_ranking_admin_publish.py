@@ -70,7 +70,9 @@ def test_staff_see_what_is_missing_and_the_draft_ranking(app, portal_db):
     assert "共 16 栋，4 栋已评完，12 栋缺评分：" in texts(at.caption)
     table = at.dataframe[0].value
     assert list(table.columns) == ["名次", "楼栋", "得分", "星级", "评分", "参与度", "评分人", "备注"]
-    assert table.iloc[0]["楼栋"] == "1-1 🚩" and table.iloc[0]["星级"].startswith("★")
+    assert table.iloc[0]["楼栋"] == "1-1" and table.iloc[0]["备注"] == "流动红旗"
+    assert table.iloc[0]["星级"].startswith("★") and table.iloc[1]["备注"] == ""
+    assert "状态：评分中" in texts(at.caption)
     assert "还有评分没有完成，缺少的评分按 0 计算。" in texts(at.warning)
 
 
@@ -141,4 +143,5 @@ def test_an_admin_corrects_a_published_month_only_with_a_reason(app, portal_db):
     assert fixed.corrected and fixed.detail["环境卫生"] == 10
     assert get_month(portal_db, last_month()).corrected_at is not None
     table = at.dataframe[0].value
-    assert "已更正" in list(table["备注"])
+    assert [note for note in table["备注"] if "已更正" in note]
+    assert "状态：已公布" in texts(at.caption)
