@@ -12,6 +12,7 @@ from lib.core.fonts import _has_chinese
 from lib.core.sheets import PAGE_SIZE
 from lib.ranking import board, poster
 from lib.ranking.months import Month, get_month
+from tests.crowdfund_helpers import make_project
 from tests.ranking_helpers import add_building, publish_raw
 
 
@@ -68,14 +69,23 @@ def test_the_poster_says_it_in_chinese_with_the_flag_holder_and_every_row(db, oc
     assert flag_size >= 2 * row_size  # the red-flag building is big
 
 
-def test_the_reward_is_printed_either_way():
-    points = Month(month="2026-10", status="published", reward_kind="points", reward_points=20,
-                   reward_note="感谢全楼")
-    assert poster.reward_text(points) == "奖励：该楼栋已核实住户每人 20 积分（感谢全楼）"
-    money = Month(month="2026-10", status="published", reward_kind="project",
-                  reward_fen=50_000, reward_project_id=3)
-    assert poster.reward_text(money, "车棚地面硬化") == "奖励 500.00 元，已拨入众筹项目“车棚地面硬化”"
-    assert poster.reward_text(Month(month="2026-10", status="published")) == ""
+def test_the_reward_is_printed_either_way_with_its_note(db, october, make_user, drawn):
+    db.execute("UPDATE ranking_months SET reward_kind = 'points', reward_points = 20,"
+               " reward_note = '感谢全楼' WHERE month = '2026-10'")
+    db.conn.commit()
+    assert poster.reward_line(db, get_month(db, "2026-10")) == \
+        "流动红旗楼栋 4-1 的住户每人获得 20 积分。（感谢全楼）"
+    poster.poster_pdf(db, "2026-10", URL)
+    assert "流动红旗楼栋 4-1 的住户每人获得 20 积分。（感谢全楼）" in [text for text, _ in drawn]
+    project = make_project(db, created_by=make_user("staff").id, place_id=october["1-1"],
+                           title="车棚地面硬化")
+    db.execute("UPDATE ranking_months SET reward_kind = 'project', reward_fen = 50000,"
+               " reward_project_id = ?, reward_note = '' WHERE month = '2026-10'", (project["id"],))
+    db.conn.commit()
+    assert poster.reward_line(db, get_month(db, "2026-10")) == \
+        "奖励金 500.00 元已投入众筹项目“车棚地面硬化”。"
+    assert poster.reward_line(db, Month(month="2026-09", status="published",
+                                        reward_note="无")) == ""
 
 
 def test_three_hundred_buildings_run_over_numbered_pages(db):

@@ -8,26 +8,13 @@ a building's trend, months by (status, month) for the list of months.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from lib.core.db import scalar
+from lib.ranking import standings as standings_mod
 from lib.ranking.months import Standing, month_label, score_text
-
-
-_STANDING_COLUMNS = (
-    "r.place_id, p.code, p.name, r.rank, r.score_tenths, r.stars, r.rated_tenths,"
-    " r.participation_tenths, r.households, r.volunteer_half_hours, r.labour_half_hours,"
-    " r.reports, r.raters, r.detail, r.corrected")
-
-
-def _standing(row: tuple) -> Standing:
-    values = list(row)
-    values[13] = json.loads(values[13] or "{}")
-    values[14] = bool(values[14])
-    return Standing(*values)
 
 
 def is_published(db: Database, month: str) -> bool:
@@ -44,11 +31,7 @@ def latest_published(db: Database) -> str | None:
 def standings(db: Database, month: str) -> list[Standing]:
     """A published month's buildings by rank (the red-flag holder first); [] for a draft or a
     month nobody published, so a draft's half-scored ranking never leaks to the public."""
-    if not is_published(db, month):
-        return []
-    return [_standing(row) for row in db.execute(
-        f"SELECT {_STANDING_COLUMNS} FROM ranking_results r JOIN places p ON p.id = r.place_id"
-        " WHERE r.month = ? ORDER BY r.rank", (month,))]
+    return standings_mod.published(db, month) if is_published(db, month) else []
 
 
 @dataclass(frozen=True)

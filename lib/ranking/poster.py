@@ -13,10 +13,8 @@ from lib.core import sheets
 from lib.core.clock import local_text, now_iso
 from lib.core.fonts import cjk_font
 from lib.core.sheets import INK, MARGIN, MUTED, Column, Sheet
-from lib.crowdfund import projects
-from lib.crowdfund.money import yuan_text
 from lib.people import org, posters
-from lib.ranking import board
+from lib.ranking import board, publish
 from lib.ranking.months import Month, Standing, get_month, stars_text
 
 
@@ -50,23 +48,10 @@ def _flag(sheet: Sheet, holder: Standing) -> None:
     sheet.y = top + 180
 
 
-def reward_text(month: Month, project_title: str | None = None) -> str:
-    """The month's reward in one sentence ('' when there was none)."""
-    if month.reward_kind == "project" and month.reward_fen:
-        where = f"众筹项目“{project_title}”" if project_title else "众筹项目"
-        text = f"奖励 {yuan_text(month.reward_fen)} 元，已拨入{where}"
-    elif month.reward_kind == "points" and month.reward_points:
-        text = f"奖励：该楼栋已核实住户每人 {month.reward_points} 积分"
-    else:
-        return ""
-    return text + (f"（{month.reward_note}）" if month.reward_note else "")
-
-
-def reward_project_title(db: Database, month: Month) -> str | None:
-    """The title of the crowdfunding project a month's reward was paid into, if any."""
-    if month.reward_kind != "project" or not month.reward_project_id:
-        return None
-    return projects.get_project(db, month.reward_project_id).title
+def reward_line(db: Database, month: Month) -> str:
+    """The month's reward as 评比发布 words it, with the publisher's note ('' when none)."""
+    text = publish.reward_text(db, month)
+    return text + (f"（{month.reward_note}）" if text and month.reward_note else "")
 
 
 def poster_pages(month: Month, standings: list[Standing], url: str, community: str,
@@ -104,5 +89,5 @@ def poster_pdf(db: Database, month: str, url: str) -> bytes:
     shown = get_month(db, month)
     pages = poster_pages(shown, board.standings(db, month), url,
                          org.community_name(db) or "社区", local_text(now_iso()),
-                         reward_text(shown, reward_project_title(db, shown)))
+                         reward_line(db, shown))
     return sheets.to_pdf(pages, f"星级楼栋 {shown.label}")

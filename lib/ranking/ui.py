@@ -111,7 +111,7 @@ def month_view(db: Database, month: str, months: list[str]) -> None:
         st.markdown(f":red[:material/flag: **流动红旗**] · {shown.label}")
         st.markdown(f"### {ui.esc(holder.name)}（{ui.esc(holder.code)}）")
         st.markdown(f":orange[{stars_text(holder.stars)}] **{holder.score}** 分")
-        reward = poster.reward_text(shown, poster.reward_project_title(db, shown))
+        reward = poster.reward_line(db, shown)
         if reward:
             st.caption(ui.esc(reward))
         st.button("查看这栋楼的历史", key="ranking_flag_open", on_click=_open_building,
