@@ -207,13 +207,12 @@ def add_grant(db: Database, actor: User, *, project_id: int, amount_fen: int, so
     changes on a refusal.
     """
     require_role(actor, STAFF)
-    key = str(key or "").strip()
-    if not key:
+    fen, text = _check_grant(amount_fen, source)
+    if not str(key or "").strip():
         raise ValidationError({"key": "缺少操作编号，请刷新页面后重试。"})
-    existing = _grant_by_key(db, key)
+    existing = _grant_by_key(db, key := str(key).strip())
     if existing is not None:
         return _same_grant(existing, project_id)
-    fen, text = _check_grant(amount_fen, source)
     project = projects.get_project(db, project_id)
     if project.status not in SPENDING_STATUSES:
         raise ValidationError({"project": f"项目{project.status_label}，只有众筹中或实施中的项目"
