@@ -23,6 +23,9 @@ MONTH_KEY = "ranking_scores_month"
 VERSION_KEY = "ranking_scores_version"  # bumped after a save: the table starts from the saved rows
 NOTE_KEY = "ranking_scores_note"
 ROW_HEIGHT = 44  # a row an elderly finger can tap
+# 楼栋 + four star columns + 备注 = 354 px: the whole table fits a 390 px phone without sideways
+# scrolling (a longer note opens in the cell's own editor)
+CODE_WIDTH, STAR_WIDTH, NOTE_WIDTH = 44, 60, 70
 
 
 def _month_picker(db: Database) -> str:
@@ -59,14 +62,15 @@ def short_headers(names: list[str]) -> list[str]:
 
 
 def _columns(sheet: scoring.ScoreSheet) -> dict:
-    config = {"code": st.column_config.TextColumn("楼栋", disabled=True, width=44)}
+    config = {"code": st.column_config.TextColumn("楼栋", disabled=True, width=CODE_WIDTH)}
     headers = short_headers([criterion.name for criterion in sheet.criteria])
     for criterion, header in zip(sheet.criteria, headers):
         # no min/max here: lib refuses 0 or 6 with a Chinese message naming the building,
         # where the grid would silently drop the digit
         config[f"c{criterion.id}"] = st.column_config.NumberColumn(
-            header, step=1, format="%d", width=62, help=f"{criterion.name}：1-5 星")
-    config["note"] = st.column_config.TextColumn("备注", max_chars=scoring.NOTE_MAX, width="medium")
+            header, step=1, format="%d", width=STAR_WIDTH, help=f"{criterion.name}：1-5 星")
+    config["note"] = st.column_config.TextColumn("备注", max_chars=scoring.NOTE_MAX,
+                                                   width=NOTE_WIDTH)
     return config
 
 
