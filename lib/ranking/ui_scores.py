@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from lib.core import ui
 from lib.core.errors import PortalError
-from lib.core.roles import STAFF, User
+from lib.core.roles import ADMIN, User
 from lib.ranking import scoring
 from lib.ranking.months import STATUS_LABELS, get_month, month_label
 
@@ -115,7 +115,8 @@ def scores_page(db: Database, actor: User) -> None:
     scope = "全部楼栋" if scoring.may_score_all(db, actor) else "本微网格"
     if sheet.published:
         st.success(f"{month_label(month)}的评比已公布，评分不能再修改。"
-                   + ("" if actor.at_least(STAFF) else "如需更正请联系社区管理员。"))
+                   + ("如需更正，请到“评比发布”页写明原因后更正。" if actor.at_least(ADMIN)
+                      else "如需更正请联系社区管理员。"))
         st.dataframe(_frame(sheet), column_config=_columns(sheet), hide_index=True,
                      placeholder="", row_height=ROW_HEIGHT, key="ranking_scores_published")
         st.caption(f"已公布 · {scope}共 {len(sheet.rows)} 栋，您评了 {rated} 栋。")

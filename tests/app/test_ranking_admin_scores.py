@@ -123,16 +123,19 @@ def test_a_bad_cell_is_refused_in_chinese_and_nothing_is_saved(app, portal_db, v
     assert edited.get("1", edited.get(1)) == good
 
 
-def test_a_published_month_is_shown_read_only(app, portal_db):
+@pytest.mark.parametrize("username, advice", [("leader", "如需更正请联系社区管理员。"),
+                                              ("staff", "如需更正请联系社区管理员。"),
+                                              ("admin", "如需更正，请到“评比发布”页写明原因后更正。")])
+def test_a_published_month_is_shown_read_only(app, portal_db, username, advice):
     leader = user(portal_db, "leader")
     month = scoring.recent_months()[-1]
     place = scalar(portal_db, "SELECT id FROM places WHERE code = '1-1'")
     if not scoring.score_sheet(portal_db, leader, month).published:
         publish_raw(portal_db, month, {place: 800})
-    at = open_page(app, "leader", month)
+    at = open_page(app, username, month)
     assert not at.data_editor
     assert at.dataframe[0].value["code"].iloc[0] == "1-1"
-    assert f"{month_label(month)}的评比已公布，评分不能再修改。如需更正请联系社区管理员。" in texts(at.success)
+    assert f"{month_label(month)}的评比已公布，评分不能再修改。{advice}" in texts(at.success)
     assert any(c.startswith("已公布 · ") for c in texts(at.caption))
     assert not [b for b in at.button if b.label == "保存草稿"]
 
