@@ -34,8 +34,23 @@ def standings(db: Database, month: str) -> list[Standing]:
     return standings_mod.published(db, month) if is_published(db, month) else []
 
 
+class _MonthWords:
+    """A month's row in the words the page prints: '2026年10月', '87.5'."""
+
+    month: str
+    score_tenths: int
+
+    @property
+    def label(self) -> str:
+        return month_label(self.month)
+
+    @property
+    def score(self) -> str:
+        return score_text(self.score_tenths)
+
+
 @dataclass(frozen=True)
-class TrendPoint:
+class TrendPoint(_MonthWords):
     """One published month of one building: where it stood among how many."""
 
     month: str
@@ -50,14 +65,6 @@ class TrendPoint:
     @property
     def holds_red_flag(self) -> bool:
         return self.rank == 1
-
-    @property
-    def label(self) -> str:
-        return month_label(self.month)
-
-    @property
-    def score(self) -> str:
-        return score_text(self.score_tenths)
 
 
 def trend(db: Database, place_id: int, months: int = 12) -> list[TrendPoint]:
@@ -76,7 +83,7 @@ def trend(db: Database, place_id: int, months: int = 12) -> list[TrendPoint]:
 
 
 @dataclass(frozen=True)
-class Flag:
+class Flag(_MonthWords):
     """The red flag (流动红旗) of one published month and the building that held it."""
 
     month: str
@@ -88,16 +95,8 @@ class Flag:
     corrected: bool
 
     @property
-    def label(self) -> str:
-        return month_label(self.month)
-
-    @property
     def place_label(self) -> str:
         return f"{self.name}（{self.code}）"
-
-    @property
-    def score(self) -> str:
-        return score_text(self.score_tenths)
 
 
 def flag_history(db: Database, limit: int = 12) -> list[Flag]:

@@ -121,6 +121,9 @@ def prepare(settings: Settings, *, announce=print) -> Database:
             from lib.site import demo_crowdfund
 
             demo_crowdfund.seed(db, settings.data_dir)
+            from lib.site import demo_ranking  # last: leaders rate the months the year above made
+
+            demo_ranking.seed(db)
     else:
         password = create_first_admin(db)
         if password:

@@ -77,6 +77,17 @@ def chart_fits(page, which: int = 0) -> None:
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
+def back_to_all(page, name: str, address: str, flag_holder: str) -> None:
+    """A building's history fits the phone (its screenshot saved); ← 全部楼栋 leads back to the
+    month, whose red-flag holder is ``flag_holder``."""
+    chart_fits(page)
+    assert_fits_phone(page)
+    shot(page, name)
+    tap(main(page).get_by_role("button", name="← 全部楼栋"), page)
+    page.wait_for_url(re.compile(address))
+    expect(main(page).get_by_role("heading", name=flag_holder)).to_be_visible()
+
+
 def test_a_guest_sees_the_red_flag_and_the_months_ranking_and_a_buildings_trend(ranked, phone):
     page = phone.new_page()
     page.goto(ranked.url)
@@ -108,12 +119,7 @@ def test_a_guest_sees_the_red_flag_and_the_months_ranking_and_a_buildings_trend(
     page.wait_for_url(re.compile(r"/ranking\?m=2026-09&b=1-1$"))
     expect(main(page).get_by_role("heading", name="1栋1单元（1-1）")).to_be_visible()
     expect(main(page).get_by_text("共获得流动红旗 1 次")).to_be_visible()
-    chart_fits(page)
-    assert_fits_phone(page)
-    shot(page, "2-building")
-    tap(main(page).get_by_role("button", name="← 全部楼栋"), page)
-    page.wait_for_url(re.compile(r"/ranking\?m=2026-09$"))
-    expect(main(page).get_by_role("heading", name="2栋1单元（2-1）")).to_be_visible()
+    back_to_all(page, "2-building", r"/ranking\?m=2026-09$", "2栋1单元（2-1）")
 
 
 def test_a_buildings_qr_code_opens_its_own_history(ranked, phone):
@@ -123,12 +129,7 @@ def test_a_buildings_qr_code_opens_its_own_history(ranked, phone):
     expect(title(page)).to_have_text("星级楼栋")
     expect(main(page).get_by_role("heading", name="4栋1单元（4-1）")).to_be_visible()
     expect(main(page).get_by_text("最新（2026年10月）")).to_be_visible()
-    chart_fits(page)
-    assert_fits_phone(page)
-    shot(page, "3-qr")
-    tap(main(page).get_by_role("button", name="← 全部楼栋"), page)
-    page.wait_for_url(re.compile(r"/ranking$"))
-    expect(main(page).get_by_role("heading", name="4栋1单元（4-1）")).to_be_visible()
+    back_to_all(page, "3-qr", r"/ranking$", "4栋1单元（4-1）")
 
 
 def test_the_flag_holder_opens_its_trend_and_the_poster_downloads(ranked, phone):
