@@ -307,7 +307,7 @@ def bench_ranking_queries(db) -> None:
         months = published_months(db)
         shown = get_month(db, months[0])
         rows = board.standings(db, months[0])
-        poster.reward_project_title(db, shown)
+        poster.reward_line(db, shown)
         board.flag_history(db, 12)
         return rows
 
