@@ -220,3 +220,14 @@ def test_a_disabled_leader_is_not_waited_for_and_a_complete_month_misses_nothing
     rate(db, MONTH, world["w"], world["staff"].id, {1: 3, 2: 3, 3: 3})
     assert standings.missing_text(db, MONTH) == ""
     assert all(c.complete for c in standings.completeness(db, world["staff"], MONTH))
+
+
+def test_reports_are_counted_through_the_acceptance_time_index(db, world):
+    from lib.reports.views import accepted_by_building
+
+    run = []
+    db.conn.set_trace_callback(run.append)
+    assert accepted_by_building(db, "2026-10-01", "2026-11-01") == {world["y"]: 1, world["x"]: 1}
+    db.conn.set_trace_callback(None)
+    plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + run[-1]))
+    assert "reports_accepted_at" in plan, plan

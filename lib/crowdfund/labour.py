@@ -37,6 +37,7 @@ from lib.core.clock import SHANGHAI, now_iso, utc_now
 from lib.core.db import immediate, one, scalar
 from lib.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from lib.core.roles import RESIDENT, STAFF, User, require_role
+from lib.people.households import total_by_home
 from lib.points import ledger
 from lib.volunteer.hours import hours_text  # "1.5 小时", said as for volunteer hours
 
@@ -203,12 +204,9 @@ def totals(db: Database, project_id: int) -> LabourTotals:
 def attended_by_building(db: Database, first: str, following: str) -> dict[int, int]:
     """Attended half hours of tasks worked on ``first <= work_on < following`` (local dates), by
     the building of each attendee's verified household: the star ranking's participation."""
-    return dict(db.execute(
-        "SELECT h.place_id, SUM(t.half_hours) FROM crowdfund_tasks t"
-        " JOIN crowdfund_signups s ON s.task_id = t.id AND s.status = 'attended'"
-        " JOIN users u ON u.id = s.user_id AND u.household_status = 'verified'"
-        " JOIN households h ON h.id = u.household_id"
-        " WHERE t.work_on >= ? AND t.work_on < ? GROUP BY h.place_id", (first, following)).fetchall())
+    return total_by_home(db, "SELECT s.user_id, t.half_hours AS amount FROM crowdfund_tasks t"
+                             " JOIN crowdfund_signups s ON s.task_id = t.id AND s.status = 'attended'"
+                             " WHERE t.work_on >= ? AND t.work_on < ?", (first, following))
 
 
 # --- writing -------------------------------------------------------------------------------

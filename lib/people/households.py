@@ -121,3 +121,19 @@ def verify_household(db: Database, actor: User, *, user_id: int, approve: bool,
         audit.record(db, actor.id, "household.verify" if approve else "household.reject", "user",
                      user_id, place=place["code"], room=row["requested_room"], reason=reason)
     return user_from_row(user_row(db, user_id))
+
+
+def total_by_home(db: Database, per_person_sql: str, params: tuple) -> dict[int, int]:
+    """{building id: total} of ``per_person_sql``'s (user_id, amount) rows, by the building of
+    each person's verified household; a person without one counts for no building.
+
+    The star ranking counts volunteer hours, crowdfunding labour and reports this way: by where
+    a person lives, never by where the work or the problem was. ``per_person_sql`` is a constant
+    query of the caller's with ``?`` parameters in ``params``.
+    """
+    # CROSS JOIN keeps the caller's rows first: a month's records found by their own index,
+    # then each person looked up, rather than every verified resident's records scanned
+    return dict(db.execute(
+        "SELECT h.place_id, SUM(x.amount) FROM (" + per_person_sql + ") x"
+        " CROSS JOIN users u ON u.id = x.user_id AND u.household_status = 'verified'"
+        " CROSS JOIN households h ON h.id = u.household_id GROUP BY h.place_id", params).fetchall())

@@ -31,6 +31,7 @@ from sqlite_utils import Database
 
 from lib.core.roles import STAFF, User, require_role
 from lib.crowdfund.labour import attended_by_building
+from lib.people.households import total_by_home
 from lib.ranking.months import Standing, get_month, month_bounds, stars_for
 from lib.reports.views import accepted_by_building
 
@@ -104,12 +105,9 @@ def _buildings(db: Database) -> list[dict]:
 
 
 def _volunteer_by_building(db: Database, first: str, following: str) -> dict[int, int]:
-    return dict(db.execute(
-        "SELECT h.place_id, SUM(v.half_hours) FROM volunteer_hours v"
-        " JOIN users u ON u.id = v.user_id AND u.household_status = 'verified'"
-        " JOIN households h ON h.id = u.household_id"
-        " WHERE v.status = 'approved' AND v.served_on >= ? AND v.served_on < ?"
-        " GROUP BY h.place_id", (first, following)).fetchall())
+    return total_by_home(db, "SELECT user_id, half_hours AS amount FROM volunteer_hours"
+                             " WHERE status = 'approved' AND served_on >= ? AND served_on < ?",
+                         (first, following))
 
 
 def participation(db: Database, month: str) -> dict[int, Participation]:

@@ -10,6 +10,7 @@ from lib.core import rules, tables
 from lib.core.clock import SHANGHAI, local_text, to_iso, utc_now
 from lib.core.db import one, scalar
 from lib.core.roles import ROLE_LABELS
+from lib.people.households import total_by_home
 from lib.people.users import PUBLIC_RESIDENT, mask_name
 from lib.reports.workflow import STATUS_LABELS
 
@@ -188,13 +189,10 @@ def accepted_by_building(db: Database, first: str, following: str) -> dict[int, 
     however their handling goes on. Reads the reports_accepted_at index."""
     start, end = (to_iso(datetime.combine(date.fromisoformat(day), time(0), SHANGHAI))
                   for day in (first, following))
-    return dict(db.execute(
-        "SELECT h.place_id, COUNT(*) FROM reports r"
-        " JOIN users u ON u.id = r.reporter_id AND u.household_status = 'verified'"
-        " JOIN households h ON h.id = u.household_id"
-        " WHERE r.accepted_at >= ? AND r.accepted_at < ?"
-        " AND r.status IN ('accepted', 'in_progress', 'resolved') GROUP BY h.place_id",
-        (start, end)).fetchall())
+    return total_by_home(db, "SELECT reporter_id AS user_id, 1 AS amount FROM reports"
+                             " INDEXED BY reports_accepted_at"
+                             " WHERE accepted_at >= ? AND accepted_at < ?"
+                             " AND status IN ('accepted', 'in_progress', 'resolved')", (start, end))
 
 
 def export_default_range(now: datetime | None = None) -> tuple[date, date]:
