@@ -38,7 +38,12 @@ def test_only_the_red_flag_holders_bar_is_red_and_says_so():
     rows = spec["data"]["values"]
     assert [row["红旗"] for row in rows] == ["流动红旗", "", ""]
     assert [row["标注"] for row in rows] == ["流动红旗 90.5", "85.0", "61.0"]
-    assert spec["layer"][1]["encoding"]["text"]["field"] == "标注"
+    inside, after = spec["layer"][1], spec["layer"][2]
+    assert inside["encoding"]["text"]["field"] == after["encoding"]["text"]["field"] == "标注"
+    assert inside["mark"]["color"] == "white" and after["mark"]["align"] == "left"
+    # a short bar's label goes after it: inside it would run off the chart's left edge
+    assert inside["transform"] == [{"filter": "(datum.得分 >= 30)"}]
+    assert after["transform"] == [{"filter": "(datum.得分 < 30)"}]
 
 
 def test_the_months_chart_fits_a_phone_and_grows_with_the_buildings():

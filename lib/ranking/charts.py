@@ -17,7 +17,8 @@ BAR_COLOUR = "#5b7bb0"
 SCORE_COLOUR = "#1f4e99"
 RANK_COLOUR = "#8a8a8a"
 ROW_HEIGHT = 30
-LABEL_ROOM = 160  # px of a ~340 px chart for "12. 6栋2单元 ★★★☆☆"
+LABEL_ROOM = 176  # px of a ~340 px chart for "12. 6栋2单元 ★★★☆☆"
+SHORT_BAR = 30  # a bar shorter than this score has its label after it, not inside
 FLAG_TEXT = "流动红旗"
 
 
@@ -48,10 +49,14 @@ def month_chart(standings: list[Standing]) -> alt.Chart:
         color=alt.condition(alt.datum.红旗 == FLAG_TEXT, alt.value(FLAG_COLOUR),
                             alt.value(BAR_COLOUR)),
         tooltip=["名次:Q", "楼栋:N", "星级:N", "得分:Q", "红旗:N", "已更正:N"])
-    # the score (and 流动红旗) written inside the end of each bar, so nothing runs past 100
-    labels = base.mark_text(align="right", dx=-4, color="white", fontSize=11,
-                            fontWeight="bold").encode(x="得分:Q", text="标注:N")
-    return alt.layer(bars, labels).properties(
+    # the score (and 流动红旗) written inside the end of a long bar, so nothing runs past 100;
+    # after the end of a short one, which has no room inside
+    inside = base.mark_text(align="right", dx=-4, color="white", fontSize=11,
+                            fontWeight="bold").encode(x="得分:Q", text="标注:N").transform_filter(
+        alt.datum.得分 >= SHORT_BAR)
+    after = base.mark_text(align="left", dx=4, color="#333333", fontSize=11).encode(
+        x="得分:Q", text="标注:N").transform_filter(alt.datum.得分 < SHORT_BAR)
+    return alt.layer(bars, inside, after).properties(
         width="container", height=ROW_HEIGHT * max(1, len(values)) + 40)
 
 
