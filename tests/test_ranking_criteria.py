@@ -1,6 +1,8 @@
 """星级楼栋 criteria: names and weights (adding up to 100), deactivation, and the leaders-score-all switch."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lib.core import audit
@@ -35,20 +37,20 @@ def rows_of(db, **changes):
 def test_the_defaults_add_up_to_100_with_participation_last(db):
     assert [(n, k, w) for n, k, w, _ in state(db)] == DEFAULT
     assert [c.name for c in criteria.star_criteria(db)] == ["环境卫生", "楼道整洁", "车辆停放", "邻里和睦"]
-    assert criteria.participation_weight(db) == 30
-    assert sum(item["weight"] for item in criteria.weights_snapshot(db)) == 100
-    assert criteria.weights_snapshot(db)[-1] == {"id": 5, "name": "参与度", "kind": "participation",
-                                                 "weight": 30}
+    participation = criteria.list_criteria(db)[-1]
+    assert participation.is_participation and not criteria.list_criteria(db)[0].is_participation
 
 
 def test_admin_changes_weights_and_renames_and_it_is_audited(db, cast):
     rows = rows_of(db, 环境卫生={"weight": 30, "name": "卫生"}, 参与度={"weight": 25})
     saved = criteria.save_criteria(db, cast[ADMIN], rows=rows)
     assert [(c.name, c.weight) for c in saved][:1] == [("卫生", 30)]
-    assert criteria.participation_weight(db) == 25
+    assert criteria.list_criteria(db)[-1].weight == 25
     entry = audit.recent(db, action="ranking.criteria")[0]
     assert entry["actor_id"] == cast[ADMIN].id
-    assert "环境卫生 25" in entry["detail"] and "卫生 30" in entry["detail"]
+    assert json.loads(entry["detail"]) == {
+        "old": "环境卫生 25、楼道整洁 20、车辆停放 15、邻里和睦 10、参与度 30",
+        "new": "卫生 30、楼道整洁 20、车辆停放 15、邻里和睦 10、参与度 25"}
 
 
 def test_admin_adds_a_criterion_and_deactivates_another(db, cast):
@@ -56,6 +58,8 @@ def test_admin_adds_a_criterion_and_deactivates_another(db, cast):
     criteria.save_criteria(db, cast[ADMIN], rows=rows)
     assert [c.name for c in criteria.star_criteria(db)] == ["环境卫生", "楼道整洁", "车辆停放", "绿化养护"]
     assert ("邻里和睦", "stars", 10, False) in state(db)
+    assert json.loads(audit.recent(db, action="ranking.criteria")[0]["detail"])["new"] == \
+        "环境卫生 25、楼道整洁 20、车辆停放 15、参与度 30、绿化养护 10"  # the inactive one left out
     # the inactive one is kept (past stars point at it) and can come back
     rows = rows_of(db, 邻里和睦={"active": True}, 绿化养护={"active": False})
     criteria.save_criteria(db, cast[ADMIN], rows=rows)
@@ -97,6 +101,8 @@ def test_below_admin_may_not_change_criteria_or_the_switch(db, cast, role):
     ({"环境卫生": {"weight": 30}}, "合计应为 100，现在是 105"),
     ({"环境卫生": {"weight": 2.5}}, "环境卫生的权重应为 0-100 的整数"),
     ({"环境卫生": {"weight": "二十五"}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"weight": "abc"}}, "环境卫生的权重应为 0-100 的整数"),
+    ({"环境卫生": {"name": "", "weight": 2.5}}, "环境卫生的权重应为 0-100 的整数"),
     ({"环境卫生": {"weight": -5}}, "环境卫生的权重应为 0-100 的整数"),
     ({"环境卫生": {"weight": 101}}, "环境卫生的权重应为 0-100 的整数"),
     ({"环境卫生": {"weight": True}}, "环境卫生的权重应为 0-100 的整数"),
@@ -164,3 +170,28 @@ def test_the_switch_lets_leaders_score_all_buildings_and_is_audited(db, cast):
     with pytest.raises(ValidationError):
         criteria.set_leaders_score_all(db, cast[ADMIN], on="yes")
     assert criteria.leaders_score_all(db) is False
+
+
+def test_messages_name_the_row_and_are_keyed_by_field(db, cast):
+    before = state(db)
+    with pytest.raises(ValidationError) as refused:
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db) + [{"id": None, "name": " ",
+                                                                     "weight": "x"}])
+    assert refused.value.fields == {"name6": "第6行：请填写标准名称。",
+                                    "weight6": "第6行的权重应为 0-100 的整数。"}
+    with pytest.raises(ValidationError) as refused:
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 参与度={"active": False}))
+    assert set(refused.value.fields) == {"participation"}
+    for stale in (rows_of(db)[1:], rows_of(db)[:-1] + [dict(rows_of(db)[-1], id=[5])]):
+        with pytest.raises(ValidationError) as refused:
+            criteria.save_criteria(db, cast[ADMIN], rows=stale)
+        assert refused.value.fields == {"_": "评比标准已被他人修改，请刷新页面后重试。"}
+    with pytest.raises(ValidationError) as refused:
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 环境卫生={"weight": 0}))
+    assert refused.value.fields == {"weight": "启用的各项权重（含参与度）合计应为 100，现在是 75。"}
+    assert state(db) == before
+
+
+def test_a_name_of_eight_characters_fits(db, cast):
+    criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 环境卫生={"name": "环境卫生楼道整洁"}))
+    assert state(db)[0][0] == "环境卫生楼道整洁"

@@ -61,17 +61,6 @@ def star_criteria(db: Database) -> list[Criterion]:
     return [c for c in list_criteria(db, active_only=True) if c.kind == STARS]
 
 
-def participation_weight(db: Database) -> int:
-    """The participation index's weight now (0 when switched off)."""
-    return next((c.weight for c in list_criteria(db, active_only=True) if c.is_participation), 0)
-
-
-def weights_snapshot(db: Database) -> list[dict]:
-    """The active criteria as publication stores them: [{id, name, kind, weight}, ...]."""
-    return [{"id": c.id, "name": c.name, "kind": c.kind, "weight": c.weight}
-            for c in list_criteria(db, active_only=True)]
-
-
 def _weights_text(db: Database) -> str:
     """The active weights as the audit log shows them: 环境卫生 25、…、参与度 30."""
     return "、".join(f"{c.name} {c.weight}" for c in list_criteria(db, active_only=True))
@@ -104,7 +93,7 @@ def _check_rows(current: dict[int, Criterion], rows: list[dict]) -> list[dict]:
     errors: dict[str, str] = {}
     cleaned: list[dict] = []
     seen_ids: set[int] = set()
-    names: dict[str, int] = {}
+    names: set[str] = set()
     for number, row in enumerate(rows, start=1):
         ident = row.get("id")
         criterion = None
@@ -122,7 +111,7 @@ def _check_rows(current: dict[int, Criterion], rows: list[dict]) -> list[dict]:
             errors[f"name{number}"] = f"“{name}”太长：名称最多{NAME_MAX}个字，手机上的评分表才放得下。"
         elif name.casefold() in names:
             errors[f"name{number}"] = f"有两项标准都叫“{name}”，名称不能重复。"
-        names.setdefault(name.casefold(), number)
+        names.add(name.casefold())
         weight = _whole_number(row.get("weight"))
         if weight is None or not 0 <= weight <= TOTAL_WEIGHT:
             errors[f"weight{number}"] = f"{label}的权重应为 0-100 的整数。"
