@@ -30,6 +30,7 @@ TABLE_KEY = "ranking_table"
 PICK_KEY = "ranking_pick"
 CHART_LIMIT = 20  # bars on a phone; the table below lists every building
 TREND_MONTHS = 12
+MONTH_WIDTH, STARS_WIDTH, SCORE_WIDTH = 84, 78, 44  # px: "2026年10月", "★★★☆☆", "87.5"
 NOTHING_YET = "还没有公布的评比结果。每月评比公布后，这里会显示各楼栋的星级和流动红旗。"
 
 
@@ -130,23 +131,27 @@ def month_table(standings: list) -> None:
     st.caption("点表格中的一行，或在下面选择楼栋，查看它每个月的星级和名次。")
     codes = [row.code for row in standings]
     st.dataframe({"名次": [row.rank for row in standings],
-                  "楼栋": [f"{row.name}（{row.code}）" for row in standings],
+                  "楼栋": [row.name or row.code for row in standings],
                   "星级": [stars_text(row.stars) for row in standings],
                   "得分": [row.score for row in standings],
                   "备注": [_note(row) for row in standings]},
                  hide_index=True, width="stretch", key=TABLE_KEY,
                  height="content" if len(standings) <= CHART_LIMIT else "auto", on_select=partial(
                      _row_tapped, codes), selection_mode="single-row",
-                 column_config={"名次": st.column_config.NumberColumn(width=40),
-                                "星级": st.column_config.TextColumn(width=84),
-                                "得分": st.column_config.TextColumn(width=48)})
+                 column_config=_widths(名次=32, 楼栋=70, 星级=STARS_WIDTH, 得分=SCORE_WIDTH))
     names = {row.code: f"{row.name}（{row.code}）" for row in standings}
     st.selectbox("查看楼栋历史", codes, index=None, placeholder="选择楼栋",
                  format_func=names.get, key=PICK_KEY, on_change=_building_picked)
 
 
+def _widths(**widths: int) -> dict:
+    """Columns of these widths (px), so a table's last column still fits a 390 px phone."""
+    return {name: st.column_config.Column(width=width) for name, width in widths.items()}
+
+
 def _note(row) -> str:
-    return " ".join(word for word, shown in (("流动红旗", row.holds_red_flag),
+    """备注 in few characters: 红旗 for the holder of the red flag, 已更正 after a correction."""
+    return "·".join(word for word, shown in (("红旗", row.holds_red_flag),
                                             ("已更正", row.corrected)) if shown)
 
 
@@ -155,13 +160,12 @@ def flag_history(db: Database) -> None:
     history = board.flag_history(db, TREND_MONTHS)
     st.subheader("流动红旗记录")
     st.dataframe({"月份": [flag.label for flag in history],
-                  "楼栋": [flag.place_label for flag in history],
+                  "楼栋": [flag.name or flag.code for flag in history],
                   "星级": [stars_text(flag.stars) for flag in history],
                   "得分": [flag.score + (" 已更正" if flag.corrected else "")
                            for flag in history]},
-                 hide_index=True, width="stretch",
-                 column_config={"月份": st.column_config.TextColumn(width=84),
-                                "星级": st.column_config.TextColumn(width=84)})
+                 hide_index=True, width="stretch", height="content",
+                 column_config=_widths(月份=MONTH_WIDTH, 楼栋=76, 星级=STARS_WIDTH))
 
 
 def building_view(db: Database, code: str) -> bool:
@@ -191,9 +195,9 @@ def building_view(db: Database, code: str) -> bool:
                   "星级": [stars_text(point.stars) for point in newest],
                   "得分": [point.score for point in newest],
                   "备注": [_note(point) for point in newest]},
-                 hide_index=True, width="stretch",
-                 column_config={"月份": st.column_config.TextColumn(width=84),
-                                "星级": st.column_config.TextColumn(width=84)})
+                 hide_index=True, width="stretch", height="content",
+                 column_config=_widths(月份=MONTH_WIDTH, 名次=50, 星级=STARS_WIDTH,
+                                       得分=SCORE_WIDTH))
     return True
 
 

@@ -124,7 +124,7 @@ def _publish(db: Database, people: dict[str, User], month: str, index: int, *,
         when = max(when, _moment((opened + timedelta(days=1)).isoformat(), 10))
         reward = {"reward_kind": publish.REWARD_PROJECT, "reward_yuan": REWARD_YUAN,
                   "reward_project_id": project,
-                  "reward_note": "红旗楼栋的奖励金投入中心广场健身角改造"}
+                  "reward_note": "用于更换广场的健身器材"}
     elif index % 3 == 2:
         reward = {}  # not every month has a reward
     with clock.pretend(when):

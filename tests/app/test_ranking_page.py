@@ -72,11 +72,12 @@ def test_the_latest_published_month_shows_its_flag_chart_and_table(app, publishe
     assert [bar["红旗"] for bar in bars] == ["流动红旗", "", ""]
     table = frames(at)[0]
     assert list(table["名次"]) == [1, 2, 3]
-    assert list(table["备注"]) == ["流动红旗 已更正", "", ""]
+    assert list(table["备注"]) == ["红旗·已更正", "", ""]
+    assert list(table["楼栋"]) == ["4栋1单元", "1栋1单元", "2栋1单元"]
     assert list(table["得分"]) == ["90.5", "85.0", "61.0"]
     assert any("已更正" in caption for caption in texts(at.caption))
     history = frames(at)[1]
-    assert list(history["楼栋"]) == ["4栋1单元（4-1）", "1栋1单元（1-1）", "1栋1单元（1-1）"]
+    assert list(history["楼栋"]) == ["4栋1单元", "1栋1单元", "1栋1单元"]
 
 
 def test_m_in_the_url_picks_the_month_and_choosing_one_writes_it_there(app, published):
@@ -113,7 +114,7 @@ def test_a_buildings_qr_opens_its_history(app, published):
     months = frames(at)[0]
     assert list(months["月份"]) == ["2026年10月", "2026年9月", "2026年8月"]
     assert list(months["名次"]) == ["1/3", "3/3", "3/3"]
-    assert list(months["备注"]) == ["流动红旗 已更正", "", ""]
+    assert list(months["备注"]) == ["红旗·已更正", "", ""]
     assert any("共获得流动红旗 **1** 次" in line for line in texts(at.markdown))
     at.button(key="ranking_back").click().run()
     assert "b" not in at.query_params
