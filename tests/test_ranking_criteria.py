@@ -165,8 +165,11 @@ def test_the_switch_lets_leaders_score_all_buildings_and_is_audited(db, cast):
     criteria.set_leaders_score_all(db, cast[ADMIN], on=True)  # no change, no second entry
     entries = audit.recent(db, action="ranking.leaders_score_all")
     assert len(entries) == 1 and "所有楼栋" in entries[0]["detail"]
+    assert entries[0]["target_type"] == "ranking_criteria"
     criteria.set_leaders_score_all(db, cast[ADMIN], on=False)
     assert criteria.leaders_score_all(db) is False
+    assert db.execute("SELECT value FROM settings WHERE key = 'ranking.leaders_score_all'"
+                      ).fetchone() == ("0",)
     with pytest.raises(ValidationError):
         criteria.set_leaders_score_all(db, cast[ADMIN], on="yes")
     assert criteria.leaders_score_all(db) is False
@@ -189,7 +192,35 @@ def test_messages_name_the_row_and_are_keyed_by_field(db, cast):
     with pytest.raises(ValidationError) as refused:
         criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 环境卫生={"weight": 0}))
     assert refused.value.fields == {"weight": "启用的各项权重（含参与度）合计应为 100，现在是 75。"}
+    with pytest.raises(ValidationError) as refused:
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 环境卫生={"active": False},
+                                                             楼道整洁={"active": False},
+                                                             车辆停放={"active": False},
+                                                             邻里和睦={"active": False},
+                                                             参与度={"weight": 100}))
+    assert refused.value.fields == {"_": "至少要保留一项打星的标准。"}
+    with pytest.raises(ValidationError) as refused:
+        criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db) + [
+            {"id": None, "name": f"标准{n}", "weight": 0} for n in range(3)])
+    assert refused.value.fields == {"_": "启用的打星标准最多6项，手机上的评分表才放得下。"}
+    for rows in ("环境卫生", [["环境卫生", 25]], [*rows_of(db), 5]):
+        with pytest.raises(ValidationError) as refused:
+            criteria.save_criteria(db, cast[ADMIN], rows=rows)
+        assert refused.value.fields == {"_": "评比标准的格式不对。"}
+    with pytest.raises(ValidationError) as refused:
+        criteria.set_leaders_score_all(db, cast[ADMIN], on=1)
+    assert refused.value.fields == {"leaders_score_all": "请选择开或关。"}
     assert state(db) == before
+
+
+def test_a_save_notes_who_and_when_and_puts_a_new_criterion_last(db, cast):
+    criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 环境卫生={"weight": 15}) + [
+        {"id": None, "name": "绿化", "weight": 10}])
+    rows = db.execute("SELECT name, position, updated_by, updated_at IS NOT NULL"
+                      " FROM ranking_criteria ORDER BY id").fetchall()
+    assert rows[0] == ("环境卫生", 1, cast[ADMIN].id, 1)
+    assert rows[1] == ("楼道整洁", 2, None, 0)  # unchanged rows keep their stamp
+    assert rows[-1] == ("绿化", 6, cast[ADMIN].id, 1)
 
 
 def test_a_name_of_eight_characters_fits(db, cast):

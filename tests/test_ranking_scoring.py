@@ -110,6 +110,7 @@ def test_the_sheet_shows_the_raters_own_stars_and_note_only(db, cast, month):
     a = cast["grid"]["place_a"]
     scoring.save_scores(db, cast[STAFF], month=month, rows=[full(db, a, (1, 1, 1, 1), "差")])
     empty = scoring.score_sheet(db, cast[LEADER], month)
+    assert empty.month == month and [row.place_id for row in empty.rows] == [a]
     assert [c.name for c in empty.criteria] == ["环境卫生", "楼道整洁", "车辆停放", "邻里和睦"]
     assert empty.rows[0].stars == {cid: None for cid in ids(db)} and empty.rows[0].note == ""
     assert not empty.rows[0].rated and not empty.published
@@ -130,6 +131,7 @@ def test_the_default_month_is_last_month_until_it_is_published(db, cast):
         publish_raw(db, "2026-10", {cast["grid"]["place_a"]: 800})
         assert scoring.default_month(db) == "2026-11"
         assert scoring.recent_months(3) == ["2026-11", "2026-10", "2026-09"]
+        assert len(scoring.recent_months()) == 12 and scoring.recent_months()[-1] == "2025-12"
     with clock.pretend(datetime(2026, 1, 10, 4, 0, tzinfo=timezone.utc)):
         assert scoring.recent_months(2) == ["2026-01", "2025-12"]
 

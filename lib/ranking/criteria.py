@@ -160,14 +160,14 @@ def save_criteria(db: Database, actor: User, *, rows: list[dict]) -> list[Criter
         changed = False
         # free every edited name first, so two criteria can swap names without a UNIQUE clash
         for row in cleaned:
-            old = current.get(row["id"]) if row["id"] is not None else None
+            old = current.get(row["id"])  # None for a new row (id None)
             if old is not None and (old.name, old.weight, old.active) != (
                     row["name"], row["weight"], row["active"]):
                 db.execute("UPDATE ranking_criteria SET name = ? WHERE id = ?",
                            (f"\x00{old.id}", old.id))
-        position = max((c.position for c in current.values()), default=0)
+        position = max(c.position for c in current.values())  # participation's row always exists
         for row in cleaned:
-            old = current.get(row["id"]) if row["id"] is not None else None
+            old = current.get(row["id"])  # None for a new row (id None)
             if old is None:
                 position += 1
                 db.execute("INSERT INTO ranking_criteria (name, kind, weight, position, active,"
