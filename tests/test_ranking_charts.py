@@ -32,9 +32,9 @@ def test_the_months_bars_run_in_rank_order_with_the_stars_in_their_labels():
 def test_only_the_red_flag_holders_bar_is_red_and_says_so():
     spec = charts.month_chart(MONTH).to_dict()
     colour = spec["layer"][0]["encoding"]["color"]
-    assert colour["condition"]["value"] == charts.FLAG_COLOUR == "#c8102e"
-    assert colour["value"] != charts.FLAG_COLOUR
-    assert "流动红旗" in colour["condition"]["test"]
+    assert colour["field"] == "红旗" and colour["legend"] is None
+    assert colour["scale"] == {"domain": ["流动红旗", ""], "range": ["#c8102e", "#5b7bb0"]}
+    assert charts.FLAG_COLOUR == "#c8102e"
     rows = spec["data"]["values"]
     assert [row["红旗"] for row in rows] == ["流动红旗", "", ""]
     assert [row["标注"] for row in rows] == ["流动红旗 90.5", "85.0", "61.0"]
@@ -78,3 +78,20 @@ def test_a_buildings_trend_has_score_and_rank_with_1_on_top():
 
 def test_an_empty_trend_still_draws():
     assert charts.trend_chart([]).to_dict()["layer"][1]["encoding"]["y"]["scale"]["domain"] == [1, 1]
+
+
+def test_the_page_draws_each_distinct_chart_once_and_gets_its_own_copy(monkeypatch):
+    built = []
+    real = charts._month_chart
+    monkeypatch.setattr(charts, "_month_chart", lambda values: built.append(1) or real(values))
+    charts._spec.cache_clear()
+    first = charts.month_spec(MONTH)
+    assert first == charts.month_chart(MONTH).to_dict()
+    first["layer"].clear()  # the page may do what it likes with its copy
+    again = charts.month_spec(MONTH)
+    assert again == charts.month_chart(MONTH).to_dict() and len(built) == 3  # 1 cached + 2 here
+    corrected = [MONTH[0], MONTH[1], standing(3, "10-1", 650, 2, corrected=True)]
+    assert charts.month_spec(corrected)["data"]["values"][2]["得分"] == 65.0  # new rows: rebuilt
+    assert len(built) == 4
+    trend = [point("2026-09", 1, 915)]
+    assert charts.trend_spec(trend) == charts.trend_chart(trend).to_dict()

@@ -117,7 +117,7 @@ def month_view(db: Database, month: str, months: list[str]) -> None:
             st.caption(ui.esc(reward))
         st.button("查看这栋楼的历史", key="ranking_flag_open", on_click=_open_building,
                   args=(holder.code,), icon=":material/show_chart:")
-    st.altair_chart(charts.month_chart(standings[:CHART_LIMIT]), width="stretch")
+    st.vega_lite_chart(charts.month_spec(standings[:CHART_LIMIT]), width="stretch")
     if len(standings) > CHART_LIMIT:
         st.caption(f"图中为前 {CHART_LIMIT} 名，完整排名见下表。")
     month_table(standings)
@@ -187,7 +187,7 @@ def building_view(db: Database, code: str) -> bool:
     st.markdown(f"最新（{latest.label}）：:orange[{stars_text(latest.stars)}] **{latest.score}** 分，"
                 f"第 {latest.rank} 名 / 共 {latest.buildings} 栋"
                 + (f"  \n:red[:material/flag:] 共获得流动红旗 **{held}** 次" if held else ""))
-    st.altair_chart(charts.trend_chart(points), width="stretch")
+    st.vega_lite_chart(charts.trend_spec(points), width="stretch")
     st.caption("实线：得分（左轴）；虚线：名次（右轴，越往上越靠前）；红点：获得流动红旗的月份。")
     newest = list(reversed(points))
     st.dataframe({"月份": [point.label for point in newest],
