@@ -43,7 +43,7 @@ def refused(db, error, call, message=None, field=None):
     assert state(db) == before
     if message is not None:
         found = caught.value.fields.get(field, "") if field else str(caught.value)
-        assert message in found, found
+        assert found == message, found
     return caught.value
 
 
@@ -70,6 +70,8 @@ def test_staff_and_admins_publish_a_finished_month(db, world, who):
     assert [(s.code, s.rank, s.score_tenths, s.stars) for s in published] == [
         ("3-2", 1, 957, 5), ("3-1", 2, 880, 4), ("10-1", 3, 360, 1), ("2-1", 4, 0, 1)]
     assert published[1].detail == {"环境卫生": 45, "楼道整洁": 40, "车辆停放": 35, "邻里和睦": 45}
+    assert [s.name for s in published] == ["3栋2单元", "3栋1单元", "10栋1单元", "2栋1单元"]
+    assert not any(s.corrected for s in published) and published[0].holds_red_flag
     assert (published[1].households, published[1].volunteer_half_hours, published[1].labour_half_hours,
             published[1].reports, published[1].raters) == (4, 3, 2, 1, 2)
     assert month.reward_kind == "none" and month.reward_fen is None and month.reward_points == 0
@@ -101,16 +103,17 @@ def test_the_running_month_is_refused_until_it_is_over(db, world):
 
 @pytest.mark.parametrize("month", ["2026-13", "", None, "十月"])
 def test_a_malformed_month_is_refused(db, world, month):
-    refused(db, ValidationError, lambda: publish(db, world["staff"], month=month), "月份格式", "month")
+    refused(db, ValidationError, lambda: publish(db, world["staff"], month=month),
+            "月份格式应为 2026-10 这样的年-月。", "month")
 
 
 @pytest.mark.parametrize("confirm", [False, None, "yes", 1])
 def test_missing_ratings_need_an_explicit_confirmation(db, world, confirm):
     error = refused(db, ValidationError,
                     lambda: publish(db, world["staff"], confirm_missing=confirm),
-                    "还有评分没有完成：无人评分：2-1；3-2：老林未评；10-1：邻里和睦无人打分。",
-                    "confirm_missing")
-    assert "请勾选确认" in error.fields["confirm_missing"]
+                    "还有评分没有完成：无人评分：2-1；3-2：老林未评；10-1：邻里和睦无人打分。"
+                    "缺少的评分按 0 计算；如仍要公布，请勾选确认后再公布。", "confirm_missing")
+    assert set(error.fields) == {"confirm_missing"}
     assert not get_month(db, MONTH).is_published
 
 
@@ -141,12 +144,14 @@ def test_a_month_without_buildings_cannot_be_published(db, make_user):
 @pytest.mark.parametrize("kwargs, field, message", [
     ({"reward_kind": "cash"}, "reward_kind", "请选择奖励方式。"),
     ({"reward_kind": "points", "reward_points": 0}, "reward_points", "奖励积分应为 1 至 1000 的整数。"),
-    ({"reward_kind": "points", "reward_points": 1001}, "reward_points", "1 至 1000"),
-    ({"reward_kind": "points", "reward_points": "十"}, "reward_points", "1 至 1000"),
-    ({"reward_kind": "points", "reward_points": True}, "reward_points", "1 至 1000"),
-    ({"reward_kind": "points", "reward_points": None}, "reward_points", "1 至 1000"),
+    ({"reward_kind": "points", "reward_points": 1001}, "reward_points", "奖励积分应为 1 至 1000 的整数。"),
+    ({"reward_kind": "points", "reward_points": "十"}, "reward_points", "奖励积分应为 1 至 1000 的整数。"),
+    ({"reward_kind": "points", "reward_points": True}, "reward_points", "奖励积分应为 1 至 1000 的整数。"),
+    ({"reward_kind": "points", "reward_points": None}, "reward_points", "奖励积分应为 1 至 1000 的整数。"),
+    ({"reward_kind": "points", "reward_points": 2.5}, "reward_points", "奖励积分应为 1 至 1000 的整数。"),
     ({"reward_kind": "project", "reward_yuan": "0", "reward_project_id": 1}, "reward_yuan", "金额必须大于 0。"),
-    ({"reward_kind": "project", "reward_yuan": "1e3", "reward_project_id": 1}, "reward_yuan", "请输入金额"),
+    ({"reward_kind": "project", "reward_yuan": "1e3", "reward_project_id": 1}, "reward_yuan",
+     "请输入金额，例如 100 或 100.50。"),
     ({"reward_kind": "project", "reward_yuan": "500", "reward_project_id": None}, "reward_project_id",
      "请选择接收奖励金的众筹项目。"),
     ({"reward_kind": "project", "reward_yuan": "500", "reward_project_id": 999}, "reward_project_id",
@@ -157,12 +162,12 @@ def test_a_bad_reward_is_refused_and_nothing_is_published(db, world, kwargs, fie
     refused(db, ValidationError, lambda: publish(db, world["staff"], **kwargs), message, field)
 
 
-@pytest.mark.parametrize("status", ["draft", "done", "cancelled"])
-def test_a_reward_goes_only_into_a_project_still_raising_or_building(db, world, status):
+@pytest.mark.parametrize("status, label", [("draft", "草稿"), ("done", "已完成"), ("cancelled", "已取消")])
+def test_a_reward_goes_only_into_a_project_still_raising_or_building(db, world, status, label):
     project = make_project(db, created_by=world["staff"].id, place_id=world["x"], status=status)
     refused(db, ValidationError, lambda: publish(
         db, world["staff"], reward_kind="project", reward_yuan="500", reward_project_id=project["id"]),
-        "只有众筹中或实施中的项目能接收奖励金。", "reward_project_id")
+        f"该项目{label}，只有众筹中或实施中的项目能接收奖励金。", "reward_project_id")
 
 
 # --- the reward ---------------------------------------------------------------------------
@@ -198,7 +203,7 @@ def test_a_reward_into_a_project_is_a_grant_paid_once(db, world):
     assert db.execute("SELECT COUNT(*) FROM points_ledger").fetchone() == (0,)
     refused(db, ValidationError, lambda: publish(db, world["staff"], reward_kind="project",
                                                  reward_yuan="500.50", reward_project_id=project["id"]),
-            "已公布")
+            "2026年10月的评比已公布，不能再修改。", "month")
     assert db.execute("SELECT COUNT(*) FROM crowdfund_grants").fetchone() == (1,)
 
 
@@ -232,8 +237,14 @@ def test_an_admin_corrects_a_published_month_with_a_reason(db, world):
     assert row[0] == world["y"] and row[1] == "老吴说填反了" and row[4] == world["admin"].id
     assert json.loads(row[2])["stars"] == {"环境卫生": 5, "楼道整洁": 5, "车辆停放": 5, "邻里和睦": 5}
     assert json.loads(row[3])["stars"] == {"环境卫生": 1, "楼道整洁": 1, "车辆停放": 1, "邻里和睦": 1}
-    assert json.loads(row[2])["results"]["3-2"]["rank"] == 1
-    assert json.loads(row[3])["results"]["3-2"]["rank"] == 2
+    assert json.loads(row[2])["results"]["3-2"] == {
+        "rank": 1, "score_tenths": 957, "stars": 5, "rated_tenths": 1000, "participation_tenths": 857,
+        "raters": 1, "detail": {"环境卫生": 50, "楼道整洁": 50, "车辆停放": 50, "邻里和睦": 50}}
+    assert json.loads(row[3])["results"]["3-2"] == {
+        "rank": 2, "score_tenths": 397, "stars": 1, "rated_tenths": 200, "participation_tenths": 857,
+        "raters": 1, "detail": {"环境卫生": 10, "楼道整洁": 10, "车辆停放": 10, "邻里和睦": 10}}
+    assert json.loads(row[2])["rater_id"] == json.loads(row[3])["rater_id"] == world["wu"].id
+    assert [s.name for s in after] == ["3栋1单元", "3栋2单元", "10栋1单元", "2栋1单元"]
     assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'ranking.correct'").fetchone() == (1,)
     with pytest.raises(Exception, match="frozen"):
         db.execute("UPDATE ranking_stars SET stars = 2")
@@ -274,15 +285,18 @@ def test_only_an_admin_may_correct(db, world, who, message):
 
 @pytest.mark.parametrize("kwargs, error, field, message", [
     ({"reason": "  "}, ValidationError, "reason", "更正已公布的评比必须填写理由。"),
-    ({"reason": None}, ValidationError, "reason", "必须填写理由"),
+    ({"reason": None}, ValidationError, "reason", "更正已公布的评比必须填写理由。"),
     ({"reason": "理" * 201}, ValidationError, "reason", "更正理由不能超过 200 字。"),
     ({"stars": {}}, ValidationError, "stars", "请填写更正后的星级。"),
     ({"stars": {1: 6}}, ValidationError, "stars", "环境卫生的星级应为 1 至 5 星。"),
-    ({"stars": {1: 0}}, ValidationError, "stars", "1 至 5 星"),
-    ({"stars": {1: "5"}}, ValidationError, "stars", "1 至 5 星"),
+    ({"stars": {2: 0}}, ValidationError, "stars", "楼道整洁的星级应为 1 至 5 星。"),
+    ({"stars": {1: "5"}}, ValidationError, "stars", "环境卫生的星级应为 1 至 5 星。"),
+    ({"stars": {1: True}}, ValidationError, "stars", "环境卫生的星级应为 1 至 5 星。"),
+    ({"stars": [1, 2]}, ValidationError, "stars", "请填写更正后的星级。"),
     ({"stars": {99: 3}}, ValidationError, "stars", "该月评比没有这一项标准。"),
-    ({"stars": {1: 5, 2: 5, 3: 5, 4: 5}}, ValidationError, "stars", "与原来相同"),
-    ({"month": "2026-09"}, ValidationError, "month", "2026年9月的评比尚未公布"),
+    ({"stars": {1: 5, 2: 5, 3: 5, 4: 5}}, ValidationError, "stars",
+     "更正后的星级与原来相同，没有需要更正的内容。"),
+    ({"month": "2026-09"}, ValidationError, "month", "2026年9月的评比尚未公布，请在楼栋评分中直接修改。"),
     ({"month": "2026-12"}, ValidationError, "month", "不能评比未来的月份。"),
     ({"place_id": 999}, NotFound, None, "该楼栋不在这个月的评比中。"),
     ({"rater_id": 999}, NotFound, None, "找不到该评分人。"),
@@ -301,3 +315,40 @@ def test_a_draft_month_is_corrected_by_scoring_not_by_correction(db, world):
     refused(db, ValidationError, lambda: pub.correct(
         db, world["admin"], month=MONTH, place_id=world["y"], rater_id=world["wu"].id,
         stars={1: 1}, reason="改"), "2026年10月的评比尚未公布，请在楼栋评分中直接修改。", "month")
+
+
+# --- what the page shows ------------------------------------------------------------------
+
+def test_the_reward_is_worded_for_staff_and_residents(db, world):
+    assert pub.reward_text(db, get_month(db, MONTH)) == ""
+    project = make_project(db, created_by=world["staff"].id, place_id=world["x"])
+    month = publish(db, world["staff"], reward_kind="project", reward_yuan="500.50",
+                    reward_project_id=project["id"])
+    assert pub.reward_text(db, month) == "奖励金 500.50 元已投入众筹项目“车棚地面硬化”。"
+    with clock.pretend(NOW.replace(month=12, day=1)):
+        november = publish(db, world["staff"], month="2026-11", reward_kind="points", reward_points=20)
+    flag = standings.published(db, "2026-11")[0].code
+    assert pub.reward_text(db, november) == f"流动红旗楼栋 {flag} 的住户每人获得 20 积分。"
+    none = publish(db, world["staff"], month="2026-09")
+    assert pub.reward_text(db, none) == ""
+
+
+def test_an_admin_may_correct_those_who_rated_and_the_leaders_who_did_not(db, world):
+    publish(db, world["staff"])
+    assert pub.raters_of(db, world["admin"], month=MONTH, place_id=world["y"]) == [
+        (world["wu"].id, "老吴", {1: 5, 2: 5, 3: 5, 4: 5}), (world["lin"].id, "老林", {})]
+    assert pub.raters_of(db, world["admin"], month=MONTH, place_id=world["w"]) == [
+        (world["sun"].id, "老孙", {})]
+    db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (world["lin"].id,))
+    assert [r[0] for r in pub.raters_of(db, world["admin"], month=MONTH, place_id=world["y"])] == [
+        world["wu"].id]
+    with pytest.raises(PermissionDenied):
+        pub.raters_of(db, world["staff"], month=MONTH, place_id=world["y"])
+
+
+def test_a_reward_goes_into_a_project_raising_or_building_only(db, world):
+    made = {status: make_project(db, created_by=world["staff"].id, place_id=world["x"],
+                                 status=status, title=f"项目{status}")["id"]
+            for status in ("draft", "raising", "building", "done", "cancelled")}
+    listed = [item for item in pub.open_projects(db) if item[0] in made.values()]
+    assert sorted(listed) == sorted([(made["raising"], "项目raising"), (made["building"], "项目building")])
