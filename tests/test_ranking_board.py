@@ -58,7 +58,8 @@ def test_a_draft_month_is_never_read_even_with_results_in_it(db, places):
 
 def test_the_red_flag_is_the_latest_months_first_and_its_history_moves(db, places):
     publish_raw(db, "2026-08", {places["1-1"]: 920, places["2-1"]: 700})
-    publish_raw(db, "2026-10", {places["1-1"]: 850, places["4-1"]: 905})
+    publish_raw(db, "2026-10", {places["1-1"]: 850, places["4-1"]: 905},
+                corrected={places["4-1"]})
     publish_raw(db, "2026-09", {places["2-1"]: 810, places["1-1"]: 800})  # published late
     assert board.latest_published(db) == "2026-10"
     flag = board.red_flag(db)
@@ -66,6 +67,7 @@ def test_the_red_flag_is_the_latest_months_first_and_its_history_moves(db, place
         "2026-10", "4-1", "4栋1单元（4-1）", "90.5", "2026年10月")
     assert [(flag.month, flag.code) for flag in board.flag_history(db)] == [
         ("2026-10", "4-1"), ("2026-09", "2-1"), ("2026-08", "1-1")]
+    assert [flag.corrected for flag in board.flag_history(db)] == [True, False, False]
     assert [flag.month for flag in board.flag_history(db, limit=2)] == ["2026-10", "2026-09"]
     assert board.flags_held(db, places["1-1"]) == 1
     assert board.flags_held(db, places["10-1"]) == 0
@@ -88,6 +90,7 @@ def test_a_buildings_trend_is_its_last_months_oldest_first_among_how_many(db, pl
     assert [point.month for point in board.trend(db, places["2-1"], months=3)] == \
         ["2026-07", "2026-08", "2026-09"]
     assert month_label(points[0].month) == points[0].label
+    assert len(board.flag_history(db)) == 12  # of 14 published: a year by default
 
 
 @pytest.mark.parametrize("query, args", [
