@@ -21,7 +21,7 @@ from lib.core.roles import User
 from lib.people import org
 from lib.ranking import board, charts, poster
 from lib.ranking.months import (
-    get_month, month_label, parse_month, published_months, stars_text,
+    Month, get_month, month_label, parse_month, published_months, stars_text,
 )
 
 
@@ -104,6 +104,7 @@ def month_view(db: Database, month: str, months: list[str]) -> None:
     corrected = f" · 已更正（{local_text(shown.corrected_at)}）" if shown.corrected_at else ""
     st.caption(f"{shown.label} · {len(standings)} 个楼栋参评 · 公布于 "
                f"{local_text(shown.published_at) if shown.published_at else ''}{corrected}")
+    how_scored(shown)
     if not standings:
         st.info("这个月没有楼栋参评。")
         return
@@ -123,6 +124,17 @@ def month_view(db: Database, month: str, months: list[str]) -> None:
     month_table(standings)
     flag_history(db)
     poster_button(month)
+
+
+def how_scored(shown: Month) -> None:
+    """The weights the month was judged by (its snapshot) and what was missing when published."""
+    weights = "、".join(f"{item['name']} {item['weight']}%" for item in shown.weights
+                        if item.get("weight"))
+    if weights:
+        st.caption(f"评分标准：{ui.esc(weights)}（每颗星 20 分；参与度按户均志愿服务、出工和"
+                   "随手拍计算）")
+    if shown.missing:
+        st.caption("公布时缺少的评分（按 0 分计）：" + ui.esc("；".join(shown.missing.splitlines())))
 
 
 def month_table(standings: list) -> None:

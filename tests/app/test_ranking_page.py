@@ -76,6 +76,9 @@ def test_the_latest_published_month_shows_its_flag_chart_and_table(app, publishe
     assert list(table["楼栋"]) == ["4栋1单元", "1栋1单元", "2栋1单元"]
     assert list(table["得分"]) == ["90.5", "85.0", "61.0"]
     assert any("已更正" in caption for caption in texts(at.caption))
+    assert "评分标准：环境卫生 70%、参与度 30%（每颗星 20 分；参与度按户均志愿服务、出工和随手拍计算）" \
+        in texts(at.caption)
+    assert not [caption for caption in texts(at.caption) if "缺少" in caption]
     history = frames(at)[1]
     assert list(history["楼栋"]) == ["4栋1单元", "1栋1单元", "1栋1单元"]
 
@@ -139,6 +142,14 @@ def test_the_flag_holders_button_opens_its_history(app, published):
 def test_a_place_never_ranked_says_so(app, published):
     at = open_page(app, b="8-2")
     assert texts(at.info) == ["8栋2单元（8-2）还没有公布的评比成绩。"]
+
+
+def test_a_month_published_with_ratings_missing_says_what_was_missing(app, published, portal_db):
+    portal_db.execute("UPDATE ranking_months SET missing = ? WHERE month = '2026-09'",
+                      ("无人评分：8-2\n老林未评：5-1",))
+    portal_db.conn.commit()
+    at = open_page(app, m="2026-09")
+    assert "公布时缺少的评分（按 0 分计）：无人评分：8-2；老林未评：5-1" in texts(at.caption)
 
 
 def test_the_poster_is_offered_for_the_month_shown(app, published):
