@@ -61,6 +61,18 @@ def login(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
     return at
 
 
+def open_as(app, page: str, username: str | None) -> AppTest:
+    """Run the portal as ``username`` (a guest when None) and switch to ``page``, as a tap would."""
+    at = app()
+    if username is None:
+        at.run()
+    else:
+        login(at, username).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
 def texts(elements) -> list[str]:
     """Element values with markdown escapes removed, as a person would read them."""
     return [str(element.value).replace("\\", "") for element in elements]

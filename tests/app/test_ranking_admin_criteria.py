@@ -4,21 +4,14 @@ from __future__ import annotations
 import pytest
 
 from lib.ranking import criteria, ui_criteria
-from tests.app.conftest import login, texts
+from tests.app.conftest import open_as, texts
 
 
 PAGE = "app_pages/admin/ranking_criteria.py"
 
 
 def open_page(app, username: str | None):
-    at = app()
-    if username is None:
-        at.run()
-    else:
-        login(at, username).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_as(app, PAGE, username)
 
 
 def state(db):

@@ -7,7 +7,7 @@ from lib.points import ledger
 from lib.ranking import publish, standings
 from lib.ranking.months import current_month, get_month, previous_month
 from lib.site.ui_navigation import admin_tasks_for
-from tests.app.conftest import login, texts
+from tests.app.conftest import open_as, texts
 from tests.crowdfund_helpers import make_project
 from tests.ranking_world import rate
 
@@ -17,14 +17,7 @@ GO = "ranking_publish_go"
 
 
 def open_page(app, username: str | None):
-    at = app()
-    if username is None:
-        at.run()
-    else:
-        login(at, username).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_as(app, PAGE, username)
 
 
 def user(db, username: str):

@@ -9,7 +9,7 @@ from lib.core.db import scalar
 from lib.people.users import load_user
 from lib.ranking import criteria, scoring, ui_scores
 from lib.ranking.months import month_label
-from tests.app.conftest import login, texts
+from tests.app.conftest import open_as, texts
 from tests.ranking_helpers import publish_raw
 
 
@@ -17,12 +17,7 @@ PAGE = "app_pages/admin/ranking_scores.py"
 
 
 def open_page(app, username: str | None, month: str | None = None):
-    at = app()
-    if username is None:
-        at.run()
-    else:
-        login(at, username).run()
-    at.switch_page(PAGE).run()
+    at = open_as(app, PAGE, username)
     if month is not None:
         at.selectbox(key=ui_scores.MONTH_KEY).set_value(month).run()
     assert not at.exception

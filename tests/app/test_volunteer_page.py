@@ -8,7 +8,7 @@ from lib.core.clock import local_today
 from lib.core.db import scalar
 from lib.people.users import load_user
 from lib.volunteer import hours, queries
-from tests.app.conftest import login, texts
+from tests.app.conftest import login, open_as, texts
 
 
 PAGE = "app_pages/volunteer.py"
@@ -21,14 +21,7 @@ def jpeg() -> bytes:
 
 
 def open_page(app, username: str | None = "resident"):
-    at = app()
-    if username is None:
-        at.run()
-    else:
-        login(at, username).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_as(app, PAGE, username)
 
 
 def fill(at, *, activity="楼道清扫", half_hours=4, day=None, photo=None):
