@@ -231,3 +231,42 @@ def test_reports_are_counted_through_the_acceptance_time_index(db, world):
     db.conn.set_trace_callback(None)
     plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + run[-1]))
     assert "reports_accepted_at" in plan, plan
+
+
+def test_the_draft_version_moves_with_every_rating_and_weight_of_the_month_only(db, world):
+    seen = [standings.draft_version(db, MONTH)]
+
+    def changed() -> bool:
+        now = standings.draft_version(db, MONTH)
+        fresh = now not in seen
+        seen.append(now)
+        return fresh
+
+    rating = db.execute("SELECT id FROM ranking_ratings WHERE month = ? LIMIT 1", (MONTH,)).fetchone()[0]
+    stars = dict(db.execute("SELECT criterion_id, stars FROM ranking_stars WHERE rating_id = ?",
+                            (rating,)).fetchall())
+    one, two = sorted(stars)[:2]
+    if stars[one] == stars[two]:
+        db.execute("UPDATE ranking_stars SET stars = ? WHERE rating_id = ? AND criterion_id = ?",
+                   (stars[one] % 5 + 1, rating, one))
+        assert changed()
+        stars[one] = stars[one] % 5 + 1
+    # the same stars swapped between two criteria of one rating, in the same second
+    db.execute("UPDATE ranking_stars SET stars = CASE criterion_id WHEN ? THEN ? ELSE ? END"
+               " WHERE rating_id = ? AND criterion_id IN (?, ?)",
+               (one, stars[two], stars[one], rating, one, two))
+    assert changed()
+    db.execute("UPDATE ranking_criteria SET weight = weight + 1 WHERE id = ?", (one,))
+    assert changed()
+    db.execute("DELETE FROM ranking_stars WHERE rating_id = ? AND criterion_id = ?", (rating, two))
+    assert changed()
+    rate(db, "2026-09", world_place(db), world_rater(db), {one: 3})
+    assert not changed()
+
+
+def world_place(db) -> int:
+    return db.execute("SELECT id FROM places WHERE kind = 'building' LIMIT 1").fetchone()[0]
+
+
+def world_rater(db) -> int:
+    return db.execute("SELECT rater_id FROM ranking_ratings LIMIT 1").fetchone()[0]

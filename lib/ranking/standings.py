@@ -242,6 +242,21 @@ def published(db: Database, month: str) -> list[Standing]:
                 (month,))]
 
 
+
+def draft_version(db: Database, month: str) -> tuple:
+    """What changes whenever a rating of ``month`` or a weight changes: a preview's cache key.
+
+    Participation is not in it (every approved hour would change it); a cached preview lags
+    those by at most its lifetime, and publishing always ranks afresh under its lock.
+    """
+    return tuple(db.execute(
+        "SELECT (SELECT COUNT(*) || ':' || TOTAL(s.stars * s.criterion_id) || ':'"
+        " || TOTAL(s.stars * s.rating_id) FROM ranking_stars s"
+        " JOIN ranking_ratings r ON r.id = s.rating_id WHERE r.month = ?),"
+        " (SELECT MAX(updated_at) FROM ranking_ratings WHERE month = ?),"
+        " (SELECT group_concat(id || '=' || weight || '/' || active, ',') FROM ranking_criteria)",
+        (month, month)).fetchone())
+
 def compute(db: Database, month: str) -> list[Standing]:
     """The month's standings, best first: read back once published, else computed live."""
     if get_month(db, month).is_published:
