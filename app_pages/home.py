@@ -21,7 +21,7 @@ people_ui.scanned_place(place)
 ui.page_button("report", "随手拍 · 反映问题", ":material/photo_camera:")
 ui.page_button("reports", "问题墙 · 看处理进度", ":material/forum:")
 ui.page_button("shop", "积分超市 · 积分换生活用品", ":material/storefront:")
-ranking_ui.home_section(db)
+ranking_ui.home_section(db, place)
 crowdfund_ui.home_section(db, place)
 
 if user.is_guest:

@@ -2,7 +2,7 @@
 
 /ranking shows a published month (the latest unless ``?m=YYYY-MM`` names another; choosing a
 month writes it into the URL, so a shared link and the browser's Back keep it), and with
-``?b=<code>`` one building's own history: the address its QR code on the wall opens. Drafts are
+``?b=<code>`` one building's own history, where 首页 leads a scanned building. Drafts are
 never shown here; leaders score on 管理 › 楼栋评分.
 """
 from __future__ import annotations
@@ -181,7 +181,7 @@ def flag_history(db: Database) -> None:
 
 
 def building_view(db: Database, code: str) -> bool:
-    """A building's own history (its QR code's page); False (with a message) for an unknown
+    """A building's own history (首页's way on from its QR code); False (with a message) for an unknown
     code, so the page goes on to the month's ranking instead."""
     place = org.place_by_code(db, code)
     if place is None:
@@ -194,7 +194,7 @@ def building_view(db: Database, code: str) -> bool:
         st.info(f"{ui.esc(place.label)}还没有公布的评比成绩。")
         return True
     latest = points[-1]
-    st.caption(f"近 {len(points)} 个月的星级评比（扫楼栋门口的二维码可直接打开本页）。")
+    st.caption(f"近 {len(points)} 个月的星级评比（扫楼栋门口的二维码，在首页即可打开本页）。")
     held = board.flags_held(db, place.id)
     st.markdown(f"最新（{latest.label}）：:orange[{stars_text(latest.stars)}] **{latest.score}** 分，"
                 f"第 {latest.rank} 名 / 共 {latest.buildings} 栋"
@@ -232,8 +232,9 @@ def poster_button(month: str) -> None:
         icon=":material/print:", key="ranking_poster", width="stretch")
 
 
-def home_section(db: Database) -> None:
-    """首页: the building holding the red flag this month, with its stars; a tap opens /ranking."""
+def home_section(db: Database, place: org.Place | None) -> None:
+    """首页: the building holding the red flag this month, with its stars; a tap opens /ranking.
+    A scanned building ranked that month sees its own stars and a way to its history."""
     flag = board.red_flag(db)
     if flag is None:
         return
@@ -243,3 +244,11 @@ def home_section(db: Database) -> None:
                      icon=":material/flag:", width="stretch")
         st.caption(f"{flag.label} · {stars_text(flag.stars)} · {flag.score} 分"
                    + (" · 已更正" if flag.corrected else ""))
+    own = board.trend(db, place.id, 1) if place is not None else []
+    if own and own[0].month == flag.month:
+        here = own[0]
+        st.caption(f"本楼栋：{stars_text(here.stars)} · {here.score} 分 · "
+                   f"第 {here.rank} 名 / 共 {here.buildings} 栋")
+        if st.button(f"查看{ui.esc(place.label)}的星级走势", key="home_ranking_here",
+                     icon=":material/location_on:", width="stretch"):
+            ui.go_to("ranking")  # keeps ?b=<code>: /ranking opens the building's history

@@ -172,3 +172,26 @@ def test_home_has_no_ranking_section_before_any_publication(app, portal_db):
     at = app()
     at.run()
     assert "星级楼栋 · 流动红旗" not in texts(at.subheader)
+
+
+def test_a_scanned_building_sees_its_own_stars_on_home_and_taps_on_to_its_history(app, published):
+    at = app()
+    at.query_params["b"] = "1-1"  # the building's QR code
+    at.run()
+    assert "本楼栋：★★★★☆ · 85.0 分 · 第 2 名 / 共 3 栋" in texts(at.caption)
+    at.button(key="home_ranking_here").click().run()
+    assert not at.exception
+    assert at.title[0].value == "星级楼栋"
+    assert at.query_params["b"] == "1-1"
+    assert "1栋1单元（1-1）" in texts(at.subheader)
+    assert any("共获得流动红旗 **2** 次" in line for line in texts(at.markdown))
+
+
+def test_a_scanned_place_not_ranked_last_month_gets_no_ranking_button(app, published):
+    at = app()
+    at.query_params["b"] = "3-1"  # a building no month ranked
+    at.run()
+    assert not at.exception
+    assert "星级楼栋 · 流动红旗" in texts(at.subheader)
+    assert not [button for button in at.button if button.key == "home_ranking_here"]
+    assert not [line for line in texts(at.caption) if line.startswith("本楼栋")]

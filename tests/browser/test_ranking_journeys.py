@@ -2,8 +2,8 @@
 
 A guest finds the red-flag building on 首页 and opens 星级楼栋 from it and from the menu, reads
 the chart and the red flag, switches month (the month stays in the address), taps a building to
-its trend and goes back; a building's QR code (/ranking?b=4-1, the one typed address) opens its
-own history; the month's poster downloads as a PDF.
+its trend and goes back; at a building's QR code (/?b=4-1, the one typed address) 首页 shows its
+stars and a tap opens its own history; the month's poster downloads as a PDF.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from lib.core.db import open_db
 from tests.browser.conftest import PHONE, PHONE_USER_AGENT, settle, wait_ready
-from tests.browser.test_journeys import assert_fits_phone, main, tap_sidebar, title
+from tests.browser.test_journeys import assert_fits_phone, main, scan, tap_sidebar, title
 from tests.browser.test_report_journeys import tap
 from tests.ranking_helpers import publish_raw
 
@@ -39,8 +39,7 @@ def ranked(server, browser):
     """Three published months of all 16 demo buildings, written once the server has seeded."""
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    page.goto(server.url)
-    wait_ready(page)  # the first run seeds the demo community
+    scan(page, server.url)  # the first run seeds the demo community
     context.close()
     db = open_db(server.data_dir / "portal.db", migrate=False)
     ids = dict(db.execute("SELECT code, id FROM places WHERE code IN (%s)"
@@ -77,6 +76,20 @@ def chart_fits(page, which: int = 0) -> None:
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
+def scan_to_history(page, base_url: str, code: str, place: str) -> None:
+    """Scan ``code``'s QR code, find the building's stars on 首页 and tap on to its history."""
+    scan(page, base_url, code)
+    expect(main(page).get_by_text(re.compile(r"^本楼栋：★"))).to_be_visible()
+    button = main(page).get_by_role("button", name=f"查看{place}的星级走势")
+    button.scroll_into_view_if_needed()
+    assert_fits_phone(page)
+    shot(page, f"home-{code}")
+    tap(button, page)
+    page.wait_for_url(re.compile(rf"/ranking\?b={code}$"))
+    wait_ready(page)
+    expect(title(page)).to_have_text("星级楼栋")
+
+
 def back_to_all(page, name: str, address: str, flag_holder: str) -> None:
     """A building's history fits the phone (its screenshot saved); ← 全部楼栋 leads back to the
     month, whose red-flag holder is ``flag_holder``."""
@@ -90,8 +103,7 @@ def back_to_all(page, name: str, address: str, flag_holder: str) -> None:
 
 def test_a_guest_sees_the_red_flag_and_the_months_ranking_and_a_buildings_trend(ranked, phone):
     page = phone.new_page()
-    page.goto(ranked.url)
-    wait_ready(page)
+    scan(page, ranked.url)
     flag = main(page).get_by_role("link", name="4栋1单元（4-1）")
     expect(main(page).get_by_text("星级楼栋 · 流动红旗")).to_be_visible()
     expect(main(page).get_by_text("2026年10月 · ★★★★★ · 93.0 分")).to_be_visible()
@@ -124,9 +136,7 @@ def test_a_guest_sees_the_red_flag_and_the_months_ranking_and_a_buildings_trend(
 
 def test_a_buildings_qr_code_opens_its_own_history(ranked, phone):
     page = phone.new_page()
-    page.goto(f"{ranked.url}/ranking?b=4-1")  # what the QR code on 4-1's door holds
-    wait_ready(page)
-    expect(title(page)).to_have_text("星级楼栋")
+    scan_to_history(page, ranked.url, "4-1", "4栋1单元（4-1）")
     expect(main(page).get_by_role("heading", name="4栋1单元（4-1）")).to_be_visible()
     expect(main(page).get_by_text("最新（2026年10月）")).to_be_visible()
     back_to_all(page, "3-qr", r"/ranking$", "4栋1单元（4-1）")
@@ -134,8 +144,7 @@ def test_a_buildings_qr_code_opens_its_own_history(ranked, phone):
 
 def test_the_flag_holder_opens_its_trend_and_the_poster_downloads(ranked, phone):
     page = phone.new_page()
-    page.goto(ranked.url)
-    wait_ready(page)
+    scan(page, ranked.url)
     tap_sidebar(page, "星级楼栋")
     tap(main(page).get_by_role("button", name="查看这栋楼的历史"), page)
     page.wait_for_url(re.compile(r"/ranking\?b=4-1$"))

@@ -3,8 +3,8 @@
 Two leaders score last month on 管理 › 楼栋评分 (老吴 1-1, 老林 4-1, each tapping stars into the
 table), staff publish it on 管理 › 评比发布 after confirming the ratings still missing, and a
 guest finds the red flag on 首页 (1-1: its residents' volunteer hours outweigh 4-1's five
-stars), sees the month's ranking on 星级楼栋 and opens 4-1's trend from its QR code's address
-(/ranking?b=4-1, the one typed URL).
+stars), sees the month's ranking on 星级楼栋, then at 4-1's door scans its QR code (/?b=4-1, the
+one typed URL) and taps from 首页 on to 4-1's trend.
 """
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE_USER_AGENT, wait_ready
-from tests.browser.test_journeys import assert_fits_phone, log_in, main, tap_sidebar, title
-from tests.browser.test_ranking_journeys import chart_fits, shot
+from tests.browser.conftest import PHONE_USER_AGENT
+from tests.browser.test_journeys import (
+    assert_fits_phone, log_in, main, scan, tap_sidebar, title,
+)
+from tests.browser.test_ranking_journeys import chart_fits, scan_to_history, shot
 from tests.browser.test_ranking_publish_journeys import label, last_month
 from tests.browser.test_ranking_scoring_journeys import open_scores, rows_of, save, type_cell
 from tests.browser.test_report_journeys import query, tap
@@ -52,8 +54,7 @@ def test_two_leaders_score_staff_publish_and_a_guest_follows_the_red_flag(server
                  (month,)) == ("published",)
 
     guest = phones().new_page()
-    guest.goto(server.url)
-    wait_ready(guest)
+    scan(guest, server.url)
     # 1-1 wins on its residents' volunteer hours (participation, 30%) over 4-1's five stars
     flag = main(guest).get_by_role("link", name="1栋1单元（1-1）")
     expect(flag).to_be_visible()  # 首页 shows the red-flag building
@@ -67,8 +68,7 @@ def test_two_leaders_score_staff_publish_and_a_guest_follows_the_red_flag(server
     assert_fits_phone(guest)
     shot(guest, "main-2-ranking")
 
-    guest.goto(f"{server.url}/ranking?b=4-1")  # the QR code on 4-1's door
-    wait_ready(guest)
+    scan_to_history(guest, server.url, "4-1", "4栋1单元（4-1）")
     expect(main(guest).get_by_role("heading", name="4栋1单元（4-1）")).to_be_visible()
     expect(main(guest).get_by_text(re.compile(r"第 2 名 / 共 16 栋"))).to_be_visible()
     chart_fits(guest)
