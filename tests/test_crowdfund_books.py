@@ -21,7 +21,7 @@ from lib.crowdfund.money import MAX_PROJECT_FEN, match_unlocked
 from lib.people.users import load_user
 from lib.site import audit_log
 from tests.crowdfund_helpers import make_project
-from tests.test_volunteer_races import WORKERS, race
+from tests.races import WORKERS, race
 from tests.volunteer_helpers import make_cast, placed_user
 
 

@@ -8,7 +8,7 @@ from lib.core.roles import RESIDENT, STAFF
 from lib.crowdfund import labour
 from lib.people.users import load_user
 from tests.crowdfund_helpers import make_project
-from tests.test_volunteer_races import WORKERS, race
+from tests.races import WORKERS, race
 from tests.volunteer_helpers import build_grids, placed_user
 
 

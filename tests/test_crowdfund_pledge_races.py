@@ -10,7 +10,7 @@ from lib.core.roles import ADMIN, STAFF
 from lib.crowdfund import money, pledges
 from lib.people.users import load_user
 from tests.crowdfund_helpers import make_project
-from tests.test_volunteer_races import WORKERS, race
+from tests.races import WORKERS, race
 from tests.volunteer_helpers import make_cast
 
 

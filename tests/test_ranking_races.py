@@ -10,7 +10,7 @@ from lib.people.users import load_user
 from lib.ranking import publish
 from tests.crowdfund_helpers import make_project
 from tests.ranking_world import MONTH, NOW, build_world, household, person
-from tests.test_volunteer_races import race
+from tests.races import race
 
 
 pytestmark = pytest.mark.slow  # each test spawns 8 interpreters: `make mutate` skips them

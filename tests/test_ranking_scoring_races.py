@@ -1,5 +1,4 @@
 """Two leaders and staff saving one month at once (and against its publication): each rating once, whole."""
-import multiprocessing
 import time
 
 import pytest
@@ -10,6 +9,7 @@ from lib.core.roles import ADMIN, LEADER, STAFF
 from lib.people.users import load_user
 from lib.ranking import criteria, scoring
 from lib.ranking.months import current_month, previous_month
+from tests.races import race_jobs
 from tests.volunteer_helpers import make_cast
 
 
@@ -42,25 +42,6 @@ def _publish(path: str, month: str, start, results) -> None:
         results.put(("published", None))
     except Exception as error:
         results.put(("error", repr(error)))
-
-
-def race(jobs: list[tuple]) -> list:
-    """Run each (target, args) in its own spawned process, all released by one barrier."""
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(len(jobs)), context.Queue()
-    workers = [context.Process(target=target, args=(*args, start, results)) for target, args in jobs]
-    for worker in workers:
-        worker.start()
-    try:
-        outcomes = [results.get(timeout=60) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
-            assert worker.exitcode == 0
-    finally:  # a failed worker must not leave the others hanging the whole test run
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-    return outcomes
 
 
 def setup(tmp_path):
@@ -98,7 +79,8 @@ def test_two_leaders_and_staff_saving_one_month_twice_each_save_every_rating_onc
     path, jobs = setup(tmp_path)
     month = previous_month(current_month())
     started = time.monotonic()
-    outcomes = race([(_save, (str(path), *jobs[who], month)) for who in STARS for _ in range(2)])
+    outcomes = race_jobs([(_save, (str(path), *jobs[who], month))
+                          for who in STARS for _ in range(2)])
     elapsed = time.monotonic() - started
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
     # of each rater's two identical saves, one wrote both buildings and the other found them saved
@@ -115,7 +97,7 @@ def test_two_leaders_and_staff_saving_one_month_twice_each_save_every_rating_onc
 def test_saves_racing_the_publication_land_whole_before_it_or_are_refused(tmp_path):
     path, jobs = setup(tmp_path)
     month = previous_month(current_month())
-    outcomes = race([(_save, (str(path), *jobs[who], month)) for who in STARS]
+    outcomes = race_jobs([(_save, (str(path), *jobs[who], month)) for who in STARS]
                     + [(_publish, (str(path), month))])
     assert not [o for o in outcomes if o[0] == "error"], outcomes
     saved = sum(kind == "ok" for kind, _ in outcomes)

@@ -1,5 +1,4 @@
 """Eight processes reviewing one entry, or crediting one attendee, at once: points exactly once."""
-import multiprocessing
 import time
 
 import pytest
@@ -11,10 +10,10 @@ from lib.core.roles import LEADER, STAFF
 from lib.people.users import load_user
 from lib.points import ledger
 from lib.volunteer import hours
+from tests.races import race
 from tests.volunteer_helpers import make_cast
 
 
-WORKERS = 8
 pytestmark = pytest.mark.slow  # each test spawns 8 interpreters: `make mutate` skips them
 
 
@@ -44,25 +43,6 @@ def _add(path: str, reviewer_id: int, event_id: int, user_id: int, worker: int, 
         results.put(("already", error.fields.get("attendees")))
     except Exception as error:
         results.put(("error", repr(error)))
-
-
-def race(target, args_for) -> list:
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(WORKERS), context.Queue()
-    workers = [context.Process(target=target, args=(*args_for(n), start, results))
-               for n in range(WORKERS)]
-    for worker in workers:
-        worker.start()
-    try:
-        outcomes = [results.get(timeout=60) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
-            assert worker.exitcode == 0
-    finally:  # a failed worker must not leave the others hanging the whole test run
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-    return outcomes
 
 
 def test_eight_reviewers_approving_one_entry_award_its_points_once(tmp_path):
