@@ -464,3 +464,8 @@ def test_a_malformed_seed_place_says_which_place_and_what_is_wrong(tmp_path, pla
         org.seed_organisation(database, {"community": {"name": "小区"}, "places": [place]})
     assert caught.value.fields == fields
     assert database["places"].count == 0
+
+
+def test_natural_order_compares_digit_runs_as_numbers():
+    assert sorted(["10-1", "1-10", "2-1", "1-2", "A-1", "1-1"], key=org.natural_key) == [
+        "1-1", "1-2", "1-10", "2-1", "10-1", "A-1"]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -33,6 +32,7 @@ from sqlite_utils import Database
 from lib.core.roles import STAFF, User, require_role
 from lib.crowdfund.labour import attended_by_building
 from lib.people.households import total_by_home
+from lib.people.org import natural_key
 from lib.ranking.months import Standing, get_month, month_bounds, stars_for
 from lib.reports.views import accepted_by_building
 
@@ -53,12 +53,6 @@ def _half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def natural_key(code: str) -> tuple:
-    """'1-2' before '10-1': numbers compare as numbers, the rest as text."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.split(r"(\d+)", code.casefold()) if part)
-
-
 def active_weights(db: Database) -> list[dict]:
     """The weights a draft month is judged by: the active criteria now, in their order.
 
@@ -69,8 +63,20 @@ def active_weights(db: Database) -> list[dict]:
         " ORDER BY position, id")]
 
 
+class _Counts:
+    """The participation units of the counts a building's records give (see THE RULES)."""
+
+    volunteer_half_hours: int
+    labour_half_hours: int
+    reports: int
+
+    @property
+    def units(self) -> int:
+        return self.volunteer_half_hours + self.labour_half_hours + REPORT_UNITS * self.reports
+
+
 @dataclass
-class Inputs:
+class Inputs(_Counts):
     """What one building brings to a month before ranking: the records counted and the stars."""
 
     place_id: int
@@ -83,13 +89,9 @@ class Inputs:
     raters: int = 0
     stars: dict[int, list[int]] = field(default_factory=dict)  # criterion id -> each rater's stars
 
-    @property
-    def units(self) -> int:
-        return self.volunteer_half_hours + self.labour_half_hours + REPORT_UNITS * self.reports
-
 
 @dataclass(frozen=True)
-class Participation:
+class Participation(_Counts):
     """One building's participation counts for a month (see THE RULES)."""
 
     place_id: int
@@ -97,10 +99,6 @@ class Participation:
     volunteer_half_hours: int
     labour_half_hours: int
     reports: int
-
-    @property
-    def units(self) -> int:
-        return self.volunteer_half_hours + self.labour_half_hours + REPORT_UNITS * self.reports
 
 
 def _buildings(db: Database) -> list[dict]:
@@ -116,15 +114,20 @@ def _volunteer_by_building(db: Database, first: str, following: str) -> dict[int
                          (first, following))
 
 
-def participation(db: Database, month: str) -> dict[int, Participation]:
-    """Each building's participation counts for ``month``, read live from the portal's records."""
+def _counted_buildings(db: Database, month: str) -> list[tuple[dict, Participation]]:
+    """Every building's row with its participation counts for ``month``, read live."""
     first, following = month_bounds(month)
     volunteer = _volunteer_by_building(db, first, following)
     labour = attended_by_building(db, first, following)
     reports = accepted_by_building(db, first, following)
-    return {row["id"]: Participation(row["id"], row["households"], volunteer.get(row["id"], 0),
-                                     labour.get(row["id"], 0), reports.get(row["id"], 0))
-            for row in _buildings(db)}
+    return [(row, Participation(row["id"], row["households"], volunteer.get(row["id"], 0),
+                                labour.get(row["id"], 0), reports.get(row["id"], 0)))
+            for row in _buildings(db)]
+
+
+def participation(db: Database, month: str) -> dict[int, Participation]:
+    """Each building's participation counts for ``month``, read live from the portal's records."""
+    return {row["id"]: counts for row, counts in _counted_buildings(db, month)}
 
 
 def _stars(db: Database, month: str) -> dict[int, tuple[int, dict[int, list[int]]]]:
@@ -140,11 +143,9 @@ def _stars(db: Database, month: str) -> dict[int, tuple[int, dict[int, list[int]
 
 
 def _live_inputs(db: Database, month: str) -> list[Inputs]:
-    counts = participation(db, month)
     ratings = _stars(db, month)
     inputs = []
-    for row in _buildings(db):
-        count = counts[row["id"]]
+    for row, count in _counted_buildings(db, month):
         raters, stars = ratings.get(row["id"], (0, {}))
         inputs.append(Inputs(row["id"], row["code"], row["name"], count.households,
                              count.volunteer_half_hours, count.labour_half_hours, count.reports,

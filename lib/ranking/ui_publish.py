@@ -14,6 +14,7 @@ from lib.core import ui
 from lib.core.clock import local_text
 from lib.core.errors import PortalError
 from lib.core.roles import ADMIN, User
+from lib.people import org
 from lib.ranking import publish, standings
 from lib.ranking.months import (Month, Standing, current_month, get_month, month_label,
                                 previous_month, stars_text, STATUS_LABELS)
@@ -143,7 +144,7 @@ def _correction_form(db: Database, actor: User, month: Month, ranked: list[Stand
     """An admin changes one rater's stars for one building, with a reason (audit-logged)."""
     st.subheader("更正")
     st.caption("公布后只有社区管理员可以更正，必须填写理由；改动的楼栋会标注“已更正”。")
-    codes = {s.place_id: s.code for s in sorted(ranked, key=lambda s: standings.natural_key(s.code))}
+    codes = {s.place_id: s.code for s in sorted(ranked, key=lambda s: org.natural_key(s.code))}
     place_id = st.selectbox("楼栋", list(codes), format_func=codes.get, key="ranking_fix_place")
     raters = publish.raters_of(db, actor, month=month.month, place_id=place_id)
     if not raters:
