@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import multiprocessing
 import sqlite3
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from lib.core.db import immediate, open_db
 from lib.core.errors import InsufficientPoints, NotFound, PermissionDenied, ValidationError
 from lib.core.roles import ADMIN, LEADER, RESIDENT, STAFF, User
 from lib.points import ledger
+from tests.races import race
 from tests.volunteer_helpers import build_grids, matrix_cast, placed_user
 from lib.points.ledger import KIND_REDEEM, KIND_REPORT, KIND_SPECIAL, KIND_VOLUNTEER
 
@@ -483,21 +483,8 @@ def _race(path: Path, *, broken: bool) -> tuple[int, int]:
     user = add_user(db, "racer")
     give(db, user, START)
     db.close()
-    ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Barrier(SPENDERS), ctx.Queue()
-    procs = [ctx.Process(target=_spender, args=(str(path), user.id, n, broken, start, results))
-             for n in range(SPENDERS)]
-    for proc in procs:
-        proc.start()
-    try:
-        succeeded = sum(results.get(timeout=60) for _ in procs)
-        for proc in procs:
-            proc.join(timeout=10)
-            assert proc.exitcode == 0
-    finally:  # a failed worker must not leave the others hanging the whole test run
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
+    outcomes = race(_spender, lambda n: (str(path), user.id, n, broken), workers=SPENDERS)
+    succeeded = sum(outcomes)
     return user.id, succeeded
 
 

@@ -1,7 +1,6 @@
 """积分超市 under load from 8 processes: the last items, balances, double taps, throughput."""
 from __future__ import annotations
 
-import multiprocessing
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from lib.people.users import load_user
 from lib.points import ledger
 from lib.shop import catalogue, redeem
 from lib.shop.redeem import OutOfStock
+from tests.races import race_jobs
 
 
 WORKERS = 8
@@ -58,21 +58,8 @@ def _shopper(path: str, user_id: int, item_id: int, attempts: int, same_key: boo
 
 def _race(path: Path, item_id: int, users: list[int], *, attempts: int,
           same_key: bool = False) -> tuple[list[int], int, float]:
-    ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Barrier(len(users)), ctx.Queue()
-    procs = [ctx.Process(target=_shopper, args=(str(path), user_id, item_id, attempts, same_key,
-                                                start, results)) for user_id in users]
-    for proc in procs:
-        proc.start()
-    try:
-        outcomes = [results.get(timeout=60) for _ in procs]
-        for proc in procs:
-            proc.join(timeout=10)
-            assert proc.exitcode == 0
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.kill()
+    outcomes = race_jobs([(_shopper, (str(path), user_id, item_id, attempts, same_key))
+                          for user_id in users])
     bought = [rid for ids, _, _ in outcomes for rid in ids]
     return bought, sum(refused for _, refused, _ in outcomes), max(t for *_, t in outcomes)
 
