@@ -47,7 +47,8 @@ def test_admin_changes_weights_and_renames_and_it_is_audited(db, cast):
     assert [(c.name, c.weight) for c in saved][:1] == [("卫生", 30)]
     assert criteria.list_criteria(db)[-1].weight == 25
     entry = audit.recent(db, action="ranking.criteria")[0]
-    assert entry["actor_id"] == cast[ADMIN].id
+    assert (entry["actor_id"], entry["target_type"], entry["target_id"]) == (
+        cast[ADMIN].id, "ranking_criteria", "")
     assert json.loads(entry["detail"]) == {
         "old": "环境卫生 25、楼道整洁 20、车辆停放 15、邻里和睦 10、参与度 30",
         "new": "卫生 30、楼道整洁 20、车辆停放 15、邻里和睦 10、参与度 25"}
@@ -164,8 +165,9 @@ def test_the_switch_lets_leaders_score_all_buildings_and_is_audited(db, cast):
     assert criteria.leaders_score_all(db) is True
     criteria.set_leaders_score_all(db, cast[ADMIN], on=True)  # no change, no second entry
     entries = audit.recent(db, action="ranking.leaders_score_all")
-    assert len(entries) == 1 and "所有楼栋" in entries[0]["detail"]
-    assert entries[0]["target_type"] == "ranking_criteria"
+    assert [(e["actor_id"], e["target_type"], e["target_id"], json.loads(e["detail"]))
+            for e in entries] == [(cast[ADMIN].id, "ranking_criteria", "",
+                                   {"old": "本微网格", "new": "所有楼栋"})]
     criteria.set_leaders_score_all(db, cast[ADMIN], on=False)
     assert criteria.leaders_score_all(db) is False
     assert db.execute("SELECT value FROM settings WHERE key = 'ranking.leaders_score_all'"
@@ -184,7 +186,13 @@ def test_messages_name_the_row_and_are_keyed_by_field(db, cast):
                                     "weight6": "第6行的权重应为 0-100 的整数。"}
     with pytest.raises(ValidationError) as refused:
         criteria.save_criteria(db, cast[ADMIN], rows=rows_of(db, 参与度={"active": False}))
-    assert set(refused.value.fields) == {"participation"}
+    assert refused.value.fields == {"participation": "参与度不能停用；不想计入时请把它的权重设为 0。"}
+    rows = rows_of(db)  # a row twice, and a bad row after it: both are named
+    rows = rows[:1] + [dict(rows[0])] + [dict(rows[1], name="")] + rows[2:]
+    with pytest.raises(ValidationError) as refused:
+        criteria.save_criteria(db, cast[ADMIN], rows=rows)
+    assert refused.value.fields == {"_": "评比标准已被他人修改，请刷新页面后重试。",
+                                    "name3": "第3行：请填写标准名称。"}
     for stale in (rows_of(db)[1:], rows_of(db)[:-1] + [dict(rows_of(db)[-1], id=[5])]):
         with pytest.raises(ValidationError) as refused:
             criteria.save_criteria(db, cast[ADMIN], rows=stale)

@@ -116,7 +116,8 @@ def test_the_sheet_shows_the_raters_own_stars_and_note_only(db, cast, month):
     assert not empty.rows[0].rated and not empty.published
     scoring.save_scores(db, cast[LEADER], month=month, rows=[full(db, a, note="好")])
     row = scoring.score_sheet(db, cast[LEADER], month).rows[0]
-    assert (row.code, row.note, list(row.stars.values()), row.rated) == ("1-1", "好", [4, 5, 3, 4], True)
+    assert (row.code, row.name, row.note, list(row.stars.values()), row.rated) == (
+        "1-1", "1栋", "好", [4, 5, 3, 4], True)
 
 
 def test_a_published_month_reads_as_published(db, cast, month):
@@ -182,7 +183,7 @@ def test_stars_of_a_deactivated_criterion_are_dropped_on_the_next_save(db, cast,
     assert len(ratings(db)) == 3
 
 
-@pytest.mark.parametrize("value", [0, 6, -1, "五", 2.5, "4星", True, [4]])
+@pytest.mark.parametrize("value", [0, 6, -1, "五", "abc", "٣", 2.5, "4星", True, [4]])
 def test_a_star_outside_1_to_5_is_refused_naming_the_building(db, cast, month, value):
     a, b = cast["grid"]["place_a"], cast["grid"]["place_b"]
     scoring.save_scores(db, cast[STAFF], month=month, rows=[full(db, b, (3, 3, 3, 3))])
@@ -271,17 +272,61 @@ def test_unknown_buildings_and_stale_columns_are_refused(db, cast, month):
     db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('gate', '大门', 'common', 'now')")
     gate = db.execute("SELECT id FROM places WHERE code = 'gate'").fetchone()[0]
     db.conn.commit()
+    unknown = {"_": "评分表里有不存在的楼栋，请刷新页面后重试。"}
+    stale = {"_": "评比标准已被修改，请刷新页面后重试。"}
+    shape = {"_": "评分表的格式不对。"}
     cases = [
-        ([full(db, 999)], "不存在的楼栋"),
-        ([full(db, gate)], "不存在的楼栋"),
-        ([{"place_id": "1", "stars": {}}], "不存在的楼栋"),
-        ([full(db, a), full(db, a)], "同一楼栋出现了两次"),
-        ([{"place_id": a, "stars": {999: 4}, "note": ""}], "评比标准已被修改"),
-        ([{"place_id": a, "stars": [4, 4, 4, 4], "note": ""}], "评比标准已被修改"),
-        ("1-1", "格式不对"),
-        ([["1-1", 4]], "格式不对"),
+        ([full(db, 999)], unknown),
+        ([full(db, gate)], unknown),
+        ([{"place_id": "1", "stars": {}}], unknown),
+        ([full(db, a), full(db, a)], {"1-1": "1-1：同一楼栋出现了两次。"}),
+        ([{"place_id": a, "stars": {999: 4}, "note": ""}], stale),
+        ([{"place_id": a, "stars": [4, 4, 4, 4], "note": ""}], stale),
+        ("1-1", shape),
+        ([["1-1", 4]], shape),
     ]
-    for rows, message in cases:
-        with pytest.raises(ValidationError, match=message):
+    for rows, fields in cases:
+        with pytest.raises(ValidationError) as refused:
             scoring.save_scores(db, cast[STAFF], month=month, rows=rows)
+        assert refused.value.fields == fields
     assert ratings(db) == []
+
+
+def test_two_bad_criteria_of_one_building_are_named_together(db, cast, month):
+    bad = full(db, cast["grid"]["place_a"])
+    bad["stars"][ids(db)[0]], bad["stars"][ids(db)[2]] = 6, 0
+    with pytest.raises(ValidationError) as refused:
+        scoring.save_scores(db, cast[STAFF], month=month, rows=[bad])
+    assert refused.value.fields == {"1-1": "1-1：环境卫生、车辆停放只能打 1-5 星（填 1 到 5 的整数）。"}
+
+
+def test_every_row_of_a_save_is_counted(db, cast, month):
+    a, b = cast["grid"]["place_a"], cast["grid"]["place_b"]
+    empty = [{"place_id": place, "stars": {}, "note": ""} for place in (a, b)]
+    first = scoring.save_scores(db, cast[STAFF], month=month, rows=empty)
+    assert (first.saved, first.removed, first.unchanged) == (0, 0, 2)
+    filled = scoring.save_scores(db, cast[STAFF], month=month, rows=[empty[0], full(db, b)])
+    assert (filled.saved, filled.removed, filled.unchanged) == (1, 0, 1)  # past an empty row
+    both = scoring.save_scores(db, cast[STAFF], month=month, rows=[full(db, a), full(db, b)])
+    assert (both.saved, both.removed, both.unchanged) == (1, 0, 1)  # past an unchanged row
+    cleared = scoring.save_scores(db, cast[STAFF], month=month, rows=empty)
+    assert (cleared.saved, cleared.removed, cleared.unchanged) == (0, 2, 0)
+    assert ratings(db) == []
+
+
+def test_a_publication_landing_after_the_early_check_is_refused_under_the_lock(
+        db, cast, month, monkeypatch):
+    a = cast["grid"]["place_a"]
+    real = scoring.require_draft
+    checks = []
+
+    def published_in_between(db_, month_):
+        real(db_, month_)
+        if not checks:  # staff publish between the friendly check and the write lock
+            publish_raw(db, month, {a: 800})
+        checks.append(month_)
+
+    monkeypatch.setattr(scoring, "require_draft", published_in_between)
+    with pytest.raises(ValidationError, match="的评比已公布，不能再修改"):
+        scoring.save_scores(db, cast[LEADER], month=month, rows=[full(db, a)])
+    assert checks == [month] and ratings(db) == []
