@@ -152,10 +152,11 @@ def test_a_missing_project_is_not_found(db, cast, project_id):
     assert state(db)[0] == []
 
 
-def test_a_grant_needs_a_key(db, cast, project):
+@pytest.mark.parametrize("key", [" ", "", None])
+def test_a_grant_needs_a_key(db, cast, project, key):
     with pytest.raises(ValidationError) as refused:
         books.add_grant(db, cast[STAFF], project_id=project["id"], amount_fen=100,
-                        source=SOURCE, key=" ")
+                        source=SOURCE, key=key)
     assert refused.value.fields == {"key": "缺少操作编号，请刷新页面后重试。"}
     assert state(db)[0] == []
 
@@ -172,8 +173,9 @@ def test_a_project_closed_while_waiting_for_the_lock_is_refused(db, cast, projec
         return found
 
     monkeypatch.setattr(projects, "get_project", cancelled_meanwhile)
-    with pytest.raises(ValidationError, match="项目已取消"):
+    with pytest.raises(ValidationError) as refused:
         grant(db, cast[STAFF], project["id"])
+    assert refused.value.fields == {"project": "项目已取消，只有众筹中或实施中的项目能收奖励金。"}
     assert state(db)[0] == []
 
 
@@ -200,11 +202,9 @@ def test_a_key_used_for_another_project_is_refused(db, cast, project):
     assert books.balance(db, other["id"]) == 0
 
 
-def test_a_key_taken_between_the_check_and_the_insert_returns_that_grant(db, cast, project,
-                                                                         monkeypatch):
-    """The UNIQUE key is the last line: a repeat that slipped past both checks gets the first."""
-    first = grant(db, cast[STAFF], project["id"], key="k1")
-    real, blind = books._grant_by_key, [2]  # the check before and the one under the lock
+def blind_to_the_key(monkeypatch, checks: int) -> None:
+    """Make the first ``checks`` key look-ups miss, as if the first grant landed just after."""
+    real, blind = books._grant_by_key, [checks]
 
     def not_seen_yet(db_, key):
         if blind[0]:
@@ -213,6 +213,34 @@ def test_a_key_taken_between_the_check_and_the_insert_returns_that_grant(db, cas
         return real(db_, key)
 
     monkeypatch.setattr(books, "_grant_by_key", not_seen_yet)
+
+
+def test_a_key_recorded_while_waiting_for_the_lock_returns_that_grant(db, cast, project,
+                                                                      monkeypatch):
+    first = grant(db, cast[STAFF], project["id"], key="k1")
+    audits = scalar(db, "SELECT COUNT(*) FROM audit_log")
+    blind_to_the_key(monkeypatch, 1)
+    assert grant(db, cast[STAFF], project["id"], key="k1") == first
+    assert scalar(db, "SELECT COUNT(*) FROM crowdfund_grants") == 1
+    assert scalar(db, "SELECT COUNT(*) FROM audit_log") == audits
+
+
+def test_a_key_recorded_for_another_project_while_waiting_is_refused(db, cast, project,
+                                                                     monkeypatch):
+    other = make_project(db, created_by=cast[STAFF].id, place_id=cast["grid"]["place_a"])
+    grant(db, cast[STAFF], project["id"], key="k1")
+    blind_to_the_key(monkeypatch, 1)
+    with pytest.raises(ValidationError) as refused:
+        grant(db, cast[STAFF], other["id"], key="k1")
+    assert refused.value.fields == {"key": "该操作编号已用于另一笔奖励金，请刷新页面后重试。"}
+    assert books.balance(db, other["id"]) == 0
+
+
+def test_a_key_taken_between_the_check_and_the_insert_returns_that_grant(db, cast, project,
+                                                                         monkeypatch):
+    """The UNIQUE key is the last line: a repeat that slipped past both checks gets the first."""
+    first = grant(db, cast[STAFF], project["id"], key="k1")
+    blind_to_the_key(monkeypatch, 2)  # the check before and the one under the lock
     assert grant(db, cast[STAFF], project["id"], key="k1") == first
     assert scalar(db, "SELECT COUNT(*) FROM crowdfund_grants") == 1
 
@@ -362,8 +390,9 @@ def test_cancelling_returns_the_grant_in_the_same_transaction_shown_as_returned(
     assert publish.short_text(ledger.rows[4]) == f"退回奖励金·{SOURCE}"
     assert "已退回奖励金 123.50 元" in publish.summary_lines(ledger)
     entry = audit.recent(db, action="crowdfund.grant_return")[0]
-    assert (entry["actor_id"], entry["target_type"], json.loads(entry["detail"])) == (
-        cast[STAFF].id, "crowdfund_project", {"grants": 2})
+    assert (entry["actor_id"], entry["target_type"], entry["target_id"],
+            json.loads(entry["detail"])) == (
+        cast[STAFF].id, "crowdfund_project", str(project["id"]), {"grants": 2})
     assert audit_log.action_label("crowdfund.grant_return") == "项目取消，退回奖励金"
 
 

@@ -13,7 +13,7 @@ NOW = datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc)  # 1 Nov 01:00 in Shang
 
 @pytest.mark.parametrize("typed, month", [
     ("2026-10", "2026-10"), ("2026年10月", "2026-10"), (" 2026/9 ", "2026-09"), ("2025-1", "2025-01"),
-    ("2026-11", "2026-11"),
+    ("2026-11", "2026-11"), ("2000-01", "2000-01"),
 ])
 def test_a_month_is_read_as_people_write_it(typed, month):
     with clock.pretend(NOW):
@@ -54,11 +54,15 @@ def test_months_step_over_the_year_and_read_in_chinese():
 
 
 def test_a_month_row_is_created_once_and_refuses_change_once_published(db):
-    assert months.get_month(db, "2026-10").status == months.DRAFT
+    untouched = months.get_month(db, "2026-10")
+    assert (untouched.month, untouched.status, untouched.weights) == ("2026-10", months.DRAFT, [])
+    months.ensure_month(db, "2026-09")
+    assert months.get_month(db, "2026-09").weights == []
     months.ensure_month(db, "2026-10")
     months.ensure_month(db, "2026-10")
     months.require_draft(db, "2026-10")
-    db.execute("UPDATE ranking_months SET status = 'published', weights = '[{\"name\": \"环境卫生\"}]'")
+    db.execute("UPDATE ranking_months SET status = 'published', weights = '[{\"name\": \"环境卫生\"}]'"
+               " WHERE month = '2026-10'")
     found = months.get_month(db, "2026-10")
     assert found.is_published and found.weights == [{"name": "环境卫生"}]
     assert found.label == "2026年10月"

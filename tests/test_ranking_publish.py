@@ -14,6 +14,7 @@ from lib.ranking import publish as pub
 from lib.ranking import standings
 from lib.ranking.months import get_month
 from tests.crowdfund_helpers import make_project
+from tests.ranking_helpers import publish_raw
 from tests.ranking_world import MONTH, NOW, build_world, household, person, rate, volunteer
 
 
@@ -79,6 +80,63 @@ def test_staff_and_admins_publish_a_finished_month(db, world, who):
                          " WHERE action = 'ranking.publish'").fetchall()
     assert [(actor, target) for actor, target, _ in entries] == [(world[who].id, MONTH)]
     assert json.loads(entries[0][2])["flag"] == "3-2"
+
+
+def audit_entry(db, action: str) -> tuple:
+    rows = db.execute("SELECT actor_id, target_type, target_id, detail FROM audit_log"
+                      " WHERE action = ?", (action,)).fetchall()
+    assert len(rows) == 1, rows
+    actor_id, target_type, target_id, detail = rows[0]
+    return actor_id, target_type, target_id, json.loads(detail)
+
+
+def test_the_publication_is_audited_with_its_flag_reward_and_what_was_missing(db, world):
+    publish(db, world["staff"], reward_kind="points", reward_points=20)
+    assert audit_entry(db, "ranking.publish") == (world["staff"].id, "ranking_month", MONTH, {
+        "flag": "3-2", "score": "95.7", "missing": "无人评分：2-1\n3-2：老林未评\n10-1：邻里和睦无人打分",
+        "reward": "红旗楼栋住户每人奖励积分", "yuan": "", "points": 20, "residents": 1})
+
+
+def test_a_grant_reward_is_audited_in_yuan_with_no_resident_paid(db, world):
+    project = make_project(db, created_by=world["staff"].id, place_id=world["x"])
+    publish(db, world["admin"], reward_kind="project", reward_yuan="500.50",
+            reward_project_id=project["id"])
+    actor_id, _, _, detail = audit_entry(db, "ranking.publish")
+    assert (actor_id, detail["reward"], detail["yuan"], detail["points"], detail["residents"]) == (
+        world["admin"].id, "奖励金投入众筹项目", "500.50", 0, 0)
+
+
+def test_the_snapshot_and_results_are_stored_as_readable_chinese(db, world):
+    publish(db, world["staff"])
+    weights, = db.execute("SELECT weights FROM ranking_months WHERE month = ?", (MONTH,)).fetchone()
+    details = [row[0] for row in db.execute("SELECT detail FROM ranking_results")]
+    assert '"环境卫生"' in weights and all('"环境卫生"' in detail for detail in details)
+
+
+def test_without_a_word_about_missing_ratings_publishing_is_refused(db, world):
+    refused(db, ValidationError, lambda: pub.publish(db, world["staff"], month=MONTH),
+            field="confirm_missing",
+            message="还有评分没有完成：无人评分：2-1；3-2：老林未评；10-1：邻里和睦无人打分。"
+                    "缺少的评分按 0 计算；如仍要公布，请勾选确认后再公布。")
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"reward_kind": "points", "reward_points": 1}, ("points", None, 1, "")),
+    ({"reward_kind": "points", "reward_points": 1000}, ("points", None, 1000, "")),
+    ({"reward_kind": "none", "reward_note": "奖" * 200}, ("none", None, 0, "奖" * 200)),
+])
+def test_the_reward_limits_themselves_are_allowed(db, world, kwargs, expected):
+    month = publish(db, world["staff"], **kwargs)
+    assert (month.reward_kind, month.reward_fen, month.reward_points, month.reward_note) == expected
+
+
+def test_a_grant_reward_above_the_largest_pledge_is_refused(db, world):
+    project = make_project(db, created_by=world["staff"].id, place_id=world["x"])
+    too_much = pub.MAX_REWARD_FEN // 100 + 1
+    error = refused(db, ValidationError, lambda: publish(
+        db, world["staff"], reward_kind="project", reward_yuan=str(too_much),
+        reward_project_id=project["id"]))
+    assert set(error.fields) == {"reward_yuan"}
 
 
 def test_a_published_month_is_frozen_for_the_leaders_ratings(db, world):
@@ -245,7 +303,10 @@ def test_an_admin_corrects_a_published_month_with_a_reason(db, world):
         "raters": 1, "detail": {"环境卫生": 10, "楼道整洁": 10, "车辆停放": 10, "邻里和睦": 10}}
     assert json.loads(row[2])["rater_id"] == json.loads(row[3])["rater_id"] == world["wu"].id
     assert [s.name for s in after] == ["3栋1单元", "3栋2单元", "10栋1单元", "2栋1单元"]
-    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'ranking.correct'").fetchone() == (1,)
+    assert audit_entry(db, "ranking.correct") == (world["admin"].id, "ranking_month", MONTH, {
+        "building": "3-2", "rater": world["wu"].id, "reason": "老吴说填反了", "changed": 2})
+    raw_before, raw_after = db.execute("SELECT before, after FROM ranking_corrections").fetchone()
+    assert '"环境卫生"' in raw_before and '"环境卫生"' in raw_after
     with pytest.raises(Exception, match="frozen"):
         db.execute("UPDATE ranking_stars SET stars = 2")
 
@@ -263,6 +324,24 @@ def test_a_correction_marks_only_what_moved_and_keeps_the_published_participatio
             for s in after] == [("3-2", 957, 1000, 857, False), ("3-1", 940, 914, 1000, True),
                                 ("10-1", 360, 514, 0, False), ("2-1", 0, 0, 0, False)]
     assert after[3].volunteer_half_hours == 0
+
+
+def test_a_tie_made_by_a_correction_still_goes_against_last_years_flags(db, world):
+    for table in ("ranking_stars", "ranking_ratings", "volunteer_hours", "reports", "crowdfund_signups"):
+        db.execute(f"DELETE FROM {table}")
+    publish_raw(db, "2026-09", {world["w"]: 900, world["x"]: 800})  # 2-1 held the flag
+    rate(db, MONTH, world["x"], world["wu"].id, {1: 3, 2: 3, 3: 3, 4: 3})
+    publish(db, world["staff"])
+    after = pub.correct(db, world["admin"], month=MONTH, place_id=world["w"],
+                        rater_id=world["sun"].id, stars={1: 3, 2: 3, 3: 3, 4: 3}, reason="补录")
+    assert [(s.code, s.score_tenths) for s in after[:2]] == [("3-1", 420), ("2-1", 420)]
+
+
+def test_a_reason_of_200_characters_is_enough(db, world):
+    publish(db, world["staff"])
+    pub.correct(db, world["admin"], month=MONTH, place_id=world["y"], rater_id=world["wu"].id,
+                stars={1: 4}, reason="理" * 200)
+    assert db.execute("SELECT reason FROM ranking_corrections").fetchone() == ("理" * 200,)
 
 
 def test_a_correction_may_add_a_missing_leaders_rating(db, world):

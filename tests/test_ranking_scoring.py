@@ -8,6 +8,7 @@ import pytest
 from lib.core import audit, clock
 from lib.core.errors import PermissionDenied, ValidationError
 from lib.core.roles import ADMIN, LEADER, STAFF
+from lib.people import org
 from lib.ranking import criteria, scoring
 from lib.ranking.months import current_month, get_month, next_month, previous_month
 from tests.ranking_helpers import add_building, publish_raw
@@ -69,6 +70,26 @@ def test_with_the_setting_on_every_leader_rates_every_building(db, cast, month):
         assert codes(scoring.buildings_to_score(db, cast[who], month)) == ["1-1", "2-1"]
     scoring.save_scores(db, cast[LEADER], month=month, rows=[full(db, cast["grid"]["place_b"])])
     assert len(ratings(db)) == 4
+
+
+@pytest.mark.parametrize("who, building, common", [
+    (None, False, False), ("guest", False, False), ("in", False, False), (LEADER, True, False),
+    ("leader_b", False, False), ("leader_none", False, False), (STAFF, True, False),
+    (ADMIN, True, False)])
+def test_who_may_rate_a_building_and_nobody_a_common_area(db, cast, who, building, common):
+    gate = db.execute("INSERT INTO places (code, name, kind, microgrid_id, created_at)"
+                      " VALUES ('gate', '大门', 'common', ?, 'now')", (cast["grid"]["mg_a"],)).lastrowid
+    actor = None if who is None else cast[who]
+    assert scoring.may_rate(db, actor, org.place_by_id(db, cast["grid"]["place_a"])) is building
+    assert scoring.may_rate(db, actor, org.place_by_id(db, gate)) is common
+
+
+def test_staff_always_score_all_and_leaders_only_with_the_setting(db, cast):
+    assert [scoring.may_score_all(db, cast[who]) for who in (STAFF, ADMIN, LEADER, "in")] == [
+        True, True, False, False]
+    criteria.set_leaders_score_all(db, cast[ADMIN], on=True)
+    assert [scoring.may_score_all(db, cast[who]) for who in (STAFF, LEADER, "in")] == [
+        True, True, False]
 
 
 @pytest.mark.parametrize("role, message", [("guest", "请先登录"), ("in", "微网格长权限")])

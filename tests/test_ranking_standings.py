@@ -46,6 +46,7 @@ def test_the_hand_worked_month_comes_out_to_the_tenth(db, world):
 def test_participation_counts_each_record_by_the_persons_own_building_in_the_month(db, world):
     counts = standings.participation(db, MONTH)
     x, y = counts[world["x"]], counts[world["y"]]
+    assert all(place_id == count.place_id for place_id, count in counts.items())
     assert (x.volunteer_half_hours, x.labour_half_hours, x.reports, x.units) == (3, 2, 1, 7)
     assert (y.volunteer_half_hours, y.labour_half_hours, y.reports, y.units) == (1, 0, 1, 3)
     assert counts[world["z"]].units == counts[world["w"]].units == 0
@@ -191,6 +192,28 @@ def test_a_building_with_no_households_has_no_participation(db, world):
     assert ranked["11-1"].rank == 5 and ranked["10-1"].participation_tenths == 0
 
 
+def test_a_building_without_households_does_not_lower_the_best_participation():
+    half = inputs(1, "1-1", households=4, units=2)  # half a unit a household is the best
+    ranked = {s.code: s for s in standings.rank([half, inputs(2, "1-2", households=0)], WEIGHTS, {})}
+    assert (ranked["1-1"].participation_tenths, ranked["1-2"].participation_tenths) == (1000, 0)
+
+
+def test_with_no_weight_on_the_stars_only_participation_counts():
+    weights = [{"id": 1, "name": "环境卫生", "kind": "stars", "weight": 0},
+               {"id": 9, "name": "参与度", "kind": "participation", "weight": 100}]
+    ranked = standings.rank([inputs(1, "1-1", units=1, stars={1: [5]}), inputs(2, "1-2")],
+                            weights, {})
+    assert figures(ranked) == [("1-1", 1000, 0, 1000), ("1-2", 0, 0, 0)]
+    assert ranked[0].detail == {"环境卫生": 50}
+
+
+def test_a_draft_may_be_ranked_with_weights_other_than_the_active_ones(db, world):
+    stars_only = [{**c, "weight": {"环境卫生": 100}.get(c["name"], 0)}
+                  for c in standings.active_weights(db)]
+    ranked = {s.code: s.score_tenths for s in standings.live(db, MONTH, stars_only)}
+    assert ranked == {"3-2": 1000, "3-1": 900, "10-1": 600, "2-1": 0}
+
+
 def test_no_buildings_means_no_standings(db):
     assert standings.compute(db, MONTH) == []
 
@@ -204,7 +227,20 @@ def test_staff_see_who_has_not_rated_what(db, world):
         ("10-1", ["老孙"], [], ["邻里和睦"], False)]
     assert standings.missing_text(db, MONTH) == "无人评分：2-1\n3-2：老林未评\n10-1：邻里和睦无人打分"
     assert standings.completeness(db, world["admin"], MONTH) == found
+    assert [(c.place_id, c.name) for c in found] == [
+        (world["w"], "2栋1单元"), (world["x"], "3栋1单元"), (world["y"], "3栋2单元"),
+        (world["z"], "10栋1单元")]
     assert [c.missing_text() for c in found] == ["2-1：无人评分", "", "3-2：老林未评", "10-1：邻里和睦无人打分"]
+
+
+def test_everything_missing_is_named_and_joined_for_the_notice():
+    behind = standings.Completeness(1, "1-1", "1栋1单元", ["老吴"], ["老林", "老周"],
+                                    ["车辆停放", "邻里和睦"])
+    assert behind.missing_text() == "1-1：老林、老周未评；车辆停放、邻里和睦无人打分"
+    nobody = [standings.Completeness(place_id, code, code, [], ["老孙"], [])
+              for place_id, code in ((2, "2-1"), (3, "3-3"))]
+    assert standings.missing_lines([*nobody, behind]) == [
+        "无人评分：2-1、3-3", "1-1：老林、老周未评；车辆停放、邻里和睦无人打分"]
 
 
 def test_a_leader_or_resident_may_not_see_completeness(db, world):

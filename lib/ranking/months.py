@@ -117,7 +117,7 @@ def get_month(db: Database, month: str) -> Month:
     if row is None:
         return Month(month=month, status=DRAFT)
     values = list(row)
-    values[2] = json.loads(values[2] or "[]")
+    values[2] = json.loads(values[2])  # NOT NULL, '[]' until publication
     return Month(*values)
 
 

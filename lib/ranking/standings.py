@@ -243,7 +243,6 @@ def published(db: Database, month: str) -> list[Standing]:
                 (month,))]
 
 
-
 def draft_version(db: Database, month: str) -> tuple:
     """What changes whenever a rating of ``month`` or a weight changes: a preview's cache key.
 
