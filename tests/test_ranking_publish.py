@@ -97,6 +97,13 @@ def test_the_publication_is_audited_with_its_flag_reward_and_what_was_missing(db
         "reward": "红旗楼栋住户每人奖励积分", "yuan": "", "points": 20, "residents": 1})
 
 
+def test_a_month_without_a_reward_is_audited_as_such(db, world):
+    publish(db, world["staff"])
+    _, _, _, detail = audit_entry(db, "ranking.publish")
+    assert (detail["reward"], detail["yuan"], detail["points"], detail["residents"]) == (
+        "不发奖励", "", 0, 0)
+
+
 def test_a_grant_reward_is_audited_in_yuan_with_no_resident_paid(db, world):
     project = make_project(db, created_by=world["staff"].id, place_id=world["x"])
     publish(db, world["admin"], reward_kind="project", reward_yuan="500.50",

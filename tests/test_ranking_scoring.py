@@ -1,6 +1,7 @@
 """星级楼栋 scoring: who rates which building, the score sheet, and all-or-nothing saves."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -333,6 +334,22 @@ def test_every_row_of_a_save_is_counted(db, cast, month):
     cleared = scoring.save_scores(db, cast[STAFF], month=month, rows=empty)
     assert (cleared.saved, cleared.removed, cleared.unchanged) == (0, 2, 0)
     assert ratings(db) == []
+
+
+def test_unchanged_rows_are_counted_and_passed_over_to_the_next(db, cast, month):
+    a, b = cast["grid"]["place_a"], cast["grid"]["place_b"]
+    both = scoring.save_scores(db, cast[STAFF], month=month, rows=[full(db, a), full(db, b)])
+    assert (both.saved, both.removed, both.unchanged) == (2, 0, 0)
+    again = scoring.save_scores(db, cast[STAFF], month=month, rows=[full(db, a), full(db, b)])
+    assert (again.saved, again.removed, again.unchanged) == (0, 0, 2)
+    later = scoring.save_scores(db, cast[STAFF], month=month,
+                                rows=[full(db, a), full(db, b, stars=(1, 1, 1, 1))])
+    assert (later.saved, later.removed, later.unchanged) == (1, 0, 1)
+    assert {row[5] for row in ratings(db) if row[1] == b} == {1}
+    entries = [(e["actor_id"], e["target_type"], e["target_id"], json.loads(e["detail"]))
+               for e in reversed(audit.recent(db, action="ranking.score"))]
+    assert entries == [(cast[STAFF].id, "ranking_month", month, {"saved": 2, "removed": 0}),
+                       (cast[STAFF].id, "ranking_month", month, {"saved": 1, "removed": 0})]
 
 
 def test_a_publication_landing_after_the_early_check_is_refused_under_the_lock(

@@ -41,6 +41,7 @@ def test_the_hand_worked_month_comes_out_to_the_tenth(db, world):
     assert x.detail == {"环境卫生": 45, "楼道整洁": 40, "车辆停放": 35, "邻里和睦": 45}
     assert z.detail == {"环境卫生": 30, "楼道整洁": 30, "车辆停放": 30, "邻里和睦": 0}
     assert x.score == "88.0" and not x.corrected
+    assert [s.name for s in ranked] == ["3栋2单元", "3栋1单元", "10栋1单元", "2栋1单元"]
 
 
 def test_participation_counts_each_record_by_the_persons_own_building_in_the_month(db, world):
