@@ -85,6 +85,14 @@ def test_who_may_rate_a_building_and_nobody_a_common_area(db, cast, who, buildin
     assert scoring.may_rate(db, actor, org.place_by_id(db, gate)) is common
 
 
+def test_with_the_setting_on_a_leader_may_rate_a_building_of_another_grid(db, cast):
+    place_a = org.place_by_id(db, cast["grid"]["place_a"])
+    assert scoring.may_rate(db, cast["leader_b"], place_a) is False
+    criteria.set_leaders_score_all(db, cast[ADMIN], on=True)
+    assert scoring.may_rate(db, cast["leader_b"], place_a) is True
+    assert scoring.may_rate(db, cast["in"], place_a) is False
+
+
 def test_staff_always_score_all_and_leaders_only_with_the_setting(db, cast):
     assert [scoring.may_score_all(db, cast[who]) for who in (STAFF, ADMIN, LEADER, "in")] == [
         True, True, False, False]
