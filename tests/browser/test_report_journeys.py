@@ -68,15 +68,24 @@ def tap_menu(page, url_path: str) -> None:
     fits_phone(page)
 
 
-def scan(page, base_url: str, path: str = "report?b=1-1") -> None:
+def scan(page, base_url: str, path: str = "?b=1-1") -> None:
+    """Open what a phone opens: the gate's QR (the home page) or a follow link saved earlier."""
     page.goto(f"{base_url}/{path}")
     settle(page, quiet_ms=400)
     fits_phone(page)
 
 
+def scan_to_report(page, base_url: str) -> None:
+    """Scan the gate's QR and tap 首页's 随手拍 button, as a resident does."""
+    scan(page, base_url)
+    tap(main(page).get_by_role("link", name="随手拍 · 反映问题"), page)
+    assert "/report?b=1-1" in page.url, page.url
+    fits_phone(page)
+
+
 def log_in(page, base_url: str, username: str, password: str = "Demo@2026") -> None:
     """Scan the gate's code, tap 登录 / 注册 in the menu, log in; back on the home page."""
-    scan(page, base_url, "?b=1-1")
+    scan(page, base_url)
     tap_menu(page, "account")
     form = page.locator("[data-testid='stForm']").filter(has=page.get_by_role("button", name="登录"))
     if not form.is_visible():  # a tap that landed while the menu was still sliding in
@@ -152,7 +161,7 @@ def staff_resolve(page, number: str) -> None:
 
 def test_staff_handle_a_report_from_the_desk_by_taps(server, phones):
     guest = phones().new_page()
-    scan(guest, server.url)
+    scan_to_report(guest, server.url)
     link = file_report(guest, "2单元楼道堆满纸箱，挡住消防通道")
     shot(guest, "a0-filed")
     number = number_in(link)
@@ -210,7 +219,7 @@ def test_a_resident_confirms_and_rates_from_my_reports(server, phones):
 
 def test_back_out_of_a_report_by_button_filter_menu_and_browser_back(server, phones):
     guest = phones().new_page()
-    scan(guest, server.url)
+    scan_to_report(guest, server.url)
     first = number_in(file_report(guest, "3单元门口垃圾没有清运"))
     guest.get_by_role("button", name="再报一个问题").click()
     settle(guest, quiet_ms=400)
@@ -253,7 +262,7 @@ def test_refused_photos_are_said_in_chinese_and_nothing_is_filed(server, phones,
     huge = tmp_path / "huge.jpg"
     huge.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * (11 * 1024 * 1024))
     guest = phones().new_page()
-    scan(guest, server.url)
+    scan_to_report(guest, server.url)
     choose(guest, "问题类别", "楼道堆物")
     guest.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(gif), str(huge)])
     errors = main(guest).get_by_test_id("stAlertContentError")
@@ -272,7 +281,7 @@ def test_refused_photos_are_said_in_chinese_and_nothing_is_filed(server, phones,
 def test_a_guest_finds_the_report_again_under_my_reports_after_reopening_the_site(server, phones):
     context = phones()
     guest = context.new_page()
-    scan(guest, server.url)
+    scan_to_report(guest, server.url)
     number = number_in(file_report(guest, "5栋门口的路灯坏了好几天"))
     expect(main(guest).get_by_role("button", name="复制链接")).to_be_visible()
     shot(guest, "d2-filed-copy-link")
@@ -283,13 +292,13 @@ def test_a_guest_finds_the_report_again_under_my_reports_after_reopening_the_sit
     guest.close()
 
     again = context.new_page()  # the same phone, the site opened again from the gate's code
-    scan(again, server.url, "?b=1-1")
+    scan(again, server.url)
     tap_menu(again, "reports")
     tap(again.get_by_role("tab", name="我的反映"), again)
     assert open_from_card(again, f"reports_mine_{number}", "查看详情") == number
     shot(again, "d3-guest-mine")
     other = phones().new_page()  # another phone sees nothing of it
-    scan(other, server.url, "?b=1-1")
+    scan(other, server.url)
     tap_menu(other, "reports")
     tap(other.get_by_role("tab", name="我的反映"), other)
     expect(other.locator(f".st-key-reports_mine_{number}")).to_have_count(0)
