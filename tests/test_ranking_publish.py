@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lib.core import clock
+from lib.core import audit, clock
 from lib.core.errors import NotFound, PermissionDenied, ValidationError
 from lib.core.roles import GUEST_USER
 from lib.points import ledger
@@ -35,6 +35,14 @@ def publish(db, actor, **kwargs):
     kwargs.setdefault("month", MONTH)
     kwargs.setdefault("confirm_missing", True)
     return pub.publish(db, actor, **kwargs)
+
+
+def audit_entry(db, action: str) -> tuple:
+    """The one audit entry of ``action``: (actor, target type, target id, detail)."""
+    entries = audit.recent(db, action=action)
+    assert len(entries) == 1, entries
+    entry = entries[0]
+    return entry["actor_id"], entry["target_type"], entry["target_id"], json.loads(entry["detail"])
 
 
 def refused(db, error, call, message=None, field=None):
@@ -76,18 +84,8 @@ def test_staff_and_admins_publish_a_finished_month(db, world, who):
     assert (published[1].households, published[1].volunteer_half_hours, published[1].labour_half_hours,
             published[1].reports, published[1].raters) == (4, 3, 2, 1, 2)
     assert month.reward_kind == "none" and month.reward_fen is None and month.reward_points == 0
-    entries = db.execute("SELECT actor_id, target_id, detail FROM audit_log"
-                         " WHERE action = 'ranking.publish'").fetchall()
-    assert [(actor, target) for actor, target, _ in entries] == [(world[who].id, MONTH)]
-    assert json.loads(entries[0][2])["flag"] == "3-2"
-
-
-def audit_entry(db, action: str) -> tuple:
-    rows = db.execute("SELECT actor_id, target_type, target_id, detail FROM audit_log"
-                      " WHERE action = ?", (action,)).fetchall()
-    assert len(rows) == 1, rows
-    actor_id, target_type, target_id, detail = rows[0]
-    return actor_id, target_type, target_id, json.loads(detail)
+    actor_id, _, target_id, detail = audit_entry(db, "ranking.publish")
+    assert (actor_id, target_id, detail["flag"]) == (world[who].id, MONTH, "3-2")
 
 
 def test_the_publication_is_audited_with_its_flag_reward_and_what_was_missing(db, world):

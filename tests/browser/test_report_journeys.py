@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, settle, submit_login, wait_ready
+from tests.browser.conftest import PHONE, settle, submit_login
 
 
 HERE = Path(__file__).parent
