@@ -17,9 +17,11 @@ def python_files(folder: str) -> list[Path]:
 # hours sit below the features because they earn points and the star ranking counts them;
 # features (reports, the shop and those to come) know nothing of each other; the star ranking
 # sits above them because it compares buildings by what they record (reports accepted, labour
-# attended) and pays its reward into a crowdfunding project; only the site (navigation,
-# seeding, the audit log in words) sees them all.
-LAYERS = {"core": 0, "people": 1, "points": 2, "volunteer": 3, "ranking": 5, "site": 9}
+# attended) and pays its reward into a crowdfunding project; 议事 sits above them too (a topic
+# may come from a report, an adopted plan may become a crowdfunding project); only the site
+# (navigation, seeding, the audit log in words) sees them all.
+LAYERS = {"core": 0, "people": 1, "points": 2, "volunteer": 3, "ranking": 5, "council": 6,
+          "site": 9}
 FEATURE_LAYER = 4
 STREAMLIT_MODULE = re.compile(r"ui(_\w+)?\.py")  # ui.py, ui_admin.py, ui_navigation.py, ...
 

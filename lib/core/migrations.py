@@ -722,6 +722,232 @@ def m012_create_star_buildings(db: Database) -> None:
     )
 
 
+@migrations()
+def m013_create_council(db: Database) -> None:
+    """议事协商: topics, meetings, plans, one-household-one-vote ballots, 公示 and follow-up.
+
+    The flow of the reference articles: 议题收集 (topics, residents' support, staff's four boxes)
+    → 方案制定 (a meeting's options and the plan: cost, duties, deadline) → 协商议事 (a vote on the
+    plan) → 结果公示 (publication with a notice period, objections answered in public) → 跟踪落实
+    (owner, progress updates, residents' rating after completion).
+
+    One household, one vote: ``council_ballots`` keeps every ballot ever cast, online by a
+    member or on paper entered by staff, and is append-only (triggers refuse update and
+    delete). ``council_choices`` holds at most one counted ballot per vote and household (its
+    primary key), so however the channels interleave a household counts once; each ballot
+    carries the rule that decided whether it counted. Triggers refuse a ballot cast outside
+    the voting window and any change to the choices once the result is published.
+    """
+    db.executescript(
+        """
+        CREATE TABLE council_topics (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            body TEXT NOT NULL DEFAULT '',
+            place_id INTEGER REFERENCES places(id),  -- NULL: the whole compound
+            place_note TEXT NOT NULL DEFAULT '',
+            photo TEXT,
+            box TEXT NOT NULL DEFAULT 'new' CHECK (box IN (
+                'new', 'urgent_important', 'watch', 'important_slow', 'resolved', 'declined')),
+            box_note TEXT NOT NULL DEFAULT '',
+            report_id INTEGER REFERENCES reports(id),
+            proposed_by INTEGER REFERENCES users(id),
+            household_id INTEGER REFERENCES households(id),
+            submission_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sorted_by INTEGER REFERENCES users(id),
+            sorted_at TEXT
+        );
+        CREATE INDEX council_topics_box ON council_topics(box, id);
+        CREATE UNIQUE INDEX council_topics_report ON council_topics(report_id)
+            WHERE report_id IS NOT NULL;
+        CREATE TABLE council_support (
+            topic_id INTEGER NOT NULL REFERENCES council_topics(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (topic_id, user_id)
+        );
+
+        CREATE TABLE council_meetings (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            held_on TEXT NOT NULL,  -- Shanghai date
+            starts_at TEXT NOT NULL DEFAULT '',  -- 'HH:MM'
+            venue TEXT NOT NULL CHECK (length(trim(venue)) > 0),
+            participants TEXT NOT NULL DEFAULT '',
+            minutes TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'scheduled'
+                CHECK (status IN ('scheduled', 'held', 'cancelled')),
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX council_meetings_held_on ON council_meetings(held_on, id);
+        CREATE TABLE council_agenda (
+            meeting_id INTEGER NOT NULL REFERENCES council_meetings(id),
+            topic_id INTEGER NOT NULL REFERENCES council_topics(id),
+            position INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (meeting_id, topic_id)
+        );
+        CREATE INDEX council_agenda_topic ON council_agenda(topic_id);
+
+        CREATE TABLE council_plans (
+            id INTEGER PRIMARY KEY,
+            topic_id INTEGER NOT NULL REFERENCES council_topics(id),
+            meeting_id INTEGER REFERENCES council_meetings(id),
+            title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+            options_discussed TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            cost_fen INTEGER NOT NULL DEFAULT 0 CHECK (cost_fen >= 0),
+            duties TEXT NOT NULL DEFAULT '',  -- who does what
+            deadline TEXT,  -- Shanghai date
+            owner TEXT NOT NULL DEFAULT '',  -- who answers for carrying it out
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN (
+                'draft', 'voting', 'adopted', 'rejected', 'done', 'dropped')),
+            project_id INTEGER REFERENCES crowdfund_projects(id),
+            done_at TEXT,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX council_plans_topic ON council_plans(topic_id, id);
+        CREATE INDEX council_plans_status ON council_plans(status, id);
+        CREATE UNIQUE INDEX council_plans_project ON council_plans(project_id)
+            WHERE project_id IS NOT NULL;
+
+        -- photos of a meeting's minutes and of a plan's progress updates
+        CREATE TABLE council_photos (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('minutes', 'update')),
+            owner_id INTEGER NOT NULL,
+            photo TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX council_photos_owner ON council_photos(kind, owner_id, id);
+        CREATE TABLE council_updates (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES council_plans(id),
+            body TEXT NOT NULL CHECK (length(trim(body)) > 0),
+            percent INTEGER CHECK (percent IS NULL OR percent BETWEEN 0 AND 100),
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            submission_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX council_updates_plan ON council_updates(plan_id, id);
+
+        CREATE TABLE council_votes (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES council_plans(id),
+            question TEXT NOT NULL CHECK (length(trim(question)) > 0),
+            scope_place_id INTEGER REFERENCES places(id),  -- NULL: every household
+            opens_at TEXT NOT NULL,  -- UTC
+            closes_at TEXT NOT NULL,
+            quorum INTEGER NOT NULL CHECK (quorum >= 1),  -- households
+            eligible INTEGER NOT NULL CHECK (eligible >= 0),  -- households in scope at opening
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'cancelled', 'published')),
+            outcome TEXT CHECK (outcome IS NULL OR outcome IN ('passed', 'failed', 'no_quorum')),
+            winning_option_id INTEGER,
+            result_note TEXT NOT NULL DEFAULT '',
+            notice_days INTEGER CHECK (notice_days IS NULL OR notice_days BETWEEN 1 AND 30),
+            notice_ends_at TEXT,
+            published_by INTEGER REFERENCES users(id),
+            published_at TEXT,
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            CHECK (closes_at > opens_at)
+        );
+        CREATE INDEX council_votes_status ON council_votes(status, closes_at);
+        -- a plan has one live vote; a cancelled one may be opened again
+        CREATE UNIQUE INDEX council_votes_one_live ON council_votes(plan_id)
+            WHERE status != 'cancelled';
+        CREATE TABLE council_vote_options (
+            id INTEGER PRIMARY KEY,
+            vote_id INTEGER NOT NULL REFERENCES council_votes(id),
+            position INTEGER NOT NULL,
+            label TEXT NOT NULL CHECK (length(trim(label)) > 0),
+            adopts INTEGER NOT NULL DEFAULT 0 CHECK (adopts IN (0, 1)),  -- 同意 adopts the plan
+            UNIQUE (vote_id, position),
+            UNIQUE (vote_id, label)
+        );
+
+        CREATE TABLE council_ballots (
+            id INTEGER PRIMARY KEY,
+            vote_id INTEGER NOT NULL REFERENCES council_votes(id),
+            household_id INTEGER NOT NULL REFERENCES households(id),
+            option_id INTEGER NOT NULL REFERENCES council_vote_options(id),
+            channel TEXT NOT NULL CHECK (channel IN ('online', 'paper')),
+            user_id INTEGER REFERENCES users(id),  -- the member who voted online
+            entered_by INTEGER REFERENCES users(id),  -- the staff member who typed a paper ballot
+            signed_by TEXT NOT NULL DEFAULT '',  -- the name on a paper ballot
+            cast_at TEXT NOT NULL,  -- online: when tapped; paper: when collected
+            recorded_at TEXT NOT NULL,
+            counted INTEGER NOT NULL CHECK (counted IN (0, 1)),  -- became the choice when recorded
+            rule TEXT NOT NULL,  -- the rule that decided, in Chinese
+            submission_key TEXT NOT NULL UNIQUE,
+            CHECK ((channel = 'online') = (user_id IS NOT NULL)),
+            CHECK ((channel = 'paper') = (entered_by IS NOT NULL))
+        );
+        CREATE INDEX council_ballots_household ON council_ballots(vote_id, household_id, id);
+        CREATE TRIGGER council_ballots_append_only_update BEFORE UPDATE ON council_ballots
+        BEGIN SELECT RAISE(ABORT, 'council ballots are append-only'); END;
+        CREATE TRIGGER council_ballots_append_only_delete BEFORE DELETE ON council_ballots
+        BEGIN SELECT RAISE(ABORT, 'council ballots are append-only'); END;
+        CREATE TRIGGER council_ballots_inside_the_window BEFORE INSERT ON council_ballots
+        WHEN NOT EXISTS (SELECT 1 FROM council_votes WHERE id = NEW.vote_id AND status = 'open'
+                         AND NEW.cast_at >= opens_at AND NEW.cast_at < closes_at)
+        BEGIN SELECT RAISE(ABORT, 'council ballot outside the voting window'); END;
+
+        CREATE TABLE council_choices (
+            vote_id INTEGER NOT NULL REFERENCES council_votes(id),
+            household_id INTEGER NOT NULL REFERENCES households(id),
+            ballot_id INTEGER NOT NULL UNIQUE REFERENCES council_ballots(id),
+            option_id INTEGER NOT NULL REFERENCES council_vote_options(id),
+            channel TEXT NOT NULL CHECK (channel IN ('online', 'paper')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (vote_id, household_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX council_choices_option ON council_choices(vote_id, option_id);
+        """
+    )
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+        db.execute(
+            f"CREATE TRIGGER council_choices_frozen_{event.lower()} BEFORE {event} ON council_choices"
+            f" WHEN EXISTS (SELECT 1 FROM council_votes WHERE id = {row}.vote_id"
+            " AND status != 'open')"
+            " BEGIN SELECT RAISE(ABORT, 'a closed council vote is frozen'); END")
+    db.executescript(
+        """
+        CREATE TABLE council_objections (
+            id INTEGER PRIMARY KEY,
+            vote_id INTEGER NOT NULL REFERENCES council_votes(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            household_id INTEGER REFERENCES households(id),
+            body TEXT NOT NULL CHECK (length(trim(body)) > 0),
+            submission_key TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            answer TEXT,
+            answered_by INTEGER REFERENCES users(id),
+            answered_at TEXT
+        );
+        CREATE INDEX council_objections_vote ON council_objections(vote_id, id);
+
+        CREATE TABLE council_ratings (
+            plan_id INTEGER NOT NULL REFERENCES council_plans(id),
+            household_id INTEGER NOT NULL REFERENCES households(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            rating TEXT NOT NULL CHECK (rating IN ('satisfied', 'basic', 'unsatisfied')),
+            comment TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (plan_id, household_id)
+        );
+        """
+    )
+
+
 def migrate_database(db: Database, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, all under one write lock.
 
