@@ -16,6 +16,10 @@ ranked by lib.ranking.standings.rank (THE RULES) from the micro-grid leaders' st
 month's participation read from the generated records, with the red flag's history feeding the
 tie rule, a few admin corrections, rewards paid into 众筹 project 1 as grants, and the month just
 over (2026-10) still a draft with most ratings in.
+
+议事 comes last: topics in every box, a meeting and plan per vote, forty published votes with
+every household's ballots (online and paper, changed minds, paper that came too late to count),
+and one community-wide vote still open with most of its 6,000 households in.
 """
 from __future__ import annotations
 
@@ -656,8 +660,174 @@ def ranking(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
              corrected_at and _iso(corrected_at), month))
 
 
+
+COUNCIL_TOPICS = ["小区大门加装雨棚", "车棚增设充电桩", "楼道加装扶手", "中心广场跳舞音量",
+                  "垃圾房搬迁", "加装电梯", "绿地改停车位", "外墙渗水维修", "路灯增亮",
+                  "快递柜选址", "宠物便便清理", "儿童游乐设施翻新"]
+COUNCIL_BOXES = (["resolved"] * 6 + ["urgent_important"] * 2 + ["watch"] * 2
+                 + ["important_slow"] * 2 + ["new"] + ["declined"])
+COUNCIL_VOTES = YEARS * 8  # closed and published votes, two community-wide in three
+COUNCIL_RULES = {"first": "首次投票", "change": "改票，以最后一次为准",
+                 "paper": "纸质选票，入户收集", "paper_ignored": "该户已在线投票，纸质票不计入"}
+RATINGS = ["satisfied"] * 6 + ["basic"] * 3 + ["unsatisfied"]
+
+
+def council(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
+    """议事: five years of topics (every box), monthly meetings with plans, ``COUNCIL_VOTES``
+    published votes with their ballots, objections, progress and ratings, and one vote still
+    open at NOW with most households in: the count page's worst case.
+
+    A household votes online through one of its verified members (now and then changing its
+    mind, so two ballots) or on paper when staff go door to door; now and then a paper ballot
+    arrives for a household that already voted online and is recorded without counting. Ballots
+    go in while a vote is open and the vote turns published last, as the triggers require.
+    """
+    residents: dict[int, list[int]] = {}
+    for user_id, household in conn.execute(
+            "SELECT id, household_id FROM users WHERE household_status = 'verified'"
+            " AND household_id IS NOT NULL ORDER BY id"):
+        residents.setdefault(household, []).append(user_id)
+    households = [row[0] for row in conn.execute("SELECT id FROM households ORDER BY id")]
+    place_of = _household_place(size)
+    topics = (COUNCIL_VOTES + 1) * 3 + 30
+    topic_rows, support = [], set()
+    for topic_id in range(1, topics + 1):
+        created = _moment(rnd)
+        box = rnd.choice(COUNCIL_BOXES)
+        proposer = rnd.choice(households)
+        user = residents.get(proposer, [STAFF_ID])[0]
+        topic_rows.append((topic_id, f"{rnd.choice(COUNCIL_TOPICS)}（{topic_id}）",
+                           "居民提议，希望大家一起商量。", place_of(proposer), box,
+                           "不属于小区自治范围" if box == "declined" else "", user,
+                           proposer if user != STAFF_ID else None, f"bench-topic:{topic_id}",
+                           _iso(created), _iso(created)))
+        for _ in range(rnd.randint(0, 120)):
+            supporter = rnd.choice(households)
+            if supporter in residents:
+                support.add((topic_id, residents[supporter][0], _iso(created)))
+    conn.executemany(
+        "INSERT INTO council_topics (id, title, body, place_id, box, box_note, proposed_by,"
+        " household_id, submission_key, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", topic_rows)
+    conn.executemany("INSERT INTO council_support (topic_id, user_id, created_at)"
+                     " VALUES (?, ?, ?)", sorted(support))
+    first = NOW - timedelta(days=YEARS * 365)
+    for number in range(COUNCIL_VOTES + 1):
+        is_open = number == COUNCIL_VOTES
+        held = NOW - timedelta(days=3) if is_open else first + timedelta(
+            days=(YEARS * 365 - 30) * number / COUNCIL_VOTES)
+        topic_id = number * 3 + 1
+        meeting_id = conn.execute(
+            "INSERT INTO council_meetings (title, held_on, starts_at, venue, participants,"
+            " minutes, status, created_by, created_at, updated_at)"
+            " VALUES (?, ?, '19:30', '中心广场', '居民代表、楼栋长、物业、社区工作人员',"
+            " '与会居民逐一发表意见，形成方案，交一户一票表决。', 'held', ?, ?, ?)",
+            (f"第{number + 1}次坝坝会", _day(held), STAFF_ID, _iso(held - timedelta(days=7)),
+             _iso(held))).lastrowid
+        conn.executemany("INSERT INTO council_agenda (meeting_id, topic_id, position)"
+                         " VALUES (?, ?, ?)",
+                         [(meeting_id, topic_id + k, k) for k in range(3) if topic_id + k <= topics])
+        plan_status = "voting" if is_open else "done" if number < COUNCIL_VOTES - 3 else "adopted"
+        plan_id = conn.execute(
+            "INSERT INTO council_plans (topic_id, meeting_id, title, options_discussed, body,"
+            " cost_fen, duties, deadline, owner, status, created_by, created_at, updated_at)"
+            " VALUES (?, ?, ?, '方案一、方案二', '按方案一实施。', ?, '物业施工，楼栋长监督。', ?,"
+            " '物业公司', 'voting', ?, ?, ?)",
+            (topic_id, meeting_id, f"{topic_rows[topic_id - 1][1]}方案",
+             rnd.randint(5, 300) * 100_000, _day(held + timedelta(days=60)), STAFF_ID,
+             _iso(held), _iso(held))).lastrowid
+        scope = None if number % 3 else rnd.randint(1, size.buildings)
+        voters = [h for h in households if scope is None or place_of(h) == scope]
+        opens = held + timedelta(days=1)
+        closes = NOW + timedelta(days=90) if is_open else opens + timedelta(days=7)
+        vote_id = conn.execute(
+            "INSERT INTO council_votes (plan_id, question, scope_place_id, opens_at, closes_at,"
+            " quorum, eligible, status, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            (plan_id, f"是否同意{topic_rows[topic_id - 1][1]}方案？", scope, _iso(opens),
+             _iso(closes), len(voters) // 2 + 1, len(voters), STAFF_ID, _iso(held))).lastrowid
+        options = [conn.execute("INSERT INTO council_vote_options (vote_id, position, label,"
+                                " adopts) VALUES (?, ?, ?, ?)",
+                                (vote_id, position, label, int(label == "同意"))).lastrowid
+                   for position, label in enumerate(("同意", "不同意", "弃权"), start=1)]
+        ballots, choices = [], []
+        span = ((NOW if is_open else closes) - opens).total_seconds() - 60
+        turnout = rnd.uniform(0.55, 0.8)
+        for household in voters:
+            if rnd.random() > turnout:
+                continue
+            cast = opens + timedelta(seconds=rnd.randrange(int(span)))
+            option = options[0] if rnd.random() < 0.7 else rnd.choice(options[1:])
+            members = residents.get(household)
+            if members and rnd.random() < 0.75:
+                if rnd.random() < 0.08:  # changed its mind: the first ballot stops counting
+                    earlier = cast - timedelta(seconds=rnd.randrange(1, int((cast - opens).total_seconds()) + 2))
+                    ballots.append((vote_id, household, rnd.choice(options), "online",
+                                    rnd.choice(members), None, "", _iso(max(opens, earlier)),
+                                    1, COUNCIL_RULES["first"]))
+                    rule = COUNCIL_RULES["change"]
+                else:
+                    rule = COUNCIL_RULES["first"]
+                ballots.append((vote_id, household, option, "online", rnd.choice(members), None,
+                                "", _iso(cast), 1, rule))
+                choices.append((vote_id, household, len(ballots), option, "online", _iso(cast)))
+                if rnd.random() < 0.02:  # a paper ballot for it came in anyway
+                    ballots.append((vote_id, household, rnd.choice(options), "paper", None,
+                                    STAFF_ID, "户主", _iso(cast), 0, COUNCIL_RULES["paper_ignored"]))
+            else:
+                ballots.append((vote_id, household, option, "paper", None, STAFF_ID, "户主",
+                                _iso(cast), 1, COUNCIL_RULES["paper"]))
+                choices.append((vote_id, household, len(ballots), option, "paper", _iso(cast)))
+        base = conn.execute("SELECT COALESCE(MAX(id), 0) FROM council_ballots").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO council_ballots (vote_id, household_id, option_id, channel, user_id,"
+            " entered_by, signed_by, cast_at, recorded_at, counted, rule, submission_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row[:8], row[7], *row[8:], f"bench-ballot:{vote_id}:{index}")
+             for index, row in enumerate(ballots, start=1)])
+        conn.executemany(
+            "INSERT INTO council_choices (vote_id, household_id, ballot_id, option_id, channel,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [(v, h, base + index, o, c, at) for v, h, index, o, c, at in choices])
+        if is_open:
+            break
+        published = closes + timedelta(days=1)
+        conn.execute(
+            "UPDATE council_votes SET status = 'published', outcome = 'passed',"
+            " winning_option_id = ?, result_note = '方案通过，进入落实。', notice_days = 7,"
+            " notice_ends_at = ?, published_by = ?, published_at = ? WHERE id = ?",
+            (options[0], _iso(published + timedelta(days=7)), STAFF_ID, _iso(published),
+             vote_id))
+        conn.execute("UPDATE council_plans SET status = ?, done_at = ? WHERE id = ?",
+                     (plan_status, _iso(published + timedelta(days=50))
+                      if plan_status == "done" else None, plan_id))
+        for k in range(rnd.randint(0, 3)):
+            objector = rnd.choice(list(residents))
+            conn.execute(
+                "INSERT INTO council_objections (vote_id, user_id, household_id, body,"
+                " submission_key, created_at, answer, answered_by, answered_at)"
+                " VALUES (?, ?, ?, '施工时间能否避开午休？', ?, ?, '已与施工方确认，午休时段停工。',"
+                " ?, ?)", (vote_id, residents[objector][0], objector,
+                          f"bench-objection:{vote_id}:{k}", _iso(published + timedelta(days=1)),
+                          STAFF_ID, _iso(published + timedelta(days=2))))
+        for k in range(rnd.randint(1, 5)):
+            conn.execute(
+                "INSERT INTO council_updates (plan_id, body, percent, created_by, submission_key,"
+                " created_at) VALUES (?, '施工按计划推进。', ?, ?, ?, ?)",
+                (plan_id, min(100, 20 * (k + 1)), STAFF_ID, f"bench-update:{plan_id}:{k}",
+                 _iso(published + timedelta(days=10 * (k + 1)))))
+        if plan_status == "done":
+            raters = rnd.sample(voters, min(len(voters), rnd.randint(20, 200)))
+            conn.executemany(
+                "INSERT INTO council_ratings (plan_id, household_id, user_id, rating,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(plan_id, h, residents[h][0], rnd.choice(RATINGS),
+                  _iso(published + timedelta(days=55)), _iso(published + timedelta(days=55)))
+                 for h in raters if h in residents])
+
 GENERATORS: list[Callable[[sqlite3.Connection, random.Random, Size], None]] = [
-    organisation, accounts, reports, volunteer, shop, ledger, crowdfund, ranking]
+    organisation, accounts, reports, volunteer, shop, ledger, crowdfund, ranking,
+    council]
 
 
 def build(path: Path, *, scale: float = 1.0, seed: int = 2026, log=print) -> dict[str, float]:

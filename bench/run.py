@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 DATA_DIR = RESULTS / "data"
-GENERATOR_VERSION = "4"  # bump when bench/generate.py changes what it builds
+GENERATOR_VERSION = "5"  # bump when bench/generate.py changes what it builds
 ROLES = ("guest", "resident", "leader", "staff", "admin")
 # The write parts spend and redeem as other residents: the pages are timed as these accounts, and
 # a hundred bench redemptions waiting on `resident` would time a 积分超市 nobody has.

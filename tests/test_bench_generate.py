@@ -14,8 +14,10 @@ def fingerprint(path) -> str:
                   "volunteer_events", "volunteer_hours", "shop_items", "shop_redemptions",
                   "crowdfund_projects", "crowdfund_pledges", "crowdfund_spending",
                   "crowdfund_tasks", "crowdfund_signups", "crowdfund_grants", "ranking_months",
-                  "ranking_ratings", "ranking_stars", "ranking_results", "ranking_corrections"):
-        for row in db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
+                  "ranking_ratings", "ranking_stars", "ranking_results", "ranking_corrections",
+                  "council_topics", "council_votes", "council_ballots", "council_choices"):
+        order = "1, 2" if table == "council_choices" else "rowid"  # WITHOUT ROWID
+        for row in db.execute(f"SELECT * FROM [{table}] ORDER BY {order}"):
             if table == "users":
                 row = row[:3] + row[4:]  # the password hash has a random salt
             digest.update(repr(row).encode())
@@ -245,3 +247,48 @@ def test_corrections_are_marked_and_rewards_paid_into_project_one_as_grants(smal
     assert ledger.totals.grant_fen == 1_300_000
     assert [row.kind for row in ledger.rows].count("grant") == 2
     assert min(row.balance_fen for row in ledger.rows) >= 0
+
+
+def test_every_household_counts_once_through_a_counted_ballot_of_its_own(small):
+    assert rows(small, "SELECT status, COUNT(*) FROM council_votes GROUP BY status") == [
+        ("open", 1), ("published", 40)]
+    # each choice is a counted ballot of the same vote, household, option and channel
+    assert rows(small, "SELECT COUNT(*) FROM council_choices c JOIN council_ballots b"
+                       " ON b.id = c.ballot_id WHERE b.vote_id <> c.vote_id"
+                       " OR b.household_id <> c.household_id OR b.option_id <> c.option_id"
+                       " OR b.channel <> c.channel OR b.counted = 0")[0][0] == 0
+    # the household's counted choice is its last counted ballot; ignored paper never counts
+    assert rows(small, "SELECT COUNT(*) FROM council_choices c WHERE c.ballot_id <> (SELECT"
+                       " MAX(id) FROM council_ballots b WHERE b.vote_id = c.vote_id"
+                       " AND b.household_id = c.household_id AND b.counted = 1)")[0][0] == 0
+    assert rows(small, "SELECT COUNT(*) FROM council_ballots b JOIN council_choices c"
+                       " ON c.vote_id = b.vote_id AND c.household_id = b.household_id"
+                       " WHERE b.channel = 'paper' AND b.counted = 0 AND c.channel <> 'online'"
+                       )[0][0] == 0
+    # an online ballot comes from a verified member of that household
+    assert rows(small, "SELECT COUNT(*) FROM council_ballots b JOIN users u ON u.id = b.user_id"
+                       " WHERE b.channel = 'online' AND (u.household_id <> b.household_id"
+                       " OR u.household_status <> 'verified')")[0][0] == 0
+    # a building's vote counts only its own households, and never more than are eligible
+    assert rows(small, "SELECT COUNT(*) FROM council_choices c JOIN council_votes v"
+                       " ON v.id = c.vote_id JOIN households h ON h.id = c.household_id"
+                       " WHERE v.scope_place_id IS NOT NULL AND h.place_id <> v.scope_place_id"
+                       )[0][0] == 0
+    assert rows(small, "SELECT COUNT(*) FROM council_votes v WHERE (SELECT COUNT(*) FROM"
+                       " council_choices c WHERE c.vote_id = v.id) > v.eligible")[0][0] == 0
+
+
+def test_topics_fill_every_box_and_published_votes_stay_frozen(small):
+    import sqlite3
+
+    boxes = {box for (box,) in rows(small, "SELECT DISTINCT box FROM council_topics")}
+    assert boxes == {"new", "urgent_important", "watch", "important_slow", "resolved",
+                     "declined"}
+    published = rows(small, "SELECT vote_id, household_id FROM council_choices WHERE vote_id ="
+                            " (SELECT MIN(id) FROM council_votes WHERE status = 'published')"
+                            " LIMIT 1")[0]
+    with pytest.raises(sqlite3.IntegrityError, match="frozen"):
+        small.execute("DELETE FROM council_choices WHERE vote_id = ? AND household_id = ?",
+                      published)
+    assert rows(small, "SELECT COUNT(*) FROM council_ratings r JOIN council_plans p"
+                       " ON p.id = r.plan_id WHERE p.status <> 'done'")[0][0] == 0
