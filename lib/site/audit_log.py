@@ -92,6 +92,12 @@ ACTION_LABELS = {
     "ranking.score": "保存楼栋评分",
     "ranking.publish": "公布星级楼栋评比",
     "ranking.correct": "更正已公布的星级楼栋评比",
+    "council.meeting_schedule": "安排议事会议",
+    "council.meeting_edit": "修改议事会议",
+    "council.meeting_cancel": "取消议事会议",
+    "council.meeting_minutes": "记录议事会议纪要",
+    "council.plan_record": "记录议事方案",
+    "council.plan_edit": "修改议事方案",
 }
 
 
@@ -117,6 +123,8 @@ _DETAIL_LABELS = {
     "saved": "评分楼栋数", "removed": "撤销评分数",
     "flag": "流动红旗", "score": "得分", "missing": "缺少的评分", "reward": "奖励",
     "residents": "获奖励人数", "building": "楼栋", "rater": "评分人", "changed": "更正楼栋数",
+    "held_on": "会议日期", "venue": "会议地点", "topics": "议题数", "topic": "议题",
+    "meeting": "会议", "deadline": "完成期限", "amended": "补充修改", "key": "提交编号",
 }
 
 
@@ -161,6 +169,8 @@ _TARGET_KINDS = {
     "crowdfund_grant": "奖励金",
     "ranking_criteria": "星级楼栋评比标准",
     "ranking_month": "星级楼栋评比",
+    "council_meeting": "议事会议",
+    "council_plan": "议事方案",
 }
 
 
