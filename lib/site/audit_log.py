@@ -98,6 +98,14 @@ ACTION_LABELS = {
     "council.meeting_minutes": "记录议事会议纪要",
     "council.plan_record": "记录议事方案",
     "council.plan_edit": "修改议事方案",
+    "council.publish": "公示议事表决结果",
+    "council.object": "对议事结果提出异议",
+    "council.answer": "答复议事异议",
+    "council.track_owner": "设置方案负责人和期限",
+    "council.track_update": "登记方案落实进展",
+    "council.track_done": "方案落实完成",
+    "council.to_project": "议事方案转为众筹项目",
+    "council.rate": "评价方案落实结果",
 }
 
 
@@ -125,6 +133,9 @@ _DETAIL_LABELS = {
     "residents": "获奖励人数", "building": "楼栋", "rater": "评分人", "changed": "更正楼栋数",
     "held_on": "会议日期", "venue": "会议地点", "topics": "议题数", "topic": "议题",
     "meeting": "会议", "deadline": "完成期限", "amended": "补充修改", "key": "提交编号",
+    "outcome": "表决结果", "notice_days": "公示天数", "plan": "方案状态", "objection": "异议",
+    "vote": "表决", "replaced": "原内容", "owner": "负责人", "update": "进展", "percent": "进度（%）",
+    "rating": "评价",
 }
 
 
@@ -171,6 +182,8 @@ _TARGET_KINDS = {
     "ranking_month": "星级楼栋评比",
     "council_meeting": "议事会议",
     "council_plan": "议事方案",
+    "council_vote": "议事表决",
+    "council_objection": "议事异议",
 }
 
 
