@@ -71,3 +71,36 @@ def make_vote(db, *, plan_id: int, created_by: int, options=("同意", "不同�
                (plan_id,))
     db.conn.commit()
     return {"id": vote_id, "options": option_ids}
+
+
+# --- votes (appended by the VOTES part) ------------------------------------------------------
+
+
+def share_household(db, member, of):
+    """Move ``member`` into the household of ``of`` (two members of one home); returns the
+    reloaded member."""
+    from lib.people.users import load_user
+
+    db.execute("UPDATE users SET household_id = ?, household_status = 'verified' WHERE id = ?",
+               (of.household_id, member.id))
+    db.conn.commit()
+    return load_user(db, member.id)
+
+
+def vote_world(db, **vote_kw) -> dict:
+    """make_cast's people, a topic with a draft-then-voting plan and an open vote on it;
+    "in" and "in2" share one household (building A), "out" lives in B."""
+    from tests.volunteer_helpers import make_cast
+
+    cast = make_cast(db)
+    cast["in2"] = share_household(db, cast["in2"], cast["in"])
+    topic = make_topic(db, proposed_by=cast["in"].id)
+    plan = make_plan(db, topic_id=topic, created_by=cast["staff"].id)
+    vote = make_vote(db, plan_id=plan, created_by=cast["staff"].id, **vote_kw)
+    return {**cast, "topic": topic, "plan": plan, "vote": vote}
+
+
+def counted(db, vote_id: int) -> list[tuple]:
+    """(household_id, option_id, channel) of every counted choice, sorted: the tally's truth."""
+    return sorted(db.execute("SELECT household_id, option_id, channel FROM council_choices"
+                             " WHERE vote_id = ?", (vote_id,)).fetchall())
