@@ -567,9 +567,10 @@ def _drop(names: list[str], data_dir: Path | None) -> None:
 _PLAN_FIELDS = ("title", "options_discussed", "body", "cost", "duties", "deadline", "owner")
 
 
-def _check_plan(values: dict, *, earliest: str, old: Plan | None = None) -> dict[str, object]:
-    """Checked columns for the fields given. The deadline is not before ``earliest`` (the
-    meeting's day, or today), unless it stays as it was."""
+def _check_plan(values: dict, *, meeting_day: str | None,
+                old: Plan | None = None) -> dict[str, object]:
+    """Checked columns for the fields given. The deadline comes after the meeting that agreed
+    it and is not already past, unless it stays as it was."""
     errors: dict[str, str] = {}
     out: dict[str, object] = {}
     if "title" in values:
@@ -602,20 +603,16 @@ def _check_plan(values: dict, *, earliest: str, old: Plan | None = None) -> dict
         if day is None:
             errors["deadline"] = "请选择完成期限。"
         elif old is None or day.isoformat() != old.deadline:
-            if day.isoformat() < earliest:
-                errors["deadline"] = f"完成期限不能早于 {earliest}。"
+            if meeting_day and day.isoformat() < meeting_day:
+                errors["deadline"] = f"完成期限不能早于开会的日子（{meeting_day}）。"
+            elif day < local_today():
+                errors["deadline"] = "完成期限不能早于今天。"
             elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
                 errors["deadline"] = "完成期限不能晚于两年之后。"
         out["deadline"] = day.isoformat() if day else None
     if errors:
         raise ValidationError(errors)
     return out
-
-
-def _earliest(meeting: Meeting | None) -> str:
-    """A deadline comes after the meeting that agreed it, and is never already past."""
-    today = local_today().isoformat()
-    return max(today, meeting.held_on) if meeting else today
 
 
 def _plan_meeting(db: Database, topic_id: int, meeting_id: int | None) -> Meeting | None:
@@ -651,7 +648,8 @@ def record_plan(db: Database, actor: User, *, topic_id: int, meeting_id: int | N
     meeting = _plan_meeting(db, topic_id, meeting_id)
     values = _check_plan({"title": title, "options_discussed": options_discussed,
                           "body": body, "cost": cost, "duties": duties, "deadline": deadline,
-                          "owner": owner}, earliest=_earliest(meeting))
+                          "owner": owner},
+                         meeting_day=meeting.held_on if meeting else None)
     with immediate(db):
         earlier = _done_before(db, "council.plan_record", actor, key)
         if earlier is not None:
@@ -685,7 +683,7 @@ def update_plan(db: Database, actor: User, *, plan_id: int, **fields: object) ->
         raise TypeError(f"update_plan() got unexpected fields {sorted(unknown)}")
     old = get_plan(db, plan_id)
     meeting = get_meeting(db, old.meeting_id) if old.meeting_id else None
-    values = _check_plan(fields, earliest=_earliest(meeting), old=old)
+    values = _check_plan(fields, meeting_day=meeting.held_on if meeting else None, old=old)
     with immediate(db):
         old = get_plan(db, plan_id)
         if not old.is_draft:
