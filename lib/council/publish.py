@@ -19,23 +19,16 @@ from lib.core.db import immediate, one, scalar
 from lib.core.errors import NotFound, PermissionDenied, ValidationError
 from lib.core.roles import STAFF, User, require_role
 from lib.core.sheets import MARGIN, MUTED, Column, Sheet
+from lib.council import tally
 from lib.people import org, posters
 from lib.people.users import PUBLIC_RESIDENT, mask_name
 
 
 OPEN, CANCELLED, PUBLISHED = "open", "cancelled", "published"
-PASSED, FAILED, NO_QUORUM = "passed", "failed", "no_quorum"
-OUTCOME_LABELS = {PASSED: "通过", FAILED: "未通过", NO_QUORUM: "参与户数未达到要求，表决无效"}
+PASSED, FAILED, NO_QUORUM = tally.PASSED, tally.FAILED, tally.NO_QUORUM
+OUTCOME_LABELS = tally.OUTCOME_LABELS
 NOTICE_DAYS_MIN, NOTICE_DAYS_MAX, NOTICE_DAYS_DEFAULT = 1, 30, 7
 NOTE_MAX, OBJECTION_MAX, ANSWER_MAX = 500, 500, 1000
-
-
-@dataclass(frozen=True)
-class OptionCount:
-    option_id: int
-    label: str
-    adopts: bool
-    households: int
 
 
 @dataclass(frozen=True)
@@ -52,10 +45,7 @@ class Publication:
     closes_at: str
     quorum: int
     eligible: int
-    voted: int
-    online: int
-    paper: int
-    options: tuple[OptionCount, ...]
+    count: tally.Tally  # the public count, frozen once the vote is published
     outcome: str | None
     winning_option_id: int | None
     result_note: str
@@ -73,7 +63,7 @@ class Publication:
 
     @property
     def winning_label(self) -> str:
-        return next((o.label for o in self.options if o.option_id == self.winning_option_id), "")
+        return next((o.label for o in self.count.options if o.id == self.winning_option_id), "")
 
     def in_notice(self, now: datetime | None = None) -> bool:
         """Published and the notice period not over: residents may still object."""
@@ -109,28 +99,16 @@ def _vote_row(db: Database, vote_id: object) -> dict:
 
 
 def get_publication(db: Database, vote_id: object) -> Publication:
-    """A vote with its counted households by option; raises NotFound.
-
-    Counts come from council_choices (one row per household), the same source as the tally.
-    """
+    """A vote with its public count (lib.council.tally, the count page's own); raises NotFound."""
     row = _vote_row(db, vote_id)
-    options = tuple(OptionCount(r["id"], r["label"], bool(r["adopts"]), r["households"])
-                    for r in db.query(
-                        "SELECT o.id, o.label, o.adopts, COUNT(c.household_id) AS households"
-                        " FROM council_vote_options o LEFT JOIN council_choices c"
-                        " ON c.vote_id = o.vote_id AND c.option_id = o.id"
-                        " WHERE o.vote_id = ? GROUP BY o.id ORDER BY o.position", (row["id"],)))
-    online, paper = db.execute(
-        "SELECT COALESCE(SUM(channel = 'online'), 0), COALESCE(SUM(channel = 'paper'), 0)"
-        " FROM council_choices WHERE vote_id = ?", (row["id"],)).fetchone()
     return Publication(
         vote_id=row["id"], plan_id=row["plan_id"], topic_id=row["topic_id"],
         plan_title=row["plan_title"], question=row["question"], status=row["status"],
         opens_at=row["opens_at"], closes_at=row["closes_at"], quorum=row["quorum"],
-        eligible=row["eligible"], voted=online + paper, online=online, paper=paper,
-        options=options, outcome=row["outcome"], winning_option_id=row["winning_option_id"],
-        result_note=row["result_note"], notice_days=row["notice_days"],
-        notice_ends_at=row["notice_ends_at"], published_at=row["published_at"])
+        eligible=row["eligible"], count=tally.tally(db, row["id"]), outcome=row["outcome"],
+        winning_option_id=row["winning_option_id"], result_note=row["result_note"],
+        notice_days=row["notice_days"], notice_ends_at=row["notice_ends_at"],
+        published_at=row["published_at"])
 
 
 def publications_of_topic(db: Database, topic_id: int) -> list[Publication]:
@@ -182,12 +160,8 @@ def unanswered(db: Database) -> list[tuple[Publication, Objection]]:
 
 
 def decide(db: Database, vote_id: int) -> tuple[str, int | None]:
-    """(outcome, winning option id) by lib.council.tally's rule, the one the count page shows."""
-    from lib.council import tally  # VOTES' module: the rule lives there once
-
-    counted = tally.tally(db, vote_id)
-    outcome = tally.outcome(counted)
-    return outcome, (tally.leading_option(counted) if outcome == PASSED else None)
+    """(outcome, the leading option's id or None) by lib.council.tally's rule."""
+    return tally.outcome(tally.tally(db, vote_id))
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -342,12 +316,12 @@ def result_lines(shown: Publication) -> list[str]:
     """The result in sentences, shared by the WeChat text and the A4 sheet."""
     lines = [f"表决事项：{shown.question}",
              f"表决时间：{local_text(shown.opens_at)} 至 {local_text(shown.closes_at)}"]
-    lines += [f"{o.label}：{o.households} 户（{_share(o.households, shown.voted)}）"
-              for o in shown.options]
-    lines.append(f"参与 {shown.voted} 户（线上 {shown.online} 户，纸质 {shown.paper} 户），"
-                 f"应参与 {shown.eligible} 户，参与率 {_share(shown.voted, shown.eligible)}；"
-                 f"至少需要 {shown.quorum} 户参与，"
-                 + ("已达到。" if shown.voted >= shown.quorum else "未达到。"))
+    count = shown.count
+    lines += [f"{o.label}：{o.households} 户（{_share(o.households, count.voted)}）"
+              for o in count.options]
+    lines.append(f"参与 {count.voted} 户（线上 {count.online} 户，纸质 {count.paper} 户），"
+                 f"应参与 {shown.eligible} 户，参与率 {_share(count.voted, shown.eligible)}；"
+                 f"至少需要 {shown.quorum} 户参与，" + ("已达到。" if count.quorum_met else "未达到。"))
     if shown.outcome:
         lines.append(f"表决结果：{shown.outcome_label}"
                      + (f"（{shown.winning_label}）" if shown.winning_label else ""))
@@ -393,11 +367,11 @@ def notice_pages(shown: Publication, url: str, community: str, printed: str,
         sheet.text(line, 28)
     sheet.y += 10
     sheet.table_header()
-    for option in shown.options:
+    for option in shown.count.options:
         sheet.row({"label": option.label, "households": f"{option.households} 户",
-                   "share": _share(option.households, shown.voted)})
+                   "share": _share(option.households, shown.count.voted)})
     sheet.y += 16
-    for line in lines[2 + len(shown.options):]:
+    for line in lines[2 + len(shown.count.options):]:
         sheet.text(line, 30 if line.startswith("表决结果") else 26,
                    bold=line.startswith("表决结果"))
     sheet.y += 10
