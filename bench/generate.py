@@ -667,8 +667,6 @@ COUNCIL_TOPICS = ["小区大门加装雨棚", "车棚增设充电桩", "楼道�
 COUNCIL_BOXES = (["resolved"] * 6 + ["urgent_important"] * 2 + ["watch"] * 2
                  + ["important_slow"] * 2 + ["new"] + ["declined"])
 COUNCIL_VOTES = YEARS * 8  # closed and published votes, two community-wide in three
-COUNCIL_RULES = {"first": "首次投票", "change": "改票，以最后一次为准",
-                 "paper": "纸质选票，入户收集", "paper_ignored": "该户已在线投票，纸质票不计入"}
 RATINGS = ["satisfied"] * 6 + ["basic"] * 3 + ["unsatisfied"]
 
 
@@ -682,6 +680,10 @@ def council(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
     arrives for a household that already voted online and is recorded without counting. Ballots
     go in while a vote is open and the vote turns published last, as the triggers require.
     """
+    from lib.council import votes
+
+    rules = {"first": votes.RULE_FIRST, "change": votes.RULE_CHANGE,
+             "paper": votes.RULE_PAPER_FIRST, "paper_ignored": votes.RULE_PAPER_AFTER_ONLINE}
     residents: dict[int, list[int]] = {}
     for user_id, household in conn.execute(
             "SELECT id, household_id FROM users WHERE household_status = 'verified'"
@@ -764,19 +766,19 @@ def council(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:
                     earlier = cast - timedelta(seconds=rnd.randrange(1, int((cast - opens).total_seconds()) + 2))
                     ballots.append((vote_id, household, rnd.choice(options), "online",
                                     rnd.choice(members), None, "", _iso(max(opens, earlier)),
-                                    1, COUNCIL_RULES["first"]))
-                    rule = COUNCIL_RULES["change"]
+                                    1, rules["first"]))
+                    rule = rules["change"]
                 else:
-                    rule = COUNCIL_RULES["first"]
+                    rule = rules["first"]
                 ballots.append((vote_id, household, option, "online", rnd.choice(members), None,
                                 "", _iso(cast), 1, rule))
                 choices.append((vote_id, household, len(ballots), option, "online", _iso(cast)))
                 if rnd.random() < 0.02:  # a paper ballot for it came in anyway
                     ballots.append((vote_id, household, rnd.choice(options), "paper", None,
-                                    STAFF_ID, "户主", _iso(cast), 0, COUNCIL_RULES["paper_ignored"]))
+                                    STAFF_ID, "户主", _iso(cast), 0, rules["paper_ignored"]))
             else:
                 ballots.append((vote_id, household, option, "paper", None, STAFF_ID, "户主",
-                                _iso(cast), 1, COUNCIL_RULES["paper"]))
+                                _iso(cast), 1, rules["paper"]))
                 choices.append((vote_id, household, len(ballots), option, "paper", _iso(cast)))
         base = conn.execute("SELECT COALESCE(MAX(id), 0) FROM council_ballots").fetchone()[0]
         conn.executemany(
