@@ -89,7 +89,7 @@ def test_no_pages_folder_beside_app_py():
 
 ADMIN_URLS = ["admin-households", "admin-volunteer", "admin-ranking-scores", "admin-users",
               "admin-qr", "admin-points", "admin-redemptions", "admin-crowdfund",
-              "admin-crowdfund-books", "admin-ranking", "admin-places", "admin-categories",
+              "admin-crowdfund-books", "admin-ranking", "admin-council", "admin-places", "admin-categories",
               "admin-rules", "admin-points-rules", "admin-ranking-criteria", "admin-shop",
               "admin-backup", "admin-audit"]
 
@@ -102,7 +102,7 @@ def test_every_page_file_is_registered_with_a_stable_url():
     assert sorted(PAGE_FILES.values()) == files
     # Printed QR codes, bookmarks and links use these addresses: they never change.
     assert set(PAGE_FILES) == {"", "report", "reports", "account", "points", "shop", "volunteer",
-                               "crowdfund", "ranking", "admin", *ADMIN_URLS}
+                               "crowdfund", "ranking", "council", "admin", *ADMIN_URLS}
     assert [task.url_path for task in ADMIN_TASKS] == ADMIN_URLS
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", url) for url in ADMIN_URLS)
 

@@ -33,6 +33,7 @@ PAGE_FILES = {
     "volunteer": "app_pages/volunteer.py",
     "crowdfund": "app_pages/crowdfund.py",
     "ranking": "app_pages/ranking.py",
+    "council": "app_pages/council.py",
     "admin": "app_pages/admin.py",  # old bookmarks: opens the first 管理 task the role may use
     # 管理's task pages (lib/site/ui_navigation.py lists them by role)
     "admin-households": "app_pages/admin/households.py",
@@ -53,6 +54,7 @@ PAGE_FILES = {
     "admin-ranking": "app_pages/admin/ranking.py",
     "admin-ranking-scores": "app_pages/admin/ranking_scores.py",
     "admin-ranking-criteria": "app_pages/admin/ranking_criteria.py",
+    "admin-council": "app_pages/admin/council.py",
 }
 
 # A sqlite3 connection may not cross threads, and Streamlit runs each session's scripts in

@@ -12,7 +12,7 @@ from tests.app.conftest import by_label, login, texts
 # staff add users and QR posters, admins everything).
 LEADER_TASKS = ["住户核实", "志愿审核", "楼栋评分"]
 STAFF_TASKS = LEADER_TASKS + ["用户", "二维码", "积分发放", "兑换核销", "众筹项目", "众筹账目",
-                              "评比发布"]
+                              "评比发布", "议事"]
 ADMIN_TASKS = STAFF_TASKS + ["楼栋与地点", "问题类别", "规则", "积分规则", "评比标准", "积分商品",
                              "备份", "审计日志"]
 TASK_FILES = {"住户核实": "households", "用户": "users", "二维码": "qr", "楼栋与地点": "places",
@@ -20,7 +20,7 @@ TASK_FILES = {"住户核实": "households", "用户": "users", "二维码": "qr"
               "积分发放": "points", "积分规则": "points_rules", "兑换核销": "redemptions",
               "积分商品": "shop", "志愿审核": "volunteer", "众筹项目": "crowdfund",
               "众筹账目": "crowdfund_books", "楼栋评分": "ranking_scores", "评比发布": "ranking",
-              "评比标准": "ranking_criteria"}
+              "评比标准": "ranking_criteria", "议事": "council"}
 TASK_URLS = {"住户核实": "admin-households", "用户": "admin-users", "二维码": "admin-qr",
              "楼栋与地点": "admin-places", "问题类别": "admin-categories", "规则": "admin-rules",
              "备份": "admin-backup", "审计日志": "admin-audit", "积分发放": "admin-points",
@@ -28,7 +28,7 @@ TASK_URLS = {"住户核实": "admin-households", "用户": "admin-users", "二�
              "积分商品": "admin-shop", "志愿审核": "admin-volunteer",
              "众筹项目": "admin-crowdfund", "众筹账目": "admin-crowdfund-books",
              "楼栋评分": "admin-ranking-scores", "评比发布": "admin-ranking",
-             "评比标准": "admin-ranking-criteria"}
+             "评比标准": "admin-ranking-criteria", "议事": "admin-council"}
 LOWEST_ROLE = {**{task: "leader" for task in LEADER_TASKS},
                **{task: "staff" for task in STAFF_TASKS[len(LEADER_TASKS):]},
                **{task: "admin" for task in ADMIN_TASKS[len(STAFF_TASKS):]}}
