@@ -130,12 +130,13 @@ def test_the_next_meeting_opens_with_open_plans_and_plans_done_since_the_last(db
                ((today + timedelta(days=9)).isoformat(), world["adopted"]))
     db.conn.commit()
     meeting(db, staff, (today - timedelta(days=10)).isoformat(), status="cancelled")
+    meeting(db, staff, (today - timedelta(days=8)).isoformat(), status="scheduled")  # never held
     previous = meeting(db, staff, (today - timedelta(days=30)).isoformat())
     upcoming = meeting(db, staff, (today + timedelta(days=3)).isoformat(), status="scheduled")
     followup.rate(db, world["in"], plan_id=world["plan"], rating="satisfied")
 
     shown = followup.last_round(db, upcoming)
-    assert shown.since == previous.held_on  # the cancelled meeting does not count
+    assert shown.since == previous.held_on  # only a held meeting is a round
     assert [t.title for t in shown.open_plans] == ["在落实"]
     assert shown.open_plans[0].deadline == (today + timedelta(days=9)).isoformat()
     assert [(t.plan_id, s.counts["satisfied"]) for t, s in shown.done_plans] == \

@@ -154,10 +154,10 @@ def last_round(db: Database, meeting: Any) -> LastRound:
     """上轮落实情况 for ``meeting`` (anything with ``id`` and ``held_on``, e.g. a Meeting).
 
     Open: adopted plans not yet done, nearest deadline first. Done: plans completed since the
-    previous (not cancelled) meeting's day and before the day after this one, with their
-    ratings; a first meeting shows the latest few done plans.
+    day of the previous held meeting (as meetings.previous_meeting finds it) and before the day
+    after this one, with their ratings; a first meeting shows the latest few done plans.
     """
-    previous = one(db, "SELECT held_on FROM council_meetings WHERE status != 'cancelled'"
+    previous = one(db, "SELECT held_on FROM council_meetings WHERE status = 'held'"
                        " AND (held_on < ? OR (held_on = ? AND id < ?))"
                        " ORDER BY held_on DESC, id DESC LIMIT 1",
                        (meeting.held_on, meeting.held_on, meeting.id))
