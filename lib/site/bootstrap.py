@@ -16,6 +16,7 @@ from lib.core import photos
 from lib.core.clock import now_iso, to_iso, utc_now
 from lib.core.config import DEMO_SEED_DIR, Settings, cookie_key, load_settings
 from lib.core.db import immediate, open_db, scalar
+from lib.council import topics
 from lib.crowdfund import projects
 from lib.people import org
 from lib.people.passwords import hash_password
@@ -95,6 +96,7 @@ def sweep_orphan_photos(db: Database, settings: Settings) -> list[str]:
         " UNION ALL SELECT photo FROM volunteer_hours WHERE photo IS NOT NULL")}
     referenced |= catalogue.photos_in_use(db)  # the points shop's goods
     referenced |= projects.photos_in_use(db)  # 众筹: project photos, final reports, receipts
+    referenced |= topics.photos_in_use(db)  # 议事: topics, minutes, progress updates
     return photos.sweep_orphans(settings.data_dir, referenced)
 
 
@@ -124,6 +126,9 @@ def prepare(settings: Settings, *, announce=print) -> Database:
             from lib.site import demo_ranking  # last: leaders rate the months the year above made
 
             demo_ranking.seed(db)
+            from lib.site import demo_council  # 议事 may turn a report into a topic
+
+            demo_council.seed(db, settings.data_dir)
     else:
         password = create_first_admin(db)
         if password:

@@ -184,12 +184,40 @@ def fixed_railing(draw: ImageDraw.ImageDraw) -> None:
         draw.line((x, 200, x, 360), fill=DARK, width=8)
 
 
+def _gate(draw: ImageDraw.ImageDraw) -> None:
+    draw.rectangle((0, 0, 640, 480), fill=SKY)
+    draw.rectangle((0, 400, 640, 480), fill=(150, 150, 140))
+    draw.rectangle((60, 150, 130, 400), fill=WALL, outline=GREY, width=4)  # the gate's pillars
+    draw.rectangle((510, 150, 580, 400), fill=WALL, outline=GREY, width=4)
+    for x in range(150, 500, 40):  # the bars of the sliding gate
+        draw.line((x, 250, x, 400), fill=DARK, width=6)
+    draw.line((130, 250, 510, 250), fill=DARK, width=8)
+
+
+def canopy_frame(draw: ImageDraw.ImageDraw) -> None:
+    _gate(draw)
+    for x in (90, 550):  # steel posts and beams, no roof yet
+        draw.rectangle((x - 8, 110, x + 8, 150), fill=GREY)
+    draw.line((60, 110, 580, 110), fill=GREY, width=10)
+    for x in range(100, 560, 90):
+        draw.line((x, 110, x + 40, 80), fill=GREY, width=6)
+    draw.rectangle((250, 330, 390, 400), fill=YELLOW, outline=DARK)  # a works sign
+
+
+def gate_canopy(draw: ImageDraw.ImageDraw) -> None:
+    _gate(draw)
+    draw.polygon(((40, 140), (600, 140), (560, 90), (80, 90)), fill=(70, 130, 170),
+                 outline=DARK)  # the finished canopy
+    draw.rectangle((40, 140, 600, 152), fill=GREY)
+
+
 DRAWINGS: dict[str, Callable[[ImageDraw.ImageDraw], None]] = {
     "boxes": boxes, "clean_stairwell": clean_stairwell, "broken_lamp": broken_lamp,
     "lit_lamp": lit_lamp, "charging_cable": charging_cable, "tidy_bike_shed": tidy_bike_shed,
     "overflowing_bin": overflowing_bin, "tidy_bins": tidy_bins, "blocked_lane": blocked_lane,
     "clear_lane": clear_lane, "ceiling_leak": ceiling_leak, "barking_dog": barking_dog,
     "broken_railing": broken_railing, "fixed_railing": fixed_railing,
+    "canopy_frame": canopy_frame, "gate_canopy": gate_canopy,
 }
 
 
