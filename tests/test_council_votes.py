@@ -87,7 +87,7 @@ def test_guest_unverified_and_disabled_accounts_are_refused(db, w):
     _refused(db, w, PermissionDenied, lambda: _cast(db, w["guest"], w["vote"], 1, "g"),
              "请先登录")
     _refused(db, w, PermissionDenied, lambda: _cast(db, w["unverified"], w["vote"], 1, "u"),
-             "只有已认证的住户才能投票")
+             "住户核实后才能投票")
     db.execute("UPDATE users SET disabled = 1 WHERE id = ?", (w["in2"].id,))
     db.conn.commit()
     # in2 still holds a User from before it was disabled: the lock re-reads the row

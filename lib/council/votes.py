@@ -49,7 +49,7 @@ KEY_MAX = 100
 
 MSG_LOGIN = "请先登录后再投票。"
 MSG_DISABLED = "该账号已停用，不能投票。"
-MSG_UNVERIFIED = "只有已认证的住户才能投票：请先在“我的”页面申请住户认证，社区核实后即可投票。"
+MSG_UNVERIFIED = "住户核实后才能投票：请在“我的账户”中提交楼栋和房号，等待微网格长核实。"
 MSG_CANCELLED = "本次表决已取消，不能投票。"
 MSG_PUBLISHED = "本次表决已公示结果，不能再投票。"
 MSG_WINDOW = "不在投票时间内，本次投票未保存。"
@@ -268,6 +268,13 @@ def find_household(db: Database, place_id: int | None, room: str) -> int:
     return household_id
 
 
+def draft_plans(db: Database) -> list[dict]:
+    """Plans waiting for a vote (待表决), with their topic's title, for staff to pick one."""
+    return list(db.query(
+        "SELECT p.id, p.title, t.title AS topic_title FROM council_plans p"
+        " JOIN council_topics t ON t.id = p.topic_id WHERE p.status = 'draft' ORDER BY p.id DESC"))
+
+
 def buildings(db: Database) -> list[dict]:
     """Buildings (id, name) for a scope or a paper ballot's address."""
     return list(db.query("SELECT id, name FROM places WHERE kind = 'building' ORDER BY code, id"))
@@ -350,7 +357,7 @@ def open_vote(db: Database, actor: User, *, plan_id: int, question: str, options
         db.execute("UPDATE council_plans SET status = 'voting', updated_at = ? WHERE id = ?",
                    (now_iso(), plan_id))
         audit.record(db, actor.id, "council.vote_open", "council_vote", vote_id,
-                     plan=plan["title"], question=question, eligible=eligible, quorum=quorum)
+                     question=question, eligible=eligible, quorum=quorum)
     return vote_id
 
 
