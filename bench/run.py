@@ -157,6 +157,7 @@ def bench_queries() -> None:
     bench_points_queries(db, rnd, users)
     bench_crowdfund_queries(db)
     bench_ranking_queries(db)
+    bench_council_queries(db)
     db.conn.close()
 
 
@@ -321,6 +322,57 @@ def bench_ranking_queries(db) -> None:
            timed(lambda: scoring.score_sheet(db, staff, DRAFT_MONTH), 20), 100)
     record("query", f"ranking poster, A4 PDF ({label})",
            timed(lambda: poster.poster_pdf(db, latest, "https://portal.example.cn/ranking"), 3))
+
+
+def bench_council_queries(db) -> None:
+    """议事 with five years of votes: the open community-wide vote's count (6,000 households,
+    most of them in), a ballot cast online and one typed from paper (rolled back), the board,
+    the ballot record, the next meeting's follow-up and a published vote's A4 公示."""
+    from datetime import datetime
+
+    from lib.council import followup, meetings, publish, tally, topics, votes
+    from lib.people.users import load_user
+
+    def account(username: str):
+        return load_user(db, db.execute("SELECT id FROM users WHERE username = ?",
+                                        (username,)).fetchone()[0])
+
+    staff, resident = account("staff"), account("resident")
+    [vote] = votes.open_votes(db)
+    households = db.execute("SELECT COUNT(*) FROM households").fetchone()[0]
+    label = f"{households:,} households, {tally.tally(db, vote.id).voted:,} in"
+    record("query", f"count an open vote ({label})", timed(lambda: tally.tally(db, vote.id), 50),
+           100)
+    published = db.execute("SELECT MAX(id) FROM council_votes WHERE status = 'published'"
+                           " AND scope_place_id IS NULL").fetchone()[0]
+    record("query", "count a published community-wide vote",
+           timed(lambda: tally.tally(db, published), 50), 100)
+    record("query", "a household's choice (你家已投)",
+           timed(lambda: votes.household_choice(db, vote.id, resident.household_id), 500), 20)
+    option = vote.options[0].id
+    record("query", "cast an online ballot (rolled back)", timed(lambda: _rolled_back(
+        db, lambda: votes.cast(db, resident, vote_id=vote.id, option_id=option,
+                               key="bench-cast")), 50), 100)
+    silent = db.execute("SELECT id FROM households h WHERE NOT EXISTS (SELECT 1 FROM"
+                        " council_choices c WHERE c.vote_id = ? AND c.household_id = h.id)"
+                        " ORDER BY id LIMIT 1", (vote.id,)).fetchone()[0]
+    record("query", "type a paper ballot (rolled back)", timed(lambda: _rolled_back(
+        db, lambda: votes.enter_paper(db, staff, vote_id=vote.id, household_id=silent,
+                                      option_id=option, signed_by="户主",
+                                      collected_at=datetime.fromisoformat(vote.opens_at),
+                                      key="bench-paper")), 50), 100)
+    assert votes.household_choice(db, vote.id, silent) is None  # the rollbacks left nothing
+    record("query", "a household's ballot record (staff)",
+           timed(lambda: votes.ballots(db, staff, vote.id, resident.household_id), 200), 20)
+    record("query", "the topic board (5 years of topics)", timed(lambda: topics.board(db), 50), 50)
+    record("query", "open votes", timed(lambda: votes.open_votes(db), 200), 20)
+    latest = meetings.past_meetings(db, limit=1)[0]
+    record("query", "the next meeting's follow-up (上轮落实情况)",
+           timed(lambda: followup.last_round(db, latest), 100), 50)
+    url = "https://portal.example.cn/council"
+    record("query", "a published vote's WeChat notice",
+           timed(lambda: publish.wechat_text(db, published, url), 50), 50)
+    record("query", "a published vote's A4 公示 PDF", timed(lambda: publish.a4_pdf(db, published, url), 3))
 
 
 def bench_pages() -> None:

@@ -140,6 +140,24 @@ def test_the_ranking_rows_run_through_lib_and_leave_the_draft_a_draft(small_comm
     db.conn.close()
 
 
+def test_the_council_rows_run_through_lib_and_leave_the_open_vote_as_it_was(small_community,
+                                                                            monkeypatch):
+    """Counts, a ballot online and on paper (rolled back), the board, follow-up, 公示."""
+    from lib.core.db import open_db
+
+    db = open_db(small_community / "portal.db", migrate=False)
+    tables = ("council_ballots", "council_choices", "audit_log")
+    before = [db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables]
+    timed = run.timed
+    monkeypatch.setattr(run, "timed", lambda fn, runs: timed(fn, 2))
+    run.bench_council_queries(db)
+    names = [row["name"] for row in run.rows]
+    assert any(name.startswith("count an open vote (60 households") for name in names)
+    assert "cast an online ballot (rolled back)" in names and len(names) == 11
+    assert [db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables] == before
+    db.conn.close()
+
+
 def test_the_rolled_back_write_really_ran_and_left_nothing(small_community):
     from lib.core.db import immediate, open_db
 
