@@ -240,8 +240,8 @@ def propose(db: Database, actor: User, *, data_dir: Path | None, title: str, bod
                 " proposed_by, household_id, submission_key, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (title, body, place, note, name, actor.id, household_id, key, now, now)).lastrowid
-            audit.record(db, actor.id, "council.topic_propose", "council_topics", topic_id,
-                         title=title, photo=bool(name))
+            audit.record(db, actor.id, "council.topic_propose", "council_topic", topic_id,
+                         topic=title, photo=bool(name))
     except BaseException:
         _forget(data_dir, name)
         raise
@@ -317,8 +317,8 @@ def from_report(db: Database, actor: User, *, report_id: int, title: str = "",
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (title, body, report["place_id"], photo, box, report["id"], actor.id,
                  f"report:{report['id']}", now, now, sorted_by, sorted_at)).lastrowid
-            audit.record(db, actor.id, "council.topic_from_report", "council_topics", topic_id,
-                         report=report["id"], title=title)
+            audit.record(db, actor.id, "council.topic_from_report", "council_topic", topic_id,
+                         report=report["id"], topic=title)
     except sqlite3.IntegrityError:
         again = topic_for_report(db, report["id"])  # the unique index's last line of defence
         if again is None:
@@ -342,7 +342,7 @@ def support(db: Database, actor: User, *, topic_id: int) -> bool:
             "INSERT OR IGNORE INTO council_support (topic_id, user_id, created_at)"
             " VALUES (?, ?, ?)", (topic.id, actor.id, now_iso())).rowcount == 1
         if added:
-            audit.record(db, actor.id, "council.topic_support", "council_topics", topic.id)
+            audit.record(db, actor.id, "council.topic_support", "council_topic", topic.id)
     return added
 
 
@@ -354,7 +354,7 @@ def unsupport(db: Database, actor: User, *, topic_id: int) -> bool:
         removed = db.execute("DELETE FROM council_support WHERE topic_id = ? AND user_id = ?",
                              (topic.id, actor.id)).rowcount == 1
         if removed:
-            audit.record(db, actor.id, "council.topic_unsupport", "council_topics", topic.id)
+            audit.record(db, actor.id, "council.topic_unsupport", "council_topic", topic.id)
     return removed
 
 
@@ -383,7 +383,7 @@ def sort(db: Database, actor: User, *, topic_id: int, box: str, note: str = "") 
             db.execute("UPDATE council_topics SET box = ?, box_note = ?, sorted_by = ?,"
                        " sorted_at = ?, updated_at = ? WHERE id = ?",
                        (box, note, actor.id, now, now, topic.id))
-            audit.record(db, actor.id, "council.topic_sort", "council_topics", topic.id,
+            audit.record(db, actor.id, "council.topic_sort", "council_topic", topic.id,
                          box=BOX_LABELS[box], before=BOX_LABELS[before["box"]], note=note)
     return get_topic(db, topic.id)
 

@@ -92,6 +92,11 @@ ACTION_LABELS = {
     "ranking.score": "保存楼栋评分",
     "ranking.publish": "公布星级楼栋评比",
     "ranking.correct": "更正已公布的星级楼栋评比",
+    "council.topic_propose": "提出议事议题",
+    "council.topic_from_report": "随手拍转为议事议题",
+    "council.topic_support": "支持议事议题",
+    "council.topic_unsupport": "取消支持议事议题",
+    "council.topic_sort": "议事议题分类",
     "council.meeting_schedule": "安排议事会议",
     "council.meeting_edit": "修改议事会议",
     "council.meeting_cancel": "取消议事会议",
@@ -140,6 +145,9 @@ _DETAIL_LABELS = {
     "outcome": "表决结果", "notice_days": "公示天数", "plan": "方案状态", "objection": "异议",
     "vote": "表决", "replaced": "原内容", "owner": "负责人", "update": "进展", "percent": "进度（%）",
     "rating": "评价",
+    "report": "随手拍", "box": "分类", "before": "原分类", "note": "说明",
+    "question": "表决事项", "eligible": "范围内户数", "quorum": "法定户数", "rule": "计票规则",
+    "counted": "计入", "household": "住户",
 }
 
 
@@ -184,6 +192,7 @@ _TARGET_KINDS = {
     "crowdfund_grant": "奖励金",
     "ranking_criteria": "星级楼栋评比标准",
     "ranking_month": "星级楼栋评比",
+    "council_topic": "议事议题",
     "council_meeting": "议事会议",
     "council_plan": "议事方案",
     "council_vote": "议事表决",
