@@ -668,6 +668,8 @@ COUNCIL_BOXES = (["resolved"] * 6 + ["urgent_important"] * 2 + ["watch"] * 2
                  + ["important_slow"] * 2 + ["new"] + ["declined"])
 COUNCIL_VOTES = YEARS * 8  # closed and published votes, two community-wide in three
 RATINGS = ["satisfied"] * 6 + ["basic"] * 3 + ["unsatisfied"]
+COUNCIL_OPEN_TOPIC = COUNCIL_VOTES * 3 + 1  # the topic of the vote still open at NOW
+COUNCIL_OPEN_MEETING = COUNCIL_VOTES + 1  # the meeting that put it to the vote
 
 
 def council(conn: sqlite3.Connection, rnd: random.Random, size: Size) -> None:

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.generate import COUNCIL_OPEN_MEETING, COUNCIL_OPEN_TOPIC
+
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -41,6 +43,11 @@ PAGES = [
     # 星级楼栋: 60 published months of 300 buildings, and the draft month 2026-10
     ("星级楼栋 /ranking", "app_pages/ranking.py", {}, "guest"),
     ("星级楼栋·楼栋 /ranking?b=1-1", "app_pages/ranking.py", {"b": "1-1"}, "guest"),
+    # 议事: the board of five years' topics; the open vote's count (6,000 households); the
+    # meeting that opened it, with the follow-up of the rounds before
+    ("议事 /council", "app_pages/council.py", {}, "guest"),
+    ("议事·表决 /council?t=", "app_pages/council.py", {"t": str(COUNCIL_OPEN_TOPIC)}, "guest"),
+    ("议事·会议 /council?m=", "app_pages/council.py", {"m": str(COUNCIL_OPEN_MEETING)}, "guest"),
     # 管理: one page per task (lib/site/ui_navigation.py ADMIN_TASKS); /admin only opens the first
     ("管理·住户核实 /admin-households", "app_pages/admin/households.py", {}, "leader"),
     ("管理·志愿审核 /admin-volunteer", "app_pages/admin/volunteer.py", {}, "leader"),
@@ -51,6 +58,8 @@ PAGES = [
     ("管理·众筹账目 /admin-crowdfund-books", "app_pages/admin/crowdfund_books.py", {}, "staff"),
     ("管理·众筹账目·支出登记", "app_pages/admin/crowdfund_books.py", {}, "staff"),
     ("管理·评比发布 /admin-ranking", "app_pages/admin/ranking.py", {}, "staff"),
+    ("管理·议事 /admin-council", "app_pages/admin/council.py", {}, "staff"),
+    ("管理·议事·投票", "app_pages/admin/council.py", {}, "staff"),
     ("管理·用户 /admin-users", "app_pages/admin/users.py", {}, "staff"),
     ("管理·二维码 /admin-qr", "app_pages/admin/qr.py", {}, "staff"),
     ("管理·楼栋与地点 /admin-places", "app_pages/admin/places.py", {}, "admin"),
@@ -64,7 +73,9 @@ PAGES = [
 ]
 # The tab a row opens (session state set before the run): only the open tab runs.
 PAGE_STATE = {"众筹·公示 /crowdfund?p=1": {"crowdfund_tab": "公示"},
-              "管理·众筹账目·支出登记": {"crowdfund_books_tab": "支出登记"}}
+              "管理·众筹账目·支出登记": {"crowdfund_books_tab": "支出登记"},
+              "议事·表决 /council?t=": {"council_tab": "表决"},
+              "管理·议事·投票": {"admin_council_tab": "投票"}}
 # A page's median against the typical-widgets floor (bench/typical_page.py) timed in the same
 # run, so the target holds on a fast or a slow machine alike.
 MAX_FLOOR_RATIO = 2.0
