@@ -190,6 +190,7 @@ def open_form(db: Database, user: User) -> None:
     plan_names = {plan["id"]: f"{plan['title']}（议题：{plan['topic_title']}）" for plan in plans}
     scopes = {0: "全体住户", **{row["id"]: row["name"] for row in votes.buildings(db)}}
     today = local_today()
+    now = utc_now().astimezone(SHANGHAI)  # opens now unless staff pick a later time
     with st.form("council_open_vote"):
         plan_id = st.selectbox("方案", list(plan_names), format_func=plan_names.get,
                                key="council_open_plan")
@@ -200,7 +201,8 @@ def open_form(db: Database, user: User) -> None:
         adopting = st.text_input("表示通过方案的选项（多个用逗号分开）", value="同意",
                                  key="council_open_adopting")
         opens_day = st.date_input("开始日期", value=today, key="council_open_day")
-        opens_clock = st.time_input("开始时间", value=time(8, 0), key="council_open_clock")
+        opens_clock = st.time_input("开始时间", value=now.time().replace(second=0, microsecond=0),
+                                    key="council_open_clock")
         closes_day = st.date_input("截止日期", value=today + timedelta(days=7),
                                    key="council_close_day")
         closes_clock = st.time_input("截止时间", value=time(20, 0), key="council_close_clock")
