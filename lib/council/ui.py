@@ -18,7 +18,7 @@ from lib.core import ui
 from lib.core.clock import local_text
 from lib.core.errors import NotFound, PortalError
 from lib.core.roles import User
-from lib.council import topics
+from lib.council import topics, ui_meetings, ui_publish, ui_vote
 from lib.council.ui_parts import (
     MEETING_PARAM, RETURN_TOPIC, TOPIC_PARAM, back_to_board, log_in_to_act, open_topic, photo,
 )
@@ -40,7 +40,12 @@ BOX_HINTS = {
 
 # A topic page's tabs after 议题, in order: title -> function(db, user, topic).
 # Each part of the feature adds its own line (and its import) here.
-TOPIC_TABS: dict[str, Callable[[Database, User, topics.Topic], None]] = {}
+TOPIC_TABS: dict[str, Callable[[Database, User, topics.Topic], None]] = {
+    "方案": ui_meetings.plans_tab,
+    "表决": ui_vote.vote_tab,
+    "公示": ui_publish.publish_tab,
+    "落实": ui_publish.tracking_tab,
+}
 
 
 def council_page(db: Database, user: User) -> None:

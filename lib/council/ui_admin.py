@@ -15,7 +15,7 @@ from lib.core import ui
 from lib.core.clock import local_text
 from lib.core.errors import PortalError
 from lib.core.roles import STAFF, User
-from lib.council import topics
+from lib.council import topics, ui_meetings, ui_publish, ui_vote
 from lib.council.ui_parts import TOPIC_PARAM
 
 
@@ -40,6 +40,9 @@ def topics_admin(db: Database, user: User) -> None:
 # 管理 › 议事's tabs, in order: title -> function(db, user). Each part adds its own line here.
 ADMIN_TABS: dict[str, Callable[[Database, User], None]] = {
     "议题": topics_admin,
+    "会议": ui_meetings.meetings_admin,
+    "投票": ui_vote.votes_admin,
+    "公示与落实": ui_publish.admin_tab,
 }
 
 

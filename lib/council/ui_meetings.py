@@ -17,7 +17,7 @@ from lib.core import photos, ui
 from lib.core.clock import local_today
 from lib.core.errors import NotFound, PortalError
 from lib.core.roles import STAFF, User
-from lib.council import meetings, topics
+from lib.council import meetings, topics, ui_publish
 from lib.council.ui_parts import MEETING_PARAM, open_meeting, open_topic
 
 
@@ -44,13 +44,10 @@ def meeting_page(db: Database, user: User, meeting_id: object) -> None:
     except (ValueError, NotFound):  # a crafted ?m= finds nothing, as an unknown number does
         st.warning("找不到该会议。")
         return
-    # --- 上轮落实情况 ---------------------------------------------------------------------
-    # PUBLISH+FOLLOWUP: the page's FIRST section goes here, from
-    # lib.council.followup.last_round(db, meeting) (open follow-ups and the ratings of plans
-    # done since meetings.previous_meeting(db, meeting)).
-    # --------------------------------------------------------------------------------------
     st.title(ui.esc(meeting.title))
     st.caption(f"{meeting.status_label} · {meeting.when_text} · {ui.esc(meeting.venue)}")
+    # 上轮落实情况 opens the meeting, under its name, as the seeds' 回头看 does
+    ui_publish.last_round_section(db, user, meeting)
     if meeting.is_cancelled:
         st.warning(f"会议已取消：{ui.esc(meeting.cancel_reason)}")
     elif meeting.is_scheduled and not meeting.has_begun:
