@@ -272,6 +272,9 @@ def minutes_form(db: Database, user: User, meeting: meetings.Meeting) -> None:
     """会议纪要 and photos; saving marks the meeting 已召开 (saving again amends it)."""
     st.subheader("会议纪要")
     prefix = f"council_minutes_{meeting.id}"
+    # a new uploader after each save: the photos just stored must not stay chosen, where one
+    # more tap would store them again under a new key
+    shots_key = f"{prefix}_photos_{st.session_state.get(f'{prefix}_round', 0)}"
     if meeting.photos:
         st.caption(f"已上传 {len(meeting.photos)} 张现场照片（最多 {meetings.MINUTES_PHOTOS_MAX} 张）。")
     with st.form(prefix):
@@ -279,7 +282,7 @@ def minutes_form(db: Database, user: User, meeting: meetings.Meeting) -> None:
                                max_chars=meetings.MINUTES_MAX, key=f"{prefix}_text", height=160,
                                placeholder="谁参加了、讨论了什么、议定了什么")
         st.caption("照片：点下方 “Upload” 按钮选择现场照片，可一次选多张。")
-        shots = st.file_uploader("现场照片", accept_multiple_files=True, key=f"{prefix}_photos",
+        shots = st.file_uploader("现场照片", accept_multiple_files=True, key=shots_key,
                                  max_upload_size=UPLOAD_WIDGET_MB)
         saved = st.form_submit_button("保存纪要（会议记为已召开）" if meeting.is_scheduled
                                       else "保存纪要修改", type="primary", width="stretch")
@@ -293,8 +296,8 @@ def minutes_form(db: Database, user: User, meeting: meetings.Meeting) -> None:
     except PortalError as error:
         ui.show_error(error, LABELS)
         return
-    for field in ("key", "photos"):
-        st.session_state.pop(f"{prefix}_{field}", None)
+    st.session_state.pop(f"{prefix}_key", None)
+    st.session_state[f"{prefix}_round"] = st.session_state.get(f"{prefix}_round", 0) + 1
     _note("会议纪要已保存并公开，会议记为已召开。")
     st.rerun()
 
