@@ -22,12 +22,11 @@ COUNCIL = "app_pages/council.py"
 ADMIN = "app_pages/admin/council.py"
 
 
-@pytest.fixture(autouse=True)
-def registered(monkeypatch):
-    """The two lines this part adds to the registries (set here too, so the tests hold before
-    and after they are added there)."""
-    monkeypatch.setitem(council_ui.TOPIC_TABS, "方案", ui_meetings.plans_tab)
-    monkeypatch.setitem(council_admin_ui.ADMIN_TABS, "会议", ui_meetings.meetings_admin)
+def test_the_meetings_part_is_registered_on_the_topic_page_and_in_admin():
+    assert council_ui.TOPIC_TABS["方案"] is ui_meetings.plans_tab
+    assert list(council_ui.TOPIC_TABS)[0] == "方案"  # the plan comes before its vote
+    assert council_admin_ui.ADMIN_TABS["会议"] is ui_meetings.meetings_admin
+    assert list(council_admin_ui.ADMIN_TABS)[:2] == ["议题", "会议"]
 
 
 def user(db, username: str):
