@@ -71,6 +71,7 @@ def board_page(db: Database, user: User) -> None:
     st.caption("群众事群众说了算：提出议题 → 协商方案 → 一户一票 → 结果公示 → 跟踪落实。")
     ui.show_note(NOTE_KEY)
     propose_section(db, user)
+    ui_meetings.meetings_section(db, user)
     boxes = topics.board(db)
     for box in topics.BOARD_BOXES:
         box_section(boxes[box], box, key=f"council_box_{box}")

@@ -129,6 +129,20 @@ def plans_tab(db: Database, user: User, topic: topics.Topic) -> None:
             meeting_line(meeting, key="council_topic_meeting")
 
 
+def meetings_section(db: Database, user: User) -> None:
+    """议事会议 on the board: the coming meetings and the last one held, each a tap away (the
+    last one opens with its round's follow-up). Nothing when there has been none."""
+    coming = meetings.upcoming_meetings(db, limit=3)
+    last_held = next((m for m in meetings.past_meetings(db, limit=10) if m.is_held), None)
+    if not coming and last_held is None:
+        return
+    with st.container(key="council_board_meetings"):
+        st.subheader("议事会议")
+        st.caption("居民可以参加、旁听；会后在会议页公开纪要和议定的方案。")
+        for meeting in [*coming, *([last_held] if last_held else [])]:
+            meeting_line(meeting, key="council_board_meeting")
+
+
 def meeting_line(meeting: meetings.Meeting, *, key: str) -> None:
     """A meeting in a list: tapping it opens its page."""
     with st.container(border=True, key=f"{key}_{meeting.id}"):

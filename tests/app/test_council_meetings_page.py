@@ -254,3 +254,24 @@ def test_a_topic_not_yet_discussed_says_so(app, portal_db):
     topic = make_topic(portal_db, proposed_by=user(portal_db, "resident").id)
     at = open_council(app, None, t=topic)
     assert any("还没有安排上会讨论" in t for t in texts(at.info))
+
+
+def test_the_board_lists_the_coming_meetings_and_the_last_held_one_a_tap_away(app, portal_db):
+    at = open_council(app, None)
+    assert "议事会议" not in texts(at.subheader)  # none yet: no empty section
+    w = world(portal_db)  # today's, still to be held
+    staff = w["staff"]
+    for title, days, status in (("九月议事会", -60, "held"), ("十月议事会", -30, "held"),
+                                ("改期的会", -20, "cancelled")):
+        portal_db.execute(
+            "INSERT INTO council_meetings (title, held_on, venue, status, created_by, created_at,"
+            " updated_at) VALUES (?, ?, '广场', ?, ?, 'now', 'now')",
+            (title, (local_today() + timedelta(days=days)).isoformat(), status, staff.id))
+    portal_db.conn.commit()
+    at = open_council(app, "resident")
+    assert "议事会议" in texts(at.subheader)
+    listed = [b.label for b in at.button if b.key.startswith("council_board_meeting_open_")]
+    assert listed == ["11月院落议事会", "十月议事会"]
+    at.button(key=f"council_board_meeting_open_{w['meeting']}").click().run()
+    assert not at.exception and texts(at.title) == ["11月院落议事会"]
+    assert at.query_params["m"] == str(w["meeting"])

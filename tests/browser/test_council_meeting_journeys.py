@@ -143,3 +143,13 @@ def test_staff_hold_a_meeting_and_a_resident_taps_through_to_it(server, phones):
     # and back to the topic from the meeting's agenda
     tap(main(resident).get_by_role("button", name=f"1. {TOPIC}"), resident)
     assert f"t={topic_id}" in resident.url and "m=" not in resident.url, resident.url
+
+    # the board lists the meeting too (held today: the last one held), a tap away
+    tap(main(resident).get_by_role("button", name="← 议事首页"), resident)
+    listed = main(resident).locator(".st-key-council_board_meetings")
+    listed.scroll_into_view_if_needed()
+    expect(listed.get_by_text("已召开 · ")).to_be_visible()
+    fits_phone(resident)
+    shot(resident, "board")
+    tap(listed.get_by_role("button", name=MEETING, exact=True), resident)
+    expect(main(resident).locator("h1").first).to_have_text(MEETING)
