@@ -519,3 +519,51 @@ def test_every_audit_action_and_target_here_reads_in_chinese(db, cast, tmp_path)
                                                "修改议事方案", "记录议事会议纪要", "取消议事会议"}
     assert all(not row["target"].startswith("council_") for row in rows)
     assert "会议地点：社区活动室" in next(r["detail"] for r in rows if r["action"] == "安排议事会议")
+
+
+# --- a double tap from several processes at once ------------------------------------------
+
+
+def _tap(path: str, actor_id: int, what: str, fields: dict, start, results) -> None:
+    from lib.core.db import open_db
+    from lib.people.users import load_user
+
+    db = open_db(path, migrate=False)
+    actor = load_user(db, actor_id)
+    start.wait()
+    try:
+        write = meetings.schedule if what == "schedule" else meetings.record_plan
+        results.put(("ok", write(db, actor, **fields)))
+    except Exception as error:  # reported to the parent, which asserts on it
+        results.put(("error", repr(error)))
+
+
+@pytest.mark.slow
+def test_eight_processes_sending_one_submission_store_it_once(tmp_path):
+    from lib.core.db import open_db
+    from tests.races import race
+
+    path = tmp_path / "race.db"
+    db = open_db(path)
+    cast = make_cast(db)
+    topic = make_topic(db, proposed_by=cast["in"].id)
+    staff = cast[STAFF].id
+    db.conn.close()
+    meeting = dict(title="院落议事会", held_on=local_today().isoformat(), starts_at="19:30",
+                   venue="社区活动室", participants="", topic_ids=[topic], key="tap-m")
+    outcomes = race(_tap, lambda n: (str(path), staff, "schedule", meeting))
+    assert {kind for kind, _ in outcomes} == {"ok"}, outcomes
+    [meeting_id] = {value for _, value in outcomes}
+    plan = dict(topic_id=topic, meeting_id=meeting_id, title="雨棚", options_discussed="",
+                body="加装雨棚", cost="100", duties="物业施工", deadline=day(9), owner="物业",
+                key="tap-p")
+    outcomes = race(_tap, lambda n: (str(path), staff, "plan", plan))
+    assert {kind for kind, _ in outcomes} == {"ok"}, outcomes
+    assert len({value for _, value in outcomes}) == 1
+    db = open_db(path, migrate=False)
+    assert db.execute("SELECT COUNT(*) FROM council_meetings").fetchone() == (1,)
+    assert db.execute("SELECT COUNT(*) FROM council_agenda").fetchone() == (1,)
+    assert db.execute("SELECT COUNT(*) FROM council_plans").fetchone() == (1,)
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'council.%'"
+                      ).fetchone() == (2,)
+    db.conn.close()
