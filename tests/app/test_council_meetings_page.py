@@ -275,3 +275,32 @@ def test_the_board_lists_the_coming_meetings_and_the_last_held_one_a_tap_away(ap
     at.button(key=f"council_board_meeting_open_{w['meeting']}").click().run()
     assert not at.exception and texts(at.title) == ["11月院落议事会"]
     assert at.query_params["m"] == str(w["meeting"])
+
+
+def test_staff_change_a_scheduled_meeting_and_a_draft_plan(app, portal_db):
+    w = world(portal_db)
+    other = make_topic(portal_db, proposed_by=user(portal_db, "resident").id, title="车棚充电桩",
+                       box="watch")
+    plan_id = make_plan(portal_db, topic_id=w["topic"], created_by=w["staff"].id,
+                        meeting_id=w["meeting"])
+    at = open_admin(app, "staff")
+    at.selectbox(key=ui_meetings.PICK).set_value(w["meeting"]).run()
+    prefix = f"council_meeting_form_{w['meeting']}"
+    at.text_input(key=f"{prefix}_venue").set_value("3栋架空层")
+    at.multiselect(key=f"{prefix}_topics").select(other)
+    submit(at, "保存修改")
+    meeting = meetings.get_meeting(portal_db, w["meeting"])
+    assert meeting.venue == "3栋架空层"
+    assert [item.topic_id for item in meeting.agenda] == [w["topic"], other]
+    assert "已保存会议的修改。" in texts(at.success)
+
+    at.text_input(key=f"council_plan_{plan_id}_cost").set_value("9000")
+    submit(at, "保存方案")
+    assert meetings.get_plan(portal_db, plan_id).cost_fen == 900_000
+    assert "已保存方案：大门雨棚方案。" in texts(at.success)
+    # the plan's topic cannot leave the agenda: said beside 议程, nothing changes
+    at.multiselect(key=f"{prefix}_topics").unselect(w["topic"])
+    submit(at, "保存修改")
+    assert "议程：议题“小区大门加装雨棚”在本次会议已有方案，不能移出议程。" in texts(at.error)
+    assert [i.topic_id for i in meetings.get_meeting(portal_db, w["meeting"]).agenda] == [
+        w["topic"], other]
