@@ -16,7 +16,6 @@ from tests.browser.test_report_journeys import (
 
 HERE = Path(__file__).parent
 SHOTS = Path("/tmp/shots")
-PHONE_OPTIONS: dict = {}
 TOPIC = "东门加装雨棚"
 MEETING = "11月院落议事会"
 
