@@ -175,8 +175,7 @@ def _support(db: Database, user: User, topic_id: int, on: bool) -> None:
 
 def propose_section(db: Database, user: User) -> None:
     """我要提议题: the form for a verified resident; a login offer or the reason otherwise."""
-    with st.expander("我要提议题", icon=":material/add_comment:",
-                     expanded=bool(st.session_state.get("council_propose_open"))):
+    with st.expander("我要提议题", icon=":material/add_comment:"):
         if user.is_guest:
             st.info("登录并核实住户后，可以提出议题。")
             log_in_to_act("登录后提议题", key="council_propose_login")
@@ -188,7 +187,6 @@ def propose_section(db: Database, user: User) -> None:
 
 
 def propose_form(db: Database, user: User) -> None:
-    st.session_state["council_propose_open"] = True  # a rerun (photo chosen) keeps it open
     place = people_ui.current_place(db)  # the scanned building, remembered from 首页
     st.caption("照片（可不传）：点击下方 “Upload” 按钮可以直接拍照或从相册选择，"
                "JPG、PNG 或 WEBP 格式。")
@@ -229,7 +227,7 @@ def propose_form(db: Database, user: User) -> None:
         ui.show_error(error, LABELS, places=places)
         return
     for name in ("council_propose_key", "council_propose_title", "council_propose_body",
-                 "council_propose_note", "council_propose_photo", "council_propose_open"):
+                 "council_propose_note", "council_propose_photo"):
         st.session_state.pop(name, None)
     ui.leave_note(NOTE_KEY, "议题已提交，社区工作人员分类后会安排协商。请邀请邻居一起支持。")
     open_topic(topic_id)

@@ -24,6 +24,7 @@ NOTE_KEY = "admin_council_note"
 SHOW_BOX = "admin_council_show_box"
 REPORT_PICK = "admin_council_report"
 LABELS = {"box": "分类", "note": "说明", "title": "议题标题", "topic": "议题", "report": "随手拍"}
+SORT_LIMIT = 30  # topic forms on one screen; the rest wait until these are sorted
 REPORT_TEXT_SHOWN = 24  # characters of a report's text in the picker: one line on a phone
 
 
@@ -56,11 +57,15 @@ def sort_part(db: Database, user: User) -> None:
     st.caption("把居民提出的议题放进四个分类；不予议事时写明理由，居民会在议题页看到。")
     boxes = topics.board(db)
     order = [topics.NEW, *topics.BOARD_BOXES, topics.DECLINED]
-    box = st.selectbox("查看", order, key=SHOW_BOX,
-                       format_func=lambda b: f"{topics.BOX_LABELS[b]}（{len(boxes[b])}）")
-    if not boxes[box]:
+    # the counts go in the caption: a selectbox keeps showing the labels of its first run
+    box = st.selectbox("查看", order, key=SHOW_BOX, format_func=topics.BOX_LABELS.get)
+    shown = boxes[box]
+    if not shown:
         st.info("这个分类里暂时没有议题。")
-    for topic in boxes[box]:
+        return
+    st.caption(f"共 {len(shown)} 个议题" + (f"，下面是前 {SORT_LIMIT} 个" if len(shown) > SORT_LIMIT
+                                         else ""))
+    for topic in shown[:SORT_LIMIT]:
         sort_card(db, user, topic)
 
 
