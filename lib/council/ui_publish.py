@@ -49,6 +49,17 @@ def _key(name: str) -> str:
     return st.session_state.setdefault(name, uuid.uuid4().hex)
 
 
+def _round(name: str) -> int:
+    """How many times this form has been sent: its widgets' keys carry the number, so after a
+    success the next run draws fresh, empty widgets (popping a widget's state leaves the
+    browser showing the old text, and a file uploader cannot be emptied otherwise)."""
+    return st.session_state.get(name, 0)
+
+
+def _next_round(name: str) -> None:
+    st.session_state[name] = _round(name) + 1
+
+
 def _pdf(database_path: Path, vote_id: int, url: str) -> bytes:
     """The A4 sheet, drawn only when tapped, on Streamlit's own thread: its own connection."""
     db = open_db(database_path, migrate=False)
@@ -135,21 +146,20 @@ def object_form(db: Database, user: User, shown: publish.Publication) -> None:
     if user.is_guest:
         log_in_to_act("登录后提出异议", key="council_pub_object_login", topic_id=shown.topic_id)
         return
+    prefix = f"council_pub_object_{_round('council_pub_object_round')}"
     with st.form("council_pub_object_form"):
         body = st.text_area("我的异议", max_chars=publish.OBJECTION_MAX,
-                            key="council_pub_object_body", placeholder="请写明理由")
+                            key=f"{prefix}_body", placeholder="请写明理由")
         sent = st.form_submit_button("提交异议", width="stretch")
         place = st.empty()
     if not sent:
         return
     try:
-        publish.object_to(db, user, vote_id=shown.vote_id, body=body,
-                          key=_key("council_pub_object_key"))
+        publish.object_to(db, user, vote_id=shown.vote_id, body=body, key=_key(f"{prefix}_key"))
     except PortalError as error:
         ui.show_error(error, LABELS, places={"*": place})
         return
-    for name in ("council_pub_object_key", "council_pub_object_body"):
-        st.session_state.pop(name, None)
+    _next_round("council_pub_object_round")
     ui.leave_note(NOTE_KEY, "异议已提交，社区会在这里公开答复。")
     st.rerun()
 
@@ -407,7 +417,7 @@ def owner_form(db: Database, user: User, plan: tracking.Tracked) -> None:
 
 
 def update_form(db: Database, user: User, plan: tracking.Tracked) -> None:
-    prefix = f"admin_council_update_{plan.plan_id}"
+    prefix = f"admin_council_update_{plan.plan_id}_{_round(f'admin_council_update_{plan.plan_id}')}"
     with st.form(prefix):
         body = st.text_area("进展情况", max_chars=tracking.UPDATE_MAX, key=f"{prefix}_body",
                             placeholder="做了什么、下一步做什么")
@@ -429,8 +439,7 @@ def update_form(db: Database, user: User, plan: tracking.Tracked) -> None:
     except PortalError as error:
         ui.show_error(error, LABELS, places={"*": place})
         return
-    for field in ("key", "body", "percent", "photos"):
-        st.session_state.pop(f"{prefix}_{field}", None)
+    _next_round(f"admin_council_update_{plan.plan_id}")
     ui.leave_note(ADMIN_NOTE_KEY, "进展已发布，居民可以在议题的“落实”中看到。")
     st.rerun()
 

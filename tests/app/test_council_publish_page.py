@@ -149,18 +149,19 @@ def test_a_resident_objects_and_an_empty_objection_changes_nothing(app, portal_d
     click(at, "提交异议")
     assert any("请写下您的异议" in t for t in texts(at.error))
     assert scalar(portal_db, "SELECT COUNT(*) FROM council_objections") == 0
-    at.text_area(key="council_pub_object_body").set_value("雨棚会挡住一楼采光。")
+    at.text_area(key="council_pub_object_0_body").set_value("雨棚会挡住一楼采光。")
     click(at, "提交异议")
     assert scalar(portal_db, "SELECT body FROM council_objections") == "雨棚会挡住一楼采光。"
     assert "异议已提交，社区会在这里公开答复。" in texts(at.success)
     assert any("雨棚会挡住一楼采光。" in t for t in texts(at.markdown))
     assert "等待社区答复" in texts(at.caption)
+    assert at.text_area(key="council_pub_object_1_body").value == ""  # a fresh, empty form
 
 
 def test_an_unverified_resident_is_told_why_they_cannot_object(app, portal_db):
     w = world(portal_db, published=True)
     at = open_topic(app, "newcomer", w["topic"], "公示")
-    at.text_area(key="council_pub_object_body").set_value("不同意")
+    at.text_area(key="council_pub_object_0_body").set_value("不同意")
     click(at, "提交异议")
     assert any("只有已核实住户的居民才能提出异议" in t for t in texts(at.error))
     assert scalar(portal_db, "SELECT COUNT(*) FROM council_objections") == 0
@@ -235,7 +236,7 @@ def test_staff_track_a_plan_owner_update_with_photo_project_and_completion(app, 
     click(at, "保存负责人和期限")
     assert "负责人和期限已保存。" in texts(at.success)
 
-    prefix = f"admin_council_update_{w['plan']}"
+    prefix = f"admin_council_update_{w['plan']}_0"
     click(at, "发布进展")
     assert any("请填写进展情况" in t for t in texts(at.error))
     assert tracking.get_tracked(portal_db, w["plan"]).updates == ()
@@ -244,6 +245,7 @@ def test_staff_track_a_plan_owner_update_with_photo_project_and_completion(app, 
     click(at, "发布进展")
     [update] = tracking.get_tracked(portal_db, w["plan"]).updates
     assert (update.body, update.percent) == ("钢架已到场。", 40)
+    assert at.text_area(key=f"admin_council_update_{w['plan']}_1_body").value == ""
 
     click(at, "转为众筹草稿")  # the topic is the whole compound's: a place is needed
     assert any("请选择众筹项目所在的楼栋或地点" in t for t in texts(at.error))
