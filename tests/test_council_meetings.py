@@ -507,7 +507,7 @@ def test_every_audit_action_and_target_here_reads_in_chinese(db, cast, tmp_path)
     from lib.core import audit
     from lib.site import audit_log
 
-    meeting_id = schedule(db, cast[STAFF], cast, held_on=day(0))
+    meeting_id = schedule(db, cast[STAFF], cast, held_on=day(0), key="form-key-1")
     meetings.update(db, cast[STAFF], meeting_id=meeting_id, venue="广场")
     plan_id = meetings.record_plan(db, cast[STAFF], **plan_fields(cast, meeting_id))
     meetings.update_plan(db, cast[STAFF], plan_id=plan_id, owner="楼栋长")
@@ -518,7 +518,8 @@ def test_every_audit_action_and_target_here_reads_in_chinese(db, cast, tmp_path)
     assert {row["action"] for row in rows} >= {"安排议事会议", "修改议事会议", "记录议事方案",
                                                "修改议事方案", "记录议事会议纪要", "取消议事会议"}
     assert all(not row["target"].startswith("council_") for row in rows)
-    assert "会议地点：社区活动室" in next(r["detail"] for r in rows if r["action"] == "安排议事会议")
+    scheduled = next(r["detail"] for r in rows if r["action"] == "安排议事会议")
+    assert "会议地点：社区活动室" in scheduled and "form-key-1" not in scheduled  # not news
 
 
 # --- a double tap from several processes at once ------------------------------------------

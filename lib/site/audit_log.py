@@ -141,7 +141,7 @@ _DETAIL_LABELS = {
     "flag": "流动红旗", "score": "得分", "missing": "缺少的评分", "reward": "奖励",
     "residents": "获奖励人数", "building": "楼栋", "rater": "评分人", "changed": "更正楼栋数",
     "held_on": "会议日期", "venue": "会议地点", "topics": "议题数", "topic": "议题",
-    "meeting": "会议", "deadline": "完成期限", "amended": "补充修改", "key": "提交编号",
+    "meeting": "会议", "deadline": "完成期限", "amended": "补充修改",
     "outcome": "表决结果", "notice_days": "公示天数", "plan": "方案状态", "objection": "异议",
     "vote": "表决", "replaced": "原内容", "owner": "负责人", "update": "进展", "percent": "进度（%）",
     "rating": "评价",
@@ -255,7 +255,7 @@ def detail_text(action: str, detail: str) -> str:
         return detail
     parts = []
     for key, value in values.items():
-        if value in (None, ""):
+        if value in (None, "") or key == "key":  # a form's submission key: for double taps only
             continue
         if action == "user.role" and key in ("old", "new"):
             value = ROLE_LABELS.get(value, value)
