@@ -409,3 +409,10 @@ def test_photos_in_use_counts_minutes_and_update_photos_too(db, cast):
     db.conn.commit()
     make_topic(db, proposed_by=cast["in"].id)
     assert topics.photos_in_use(db) == {"m.jpg", "u.jpg"}
+
+
+def test_a_report_summary_is_read_by_number_and_junk_finds_nothing(db, cast, data_dir):
+    report_id = file_report(db, cast["in"], data_dir, place_id=cast["grid"]["place_a"])
+    assert topics.report_summary(db, str(report_id))["category"] == "设施损坏"
+    for junk in (None, "abc", 999):
+        assert topics.report_summary(db, junk) is None

@@ -258,19 +258,31 @@ def topic_for_report(db: Database, report_id: int) -> int | None:
     return scalar(db, "SELECT id FROM council_topics WHERE report_id = ?", (report_id,))
 
 
+_REPORT_SELECT = (
+    "SELECT r.id, r.description, r.status, r.created_at, r.metoo_count,"
+    " c.name AS category, p.name AS place_name, p.code AS place_code"
+    " FROM reports r JOIN report_categories c ON c.id = r.category_id"
+    " JOIN places p ON p.id = r.place_id")
+
+
 def recent_reports(db: Database, *, limit: int = 30) -> list[dict]:
     """随手拍 reports not yet turned into a topic, newest first: staff pick one to discuss.
 
     Duplicates and rejected reports are left out: they are answered on the wall already.
     """
     return list(db.query(
-        "SELECT r.id, r.description, r.status, r.created_at, r.metoo_count,"
-        " c.name AS category, p.name AS place_name, p.code AS place_code"
-        " FROM reports r JOIN report_categories c ON c.id = r.category_id"
-        " JOIN places p ON p.id = r.place_id"
-        " WHERE r.duplicate_of IS NULL AND r.status != 'rejected'"
+        _REPORT_SELECT + " WHERE r.duplicate_of IS NULL AND r.status != 'rejected'"
         " AND NOT EXISTS (SELECT 1 FROM council_topics t WHERE t.report_id = r.id)"
         " ORDER BY r.id DESC LIMIT ?", (limit,)))
+
+
+def report_summary(db: Database, report_id: object) -> dict | None:
+    """One report as the picker shows it (a report handled a while ago, linked from its page)."""
+    try:
+        wanted = int(report_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return one(db, _REPORT_SELECT + " WHERE r.id = ?", (wanted,))
 
 
 def from_report(db: Database, actor: User, *, report_id: int, title: str = "",

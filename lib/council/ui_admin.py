@@ -23,6 +23,8 @@ TAB_KEY = "admin_council_tab"
 NOTE_KEY = "admin_council_note"
 SHOW_BOX = "admin_council_show_box"
 REPORT_PICK = "admin_council_report"
+REPORT_LINKED = "admin_council_report_linked"
+REPORT_PARAM = "r"  # /admin-council?r=<report id>: the report page's 转为议事议题 link
 LABELS = {"box": "分类", "note": "说明", "title": "议题标题", "topic": "议题", "report": "随手拍"}
 SORT_LIMIT = 30  # topic forms on one screen; the rest wait until these are sorted
 REPORT_TEXT_SHOWN = 24  # characters of a report's text in the picker: one line on a phone
@@ -105,11 +107,32 @@ def _report_line(report: dict) -> str:
             f"（{report['place_code']}） · {text}")
 
 
+def linked_report(db: Database, recent: list[dict]) -> dict | None:
+    """The report named by ``?r=`` (the report page's link here), chosen once in the picker;
+    one already turned into a topic is answered with a link to that topic instead."""
+    wanted = topics.report_summary(db, st.query_params.get(REPORT_PARAM))
+    if wanted is None:
+        return None
+    made = topics.topic_for_report(db, wanted["id"])
+    if made is not None:
+        st.info(f"随手拍 #{wanted['id']} 已转为议题：")
+        st.page_link(ui.PAGE_FILES["council"], label=ui.esc(topics.get_topic(db, made).title),
+                     icon=":material/open_in_new:", query_params={TOPIC_PARAM: str(made)})
+        return None
+    if st.session_state.get(REPORT_LINKED) != wanted["id"]:
+        st.session_state[REPORT_LINKED] = wanted["id"]
+        st.session_state[REPORT_PICK] = wanted["id"]
+    return wanted
+
+
 def from_report_part(db: Database, user: User) -> None:
     st.subheader("随手拍转议题")
     st.caption("居民反映的事需要大家协商时（如加装设施、公共收益怎么用），把它转为议题："
                "地点、文字和照片会带过去，每条随手拍只转一次。")
     reports = topics.recent_reports(db)
+    linked = linked_report(db, reports)
+    if linked is not None:
+        reports = [linked, *(r for r in reports if r["id"] != linked["id"])]
     if not reports:
         st.info("最近没有可以转为议题的随手拍。")
         return

@@ -322,6 +322,9 @@ def _staff_actions(db: Database, user: User, report: dict) -> None:
                     db, user, report_id=report_id, reason=reason,
                     duplicate_of=int(duplicate_of) or None, transferred_to=transferred_to),
                     "已处理为不予受理。")
+    # 议事 sits above the reports: a link by its stable address, never an import of it
+    st.page_link(ui.PAGE_FILES["admin-council"], label="需要居民协商？转为议事议题",
+                 icon=":material/groups:", query_params={"r": str(report_id)})
 
 
 # The uploader lets a file up to this size through to lib, whose own cap is lower, so an

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from lib.core.db import scalar
+from lib.core.roles import GUEST_USER
 from lib.council import topics
 from lib.people.users import load_user
 from lib.reports import workflow
@@ -193,3 +194,25 @@ def test_staff_turn_a_recent_report_into_a_topic(app, portal_db, tmp_path):
     assert topic.photo
     assert any(f"随手拍 #{report['id']} 已转为议题“车棚照明”" in t for t in texts(at.success))
     assert "最近没有可以转为议题的随手拍。" in texts(at.info)
+
+
+def test_the_report_page_links_staff_to_turn_it_into_a_topic_preselected(app, portal_db, tmp_path):
+    category = scalar(portal_db, "SELECT id FROM report_categories WHERE name = '设施损坏'")
+    place = scalar(portal_db, "SELECT id FROM places WHERE code = '3-1'")
+    older, newer = (workflow.file_report(
+        portal_db, GUEST_USER, data_dir=tmp_path, place_id=place, category_id=category,
+        description=text, photo_files=[], submission_key=f"app-{text}")["id"]
+        for text in ("车棚的灯坏了", "东门地砖松动"))
+    at = open_as(app, "app_pages/reports.py", "staff")
+    at.query_params["n"] = str(older)
+    at.run()
+    link = next(p for p in at.get("page_link") if p.proto.label == "需要居民协商？转为议事议题")
+    assert link.proto.page.endswith("admin-council") and f"r={older}" in link.proto.query_string
+    admin = open_as(app, ADMIN_PAGE, "staff")
+    admin.query_params["r"] = str(older)
+    admin.run()
+    assert admin.selectbox(key="admin_council_report").value == older  # not the newest
+    by_label(admin.button, "转为议题").click().run()
+    assert topics.topic_for_report(portal_db, older) is not None
+    assert topics.topic_for_report(portal_db, newer) is None
+    assert f"随手拍 #{older} 已转为议题：" in texts(admin.info)
