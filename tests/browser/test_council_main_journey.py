@@ -16,14 +16,47 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.conftest import settle
-from tests.browser.test_council_vote_journeys import (
-    PLAN, QUESTION, TOPIC, counts, household_choices, seed_topic_and_plan,
-)
 from tests.browser.test_report_journeys import fits_phone, log_in, main, query, tap, tap_menu
 
 
 SHOTS = Path("/tmp/shots")
 HERE = Path(__file__).resolve().parent
+TOPIC = "小区大门加装雨棚"
+PLAN = "大门雨棚方案"
+QUESTION = "是否同意在大门加装钢结构雨棚？"
+
+
+def seed_topic_and_plan(db_path: Path) -> None:
+    """Setup, not the journey: a sorted topic with a 待表决 plan written into the server's
+    database file (the topic and meeting journeys tap these in; this one starts at the vote)."""
+    with sqlite3.connect(db_path) as db:
+        staff = db.execute("SELECT id FROM users WHERE username = 'staff'").fetchone()[0]
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        topic = db.execute(
+            "INSERT INTO council_topics (title, body, box, submission_key, created_at, updated_at)"
+            " VALUES (?, '下雨天进出大门没有地方避雨。', 'urgent_important', 'main:topic', ?, ?)",
+            (TOPIC, now, now)).lastrowid
+        db.execute("INSERT INTO council_plans (topic_id, title, body, cost_fen, status, created_by,"
+                   " created_at, updated_at) VALUES (?, ?, '在大门内侧加装钢结构雨棚。', 1200000,"
+                   " 'draft', ?, ?, ?)", (topic, PLAN, staff, now, now))
+
+
+def household_choices(db_path: Path, room: str) -> list[tuple]:
+    """(option, channel) counted for 1-1 ``room``."""
+    with sqlite3.connect(db_path) as db:
+        return db.execute(
+            "SELECT o.label, c.channel FROM council_choices c"
+            " JOIN council_vote_options o ON o.id = c.option_id"
+            " JOIN households h ON h.id = c.household_id JOIN places p ON p.id = h.place_id"
+            " WHERE p.code = '1-1' AND h.room = ?", (room,)).fetchall()
+
+
+def counts(db_path: Path) -> list[tuple]:
+    """(option, households counted) in the options' order."""
+    with sqlite3.connect(db_path) as db:
+        return db.execute("SELECT o.label, COUNT(c.household_id) FROM council_vote_options o"
+                          " LEFT JOIN council_choices c ON c.option_id = o.id"
+                          " GROUP BY o.id ORDER BY o.position").fetchall()
 
 
 def shot(page, name: str) -> None:
