@@ -27,6 +27,7 @@ from lib.council.ui_parts import log_in_to_act
 
 NOTE_KEY = "council_vote_note"
 ADMIN_NOTE_KEY = "council_vote_admin_note"
+PAPER_NOTE_KEY = "council_vote_paper_note"  # shown under the paper form, where staff look
 OPEN_LABELS = {"question": "表决事项", "options": "选项", "adopting": "表示通过的选项",
                "opens_at": "开始时间", "closes_at": "截止时间", "quorum": "法定户数",
                "scope": "表决范围", "plan": "方案"}
@@ -94,6 +95,9 @@ def household_part(db: Database, user: User, vote: votes.Vote) -> None:
     if vote.state == votes.UPCOMING:
         st.info(f"投票尚未开始，开始时间：{local_text(vote.opens_at)}。")
         return
+    if vote.state == votes.CLOSED:  # also what a tap on a form drawn before closing gets
+        st.info(f"投票已于{local_text(vote.closes_at)}截止，不能再投票或改票。")
+        return
     if vote.state != votes.OPEN:
         return
     if choice is not None and choice.channel == "paper":
@@ -107,8 +111,10 @@ def ballot_form(db: Database, user: User, vote: votes.Vote, *, changing: bool) -
     with st.form(f"council_ballot_form_{vote.id}"):
         chosen = st.radio("你家的选择", list(labels), format_func=labels.get, index=None,
                           key=f"council_ballot_choice_{vote.id}")
+        # keyed: a page drawn before another member voted says 投票, its rerun says 改票;
+        # without a key the relabelled button would be a new widget and the tap lost
         submitted = st.form_submit_button("改票" if changing else "投票", type="primary",
-                                          width="stretch")
+                                          width="stretch", key=f"council_ballot_submit_{vote.id}")
         place = st.empty()
     if not submitted:
         return
@@ -246,6 +252,7 @@ def paper_form(db: Database, user: User, vote: votes.Vote) -> None:
                               key="council_paper_clock")
         submitted = st.form_submit_button("录入纸质选票", type="primary", width="stretch")
         place = st.empty()
+    ui.show_note(PAPER_NOTE_KEY)
     if not submitted:
         return
     if option_id is None:
@@ -266,9 +273,9 @@ def paper_form(db: Database, user: User, vote: votes.Vote) -> None:
         st.session_state.pop(name, None)
     address = f"{buildings[building]}{room.strip()}"
     if result.counted:
-        ui.leave_note(ADMIN_NOTE_KEY, f"已录入{address}的纸质选票：{result.option_label}，已计入。")
+        ui.leave_note(PAPER_NOTE_KEY, f"已录入{address}的纸质选票：{result.option_label}，已计入。")
     else:
-        ui.leave_note(ADMIN_NOTE_KEY, f"{address}：{result.rule}。这张纸质选票已记录在案，"
+        ui.leave_note(PAPER_NOTE_KEY, f"{address}：{result.rule}。这张纸质选票已记录在案，"
                                       "计票不变。", ok=False)
     st.rerun()
 
@@ -283,10 +290,9 @@ def record_part(db: Database, user: User, vote: votes.Vote) -> None:
         return
     st.dataframe([{
         "住户": row.address, "选项": row.option_label, "方式": row.channel_label,
-        "投票人": row.by_name, "投票/收票时间": local_text(row.cast_at),
-        "录入时间": local_text(row.recorded_at),
         "计入": "当前计入" if row.current else ("曾计入" if row.counted else "不计入"),
-        "规则": row.rule} for row in rows], hide_index=True, width="stretch")
+        "规则": row.rule, "投票人": row.by_name, "投票/收票时间": local_text(row.cast_at),
+        "录入时间": local_text(row.recorded_at)} for row in rows], hide_index=True, width="stretch")
 
 
 def cancel_form(db: Database, user: User, vote: votes.Vote) -> None:
