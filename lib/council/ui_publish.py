@@ -305,6 +305,21 @@ def admin_tab(db: Database, user: User) -> None:
     awaiting_part(db, user)
     answers_part(db, user)
     track_part(db, user)
+    recent_part(db)
+
+
+def recent_part(db: Database) -> None:
+    """The latest publications, each a tap from its 公示 (the WeChat text and the A4 sheet)."""
+    shown = publish.recent_publications(db, limit=5)
+    if not shown:
+        return
+    st.subheader("最近的公示")
+    st.caption("微信群通知和A4公示在议题的“公示”页。")
+    for publication in shown:
+        state = "公示中" if publication.in_notice() else "公示期已过"
+        st.page_link(ui.PAGE_FILES["council"], icon=":material/campaign:",
+                     label=f"{ui.esc(publication.plan_title)}（{publication.outcome_label}，{state}）",
+                     query_params={TOPIC_PARAM: str(publication.topic_id)})
 
 
 def awaiting_part(db: Database, user: User) -> None:

@@ -194,6 +194,8 @@ def test_staff_publish_a_closed_vote_from_the_admin_tab(app, portal_db, username
     assert scalar(portal_db, "SELECT status FROM council_plans WHERE id = ?", (w["plan"],)) == \
         "adopted"
     assert "没有已截止、待公示的表决。" in texts(at.caption)
+    [link] = [link for link in at.get("page_link") if "公示中" in link.proto.label]
+    assert link.proto.label == "大门雨棚方案（通过，公示中）"
 
 
 @pytest.mark.parametrize("username", ["resident", "leader"])
