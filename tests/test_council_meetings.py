@@ -159,9 +159,15 @@ def test_a_double_tap_schedules_one_meeting(db, cast):
     assert schedule(db, cast[STAFF], cast, key="other") != first  # a new key: a new meeting
 
 
-def test_another_staff_members_key_is_theirs_alone(db, cast):
+def test_a_key_names_one_meeting_in_the_schema_too(db, cast):
+    import sqlite3
+
     first = schedule(db, cast[STAFF], cast, key="same")
-    assert schedule(db, cast["staff2"], cast, key="same") != first
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        db.execute("INSERT INTO council_meetings (title, held_on, venue, submission_key,"
+                   " created_by, created_at, updated_at) VALUES ('x', '2030-01-01', 'y', 'same',"
+                   " ?, 'now', 'now')", (cast[STAFF].id,))
+    assert db.execute("SELECT id FROM council_meetings").fetchall() == [(first,)]
 
 
 # --- updating and cancelling --------------------------------------------------------------

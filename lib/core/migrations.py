@@ -779,6 +779,8 @@ def m013_create_council(db: Database) -> None:
             minutes TEXT NOT NULL DEFAULT '',
             status TEXT NOT NULL DEFAULT 'scheduled'
                 CHECK (status IN ('scheduled', 'held', 'cancelled')),
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            submission_key TEXT UNIQUE,
             created_by INTEGER NOT NULL REFERENCES users(id),
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
@@ -807,6 +809,7 @@ def m013_create_council(db: Database) -> None:
                 'draft', 'voting', 'adopted', 'rejected', 'done', 'dropped')),
             project_id INTEGER REFERENCES crowdfund_projects(id),
             done_at TEXT,
+            submission_key TEXT UNIQUE,
             created_by INTEGER NOT NULL REFERENCES users(id),
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL

@@ -60,11 +60,7 @@ class AgendaItem:
 
 @dataclass(frozen=True)
 class Meeting:
-    """One meeting as stored, with its agenda and the photos of its minutes.
-
-    A cancelled meeting never had minutes (only a scheduled one can be cancelled), so m013's
-    ``minutes`` column holds the reason it was called off: see ``cancel_reason``.
-    """
+    """One meeting as stored, with its agenda and the photos of its minutes."""
 
     id: int
     title: str
@@ -74,6 +70,8 @@ class Meeting:
     participants: str
     minutes: str
     status: str
+    cancel_reason: str
+    submission_key: str | None
     created_by: int
     created_at: str
     updated_at: str
@@ -95,10 +93,6 @@ class Meeting:
     @property
     def is_cancelled(self) -> bool:
         return self.status == CANCELLED
-
-    @property
-    def cancel_reason(self) -> str:
-        return self.minutes if self.is_cancelled else ""
 
     @property
     def minutes_text(self) -> str:
@@ -132,6 +126,7 @@ class Plan:
     status: str
     project_id: int | None
     done_at: str | None
+    submission_key: str | None
     created_by: int
     created_at: str
     updated_at: str
@@ -354,8 +349,18 @@ def _check_topics(db: Database, topic_ids: list[int]) -> None:
             raise ValidationError({"topic_ids": f"议题“{title}”已不予议事，不能列入议程。"})
 
 
+def _key(key: object) -> str:
+    """A submission's idempotency key: a repeat (double tap, rerun) finds the first write."""
+    if not _text(key):
+        raise ValueError("a write that could be repeated needs a submission key")
+    return _text(key)
+
+
 def _done_before(db: Database, action: str, actor: User, key: object) -> str | None:
-    """The target of this actor's earlier write with ``key`` (a double tap), if any."""
+    """The target of this actor's earlier write with ``key`` (a double tap), if any.
+
+    For the minutes, which update their meeting instead of adding a row to carry the key.
+    """
     if not _text(key):
         raise ValueError("a write that could be repeated needs a submission key")
     needle = json.dumps({"key": key}, ensure_ascii=False)[1:-1]  # '"key": "…"' as record writes it
@@ -378,18 +383,19 @@ def schedule(db: Database, actor: User, *, title: str, held_on: object, starts_a
     values = _check_meeting({"title": title, "held_on": held_on, "starts_at": starts_at,
                              "venue": venue, "participants": participants,
                              "topic_ids": topic_ids})
+    key = _key(key)
     with immediate(db):
-        earlier = _done_before(db, "council.meeting_schedule", actor, key)
+        earlier = scalar(db, "SELECT id FROM council_meetings WHERE submission_key = ?", (key,))
         if earlier is not None:
             return int(earlier)
         _check_topics(db, values["topic_ids"])
         now = now_iso()
         meeting_id = db.execute(
             "INSERT INTO council_meetings (title, held_on, starts_at, venue, participants,"
-            " status, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)",
+            " status, submission_key, created_by, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)",
             (values["title"], values["held_on"], values["starts_at"], values["venue"],
-             values["participants"], actor.id, now, now)).lastrowid
+             values["participants"], key, actor.id, now, now)).lastrowid
         _set_agenda(db, meeting_id, values["topic_ids"])
         audit.record(db, actor.id, "council.meeting_schedule", "council_meeting", meeting_id,
                      title=values["title"], held_on=values["held_on"], venue=values["venue"],
@@ -480,8 +486,8 @@ def cancel(db: Database, actor: User, *, meeting_id: int, reason: str) -> Meetin
             raise ValidationError("会议已经召开，不能取消。")
         if scalar(db, "SELECT 1 FROM council_plans WHERE meeting_id = ?", (meeting.id,)):
             raise ValidationError("本次会议已记录方案，不能取消。")
-        db.execute("UPDATE council_meetings SET status = 'cancelled', minutes = ?, updated_at = ?"
-                   " WHERE id = ?", (reason, now_iso(), meeting.id))
+        db.execute("UPDATE council_meetings SET status = 'cancelled', cancel_reason = ?,"
+                   " updated_at = ? WHERE id = ?", (reason, now_iso(), meeting.id))
         audit.record(db, actor.id, "council.meeting_cancel", "council_meeting", meeting.id,
                      title=meeting.title, reason=reason)
     return get_meeting(db, meeting_id)
@@ -650,19 +656,20 @@ def record_plan(db: Database, actor: User, *, topic_id: int, meeting_id: int | N
                           "body": body, "cost": cost, "duties": duties, "deadline": deadline,
                           "owner": owner},
                          meeting_day=meeting.held_on if meeting else None)
+    key = _key(key)
     with immediate(db):
-        earlier = _done_before(db, "council.plan_record", actor, key)
+        earlier = scalar(db, "SELECT id FROM council_plans WHERE submission_key = ?", (key,))
         if earlier is not None:
             return int(earlier)
         meeting = _plan_meeting(db, topic_id, meeting_id)
         now = now_iso()
         plan_id = db.execute(
             "INSERT INTO council_plans (topic_id, meeting_id, title, options_discussed, body,"
-            " cost_fen, duties, deadline, owner, status, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+            " cost_fen, duties, deadline, owner, status, submission_key, created_by, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?)",
             (topic_id, meeting.id if meeting else None, values["title"],
              values["options_discussed"], values["body"], values["cost_fen"], values["duties"],
-             values["deadline"], values["owner"], actor.id, now, now)).lastrowid
+             values["deadline"], values["owner"], key, actor.id, now, now)).lastrowid
         audit.record(db, actor.id, "council.plan_record", "council_plan", plan_id,
                      title=values["title"], topic=topic_id,
                      meeting=meeting.id if meeting else "", yuan=yuan_text(values["cost_fen"]),
