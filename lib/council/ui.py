@@ -22,6 +22,7 @@ from lib.council import topics, ui_meetings, ui_publish, ui_vote
 from lib.council.ui_parts import (
     MEETING_PARAM, RETURN_TOPIC, TOPIC_PARAM, back_to_board, log_in_to_act, open_topic, photo,
 )
+from lib.people import org
 from lib.people import ui as people_ui
 
 
@@ -186,6 +187,20 @@ def propose_section(db: Database, user: User) -> None:
         propose_form(db, user)
 
 
+def place_choice(db: Database, scanned: org.Place | None) -> org.Place | None:
+    """The topic's place: 全小区 or a building/area, starting on the building scanned."""
+    choices: list[org.Place | None] = [None, *org.list_places(db)]
+    codes = [p.code if p else None for p in choices]
+    start = codes.index(scanned.code) if scanned is not None and scanned.code in codes else 0
+    wanted = codes[start]
+    if st.session_state.get("council_propose_place_from", wanted) != wanted:
+        st.session_state.pop("council_propose_place", None)  # another code scanned: start there
+    st.session_state["council_propose_place_from"] = wanted
+    return st.selectbox(LABELS["place_id"], choices, index=start, key="council_propose_place",
+                        format_func=lambda p: topics.WHOLE_COMPOUND if p is None
+                        else f"{p.name}（{p.code}）")
+
+
 def propose_form(db: Database, user: User) -> None:
     place = people_ui.current_place(db)  # the scanned building, remembered from 首页
     st.caption("照片（可不传）：点击下方 “Upload” 按钮可以直接拍照或从相册选择，"
@@ -204,8 +219,7 @@ def propose_form(db: Database, user: User) -> None:
         body = st.text_area(LABELS["body"], key="council_propose_body",
                             max_chars=topics.BODY_MAX, placeholder="说说是什么事、为什么要议")
         places["body"] = st.empty()
-        chosen = people_ui.place_select(db, key="council_propose_place",
-                                        label="地点（不选即全小区）", place=place)
+        chosen = place_choice(db, place)
         places["place_id"] = st.empty()
         note = st.text_input(LABELS["place_note"], key="council_propose_note",
                              max_chars=topics.PLACE_NOTE_MAX, placeholder="如：东门内侧（可不填）")

@@ -13,7 +13,7 @@ from lib.council import topics
 from lib.people.users import load_user
 from lib.reports import workflow
 from lib.site.ui_navigation import admin_tasks_for
-from tests.app.conftest import by_label, open_as, texts
+from tests.app.conftest import by_label, login, open_as, texts
 from tests.council_helpers import make_topic
 
 
@@ -74,6 +74,18 @@ def test_the_board_shows_each_topic_in_its_box_and_a_tap_opens_it(app, portal_db
     assert "登录后支持" in buttons(at)
     at.button(key="council_back").click().run()
     assert "t" not in at.query_params and texts(at.title) == ["议事"]
+
+
+def test_a_guest_who_logs_in_to_support_comes_back_to_the_topic(app, portal_db):
+    topic_id = make_topic(portal_db, proposed_by=user(portal_db, "leader").id, title="楼道装扶手")
+    at = open_topic(app, None, topic_id)
+    at.button(key="council_support_login").click().run()
+    assert not at.exception
+    assert at.session_state["after_login"] == "council"
+    login(at, "resident").run()
+    assert not at.exception
+    assert texts(at.title)[0] == "楼道装扶手"
+    assert "council_support" in [b.key for b in at.button]
 
 
 def test_an_unknown_topic_number_says_so(app, portal_db):
@@ -216,3 +228,17 @@ def test_the_report_page_links_staff_to_turn_it_into_a_topic_preselected(app, po
     assert topics.topic_for_report(portal_db, older) is not None
     assert topics.topic_for_report(portal_db, newer) is None
     assert f"随手拍 #{older} 已转为议题：" in texts(admin.info)
+
+
+def test_a_topic_for_the_whole_compound_can_be_chosen_after_scanning_a_building(app, portal_db):
+    at = open_as(app, PAGE, "resident")
+    at.query_params["b"] = "1-1"
+    at.run()
+    assert at.selectbox(key="council_propose_place").value.code == "1-1"
+    at.selectbox(key="council_propose_place").select_index(0)
+    at.text_input(key="council_propose_title").input("全小区加装监控")
+    at.text_area(key="council_propose_body").input("外来人员多，希望主要路口加装监控。")
+    by_label(at.button, "提交议题").click().run()
+    assert not at.exception
+    assert portal_db.execute("SELECT place_id FROM council_topics").fetchall() == [(None,)]
+    assert "地点：全小区" in texts(at.caption)
