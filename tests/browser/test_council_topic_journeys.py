@@ -30,6 +30,8 @@ def propose(page, title: str, body: str, *, photo: Path | None = None) -> None:
         settle(page, quiet_ms=400)
     main(page).get_by_role("textbox", name="议题标题").fill(title)
     main(page).get_by_role("textbox", name="议题说明").fill(body)
+    fits_phone(page)
+    shot(page, "propose-form" if photo is None else "propose-form-photo")
     tap(main(page).get_by_role("button", name="提交议题"), page)
     expect(main(page).get_by_role("heading", name=title)).to_be_visible(timeout=20_000)
     expect(main(page).get_by_text("议题已提交")).to_be_visible()
