@@ -156,3 +156,49 @@ def test_a_first_meeting_with_nothing_done_is_empty_but_for_open_plans(db, world
     db.conn.commit()
     shown = followup.last_round(db, meeting(db, world["staff"], local_today().isoformat()))
     assert shown.empty
+
+
+# --- a race: every member of one household rating at once -------------------------------------
+
+
+def _rate_worker(path: str, user_id: int, rating: str, start, results) -> None:
+    from lib.core.db import open_db
+    from lib.people.users import load_user
+
+    db = open_db(path, migrate=False)
+    actor = load_user(db, user_id)
+    start.wait()
+    try:
+        followup.rate(db, actor, plan_id=1, rating=rating)
+        results.put("ok")
+    except Exception as error:  # reported to the parent, which asserts on it
+        results.put(repr(error))
+
+
+@pytest.mark.slow
+def test_eight_members_of_one_household_rating_at_once_leave_one_rating(tmp_path):
+    from lib.core.db import open_db
+    from lib.core.roles import RESIDENT
+    from tests.races import race
+    from tests.volunteer_helpers import placed_user
+
+    path = tmp_path / "race.db"
+    db = open_db(path)
+    cast = make_cast(db)
+    topic = make_topic(db, proposed_by=cast["in"].id)
+    plan = make_plan(db, topic_id=topic, created_by=cast["staff"].id, status="done")
+    assert plan == 1
+    members = [cast["in"]] + [
+        share_household(db, placed_user(db, f"member{n}", RESIDENT, cast["grid"]["place_a"]),
+                        cast["in"]) for n in range(7)]
+    db.conn.close()
+    ratings_given = ["satisfied", "basic", "unsatisfied", "satisfied"] * 2
+    outcomes = race(_rate_worker, lambda n: (str(path), members[n].id, ratings_given[n]))
+    assert outcomes == ["ok"] * 8
+    db = open_db(path, migrate=False)
+    [(household, user_id, rating)] = db.execute(
+        "SELECT household_id, user_id, rating FROM council_ratings").fetchall()
+    assert household == cast["in"].household_id
+    assert rating == ratings_given[[m.id for m in members].index(user_id)]  # the last one's
+    assert followup.summary(db, plan).total == 1
+    db.conn.close()

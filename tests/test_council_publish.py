@@ -390,3 +390,49 @@ def test_a_topic_without_publication_lists_none(db, world):
     plan = make_plan(db, topic_id=other, created_by=world["staff"].id)
     make_vote(db, plan_id=plan, created_by=world["staff"].id)
     assert publish.publications_of_topic(db, other) == []
+
+
+# --- races: eight writers at once from separate processes --------------------------------------
+
+
+def _publish_worker(path: str, actor_id: int, vote_id: int, start, results) -> None:
+    import time
+
+    from lib.core.db import open_db
+    from lib.people.users import load_user
+
+    db = open_db(path, migrate=False)
+    actor = load_user(db, actor_id)
+    start.wait()
+    began = time.monotonic()
+    try:
+        publish.publish(db, actor, vote_id=vote_id, notice_days=7)
+        results.put(("ok", time.monotonic() - began))
+    except ValidationError as error:
+        results.put((error.fields.get("vote_id", "")[:4], time.monotonic() - began))
+    except Exception as error:  # reported to the parent, which asserts on it
+        results.put((repr(error), 0))
+
+
+@pytest.mark.slow
+def test_eight_staff_publishing_at_once_publish_once(tmp_path):
+    from lib.core.db import open_db
+    from tests.races import race
+
+    path = tmp_path / "race.db"
+    db = open_db(path)
+    w = vote_world(db, quorum=1)
+    ballot(db, w["vote"]["id"], w["in"].household_id, w["vote"]["options"][0], user_id=w["in"].id)
+    close(db, w["vote"]["id"])
+    staff = [w["staff"].id, w["staff2"].id, w["admin"].id]
+    db.conn.close()
+    outcomes = race(_publish_worker, lambda n: (str(path), staff[n % 3], w["vote"]["id"]))
+    assert sorted(kind for kind, _ in outcomes) == ["ok"] + ["该表决已"] * 7, outcomes
+    assert max(seconds for _, seconds in outcomes) < 20, outcomes
+    db = open_db(path, migrate=False)
+    assert db.execute("SELECT status, outcome FROM council_votes").fetchall() == [
+        ("published", "passed")]
+    assert db.execute("SELECT status FROM council_plans").fetchall() == [("adopted",)]
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'council.publish'"
+                      ).fetchone() == (1,)
+    db.conn.close()
