@@ -265,3 +265,43 @@ def test_a_refused_project_leaves_the_plan_unlinked(db, world):
         tracking.to_project(db, world["staff"], plan_id=world["plan"])
     assert project_count(db) == 0 and plan_row(db, world["plan"])[3] is None
     assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0
+
+
+# --- a race: eight staff turning one plan into a project at once ------------------------------
+
+
+def _project_worker(path: str, actor_id: int, plan_id: int, start, results) -> None:
+    from lib.core.db import open_db
+    from lib.people.users import load_user
+
+    db = open_db(path, migrate=False)
+    actor = load_user(db, actor_id)
+    start.wait()
+    try:
+        tracking.to_project(db, actor, plan_id=plan_id)
+        results.put("ok")
+    except ValidationError as error:
+        results.put("twice" if "不能重复" in str(error) else str(error))
+    except Exception as error:  # reported to the parent, which asserts on it
+        results.put(repr(error))
+
+
+@pytest.mark.slow
+def test_eight_staff_turning_one_plan_into_a_project_make_one(tmp_path):
+    from lib.core.db import open_db
+    from tests.races import race
+
+    path = tmp_path / "race.db"
+    db = open_db(path)
+    cast = make_cast(db)
+    topic = make_topic(db, proposed_by=cast["in"].id, place_id=cast["grid"]["place_a"])
+    plan = make_plan(db, topic_id=topic, created_by=cast["staff"].id, status="adopted")
+    staff = [cast["staff"].id, cast["staff2"].id, cast["admin"].id]
+    db.conn.close()
+    outcomes = race(_project_worker, lambda n: (str(path), staff[n % 3], plan))
+    assert sorted(outcomes) == ["ok"] + ["twice"] * 7, outcomes
+    db = open_db(path, migrate=False)
+    [(project_id,)] = db.execute("SELECT id FROM crowdfund_projects").fetchall()
+    assert db.execute("SELECT project_id FROM council_plans WHERE id = ?", (plan,)
+                      ).fetchone() == (project_id,)
+    db.conn.close()
