@@ -93,12 +93,17 @@ def box_section(shown: list[topics.Topic], box: str, *, key: str, title: str | N
         if not shown:
             st.caption("暂无议题。")
             return
-        for topic in shown[:BOX_LIMIT]:
+        every = st.session_state.get(f"{key}_all", False)
+        for topic in shown if every else shown[:BOX_LIMIT]:
             topic_card(topic, key=key)
-        if len(shown) > BOX_LIMIT:
-            with st.expander(f"展开其余 {len(shown) - BOX_LIMIT} 个"):
-                for topic in shown[BOX_LIMIT:]:
-                    topic_card(topic, key=key)
+        if len(shown) > BOX_LIMIT and not every:
+            # the rest only on a tap: years of settled topics would otherwise all render
+            st.button(f"展开其余 {len(shown) - BOX_LIMIT} 个", key=f"{key}_more",
+                      on_click=_show_all, args=(key,), icon=":material/expand_more:")
+
+
+def _show_all(key: str) -> None:
+    st.session_state[f"{key}_all"] = True
 
 
 def topic_card(topic: topics.Topic, *, key: str) -> None:

@@ -242,3 +242,17 @@ def test_a_topic_for_the_whole_compound_can_be_chosen_after_scanning_a_building(
     assert not at.exception
     assert portal_db.execute("SELECT place_id FROM council_topics").fetchall() == [(None,)]
     assert "地点：全小区" in texts(at.caption)
+
+
+def test_a_long_box_shows_its_first_topics_and_the_rest_on_a_tap(app, portal_db):
+    staff = user(portal_db, "staff")
+    made = [make_topic(portal_db, proposed_by=staff.id, title=f"已解决议题{n}",
+                       box=topics.RESOLVED) for n in range(11)]
+    at = open_as(app, PAGE, None)
+    shown = [label for label in buttons(at) if label.startswith("已解决议题")]
+    assert len(shown) == 8  # BOX_LIMIT: years of settled topics do not all render
+    more = by_label(at.button, "展开其余 3 个")
+    more.click().run()
+    shown = [label for label in buttons(at) if label.startswith("已解决议题")]
+    assert sorted(shown) == sorted(f"已解决议题{n}" for n in range(len(made)))
+    assert "展开其余 3 个" not in buttons(at)
