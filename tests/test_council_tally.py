@@ -79,3 +79,23 @@ def test_an_empty_vote_counts_zero(db):
     assert (result.voted, result.online, result.paper, result.quorum_met) == (0, 0, 0, False)
     assert [b.voted for b in result.buildings] == [0, 0]
     assert now_iso() < votes.get_vote(db, vote["id"]).closes_at
+
+
+def test_the_version_moves_with_every_ballot_counted_or_not_and_with_the_households(db):
+    from lib.council.tally import version
+
+    grid, p, staff, vote = _world(db)
+    agree, disagree, _ = vote["options"]
+    seen = [version(db, vote["id"])]
+    votes.cast(db, p["a0"], vote_id=vote["id"], option_id=agree, key="1")
+    seen.append(version(db, vote["id"]))
+    votes.cast(db, p["a0"], vote_id=vote["id"], option_id=disagree, key="2")  # 改票
+    seen.append(version(db, vote["id"]))
+    votes.enter_paper(db, staff, vote_id=vote["id"], household_id=p["a0"].household_id,
+                      option_id=agree, signed_by="赵", collected_at=utc_now(), key="3")
+    seen.append(version(db, vote["id"]))  # recorded, not counted: the record still changed
+    db.execute("INSERT INTO households (place_id, room, created_at) VALUES (?, '909', ?)",
+               (grid["place_a"], now_iso()))
+    seen.append(version(db, vote["id"]))
+    assert len(set(seen)) == len(seen)
+    assert version(db, vote["id"]) == seen[-1]  # nothing new: the same version

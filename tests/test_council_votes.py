@@ -338,3 +338,34 @@ def test_state_labels_follow_the_clock(db, w):
     assert votes.get_vote(db, upcoming["id"]).state_label == "未开始"
     with pytest.raises(NotFound):
         votes.get_vote(db, 999)
+
+
+def test_the_record_gives_the_latest_ballots_first_and_counts_them_all(db, w):
+    vote = w["vote"]
+    _cast(db, w["in"], vote, 0, "k1")
+    _cast(db, w["in2"], vote, 1, "k2")
+    _cast(db, w["out"], vote, 0, "k3")
+    assert votes.ballot_count(db, vote["id"]) == 3
+    every = votes.ballots(db, w["staff"], vote["id"])
+    latest = votes.ballots(db, w["staff"], vote["id"], limit=2)
+    assert [b.id for b in latest] == [b.id for b in every][:2]
+    assert [b.rule for b in every] == ["首次投票", "改票，以最后一次为准", "首次投票"][::-1]
+    with pytest.raises(PermissionDenied):
+        votes.ballots(db, w["in"], vote["id"], limit=2)
+
+
+def test_a_paper_time_picked_in_the_minute_the_vote_opened_is_after_the_opening(db, w):
+    from datetime import datetime
+
+    from lib.council.ui_vote import _collected
+
+    vote = votes.get_vote(db, w["vote"]["id"])
+    opens = datetime.fromisoformat(vote.opens_at)
+    minute = opens.replace(second=0)
+    if opens == minute:
+        opens = opens + timedelta(seconds=30)  # a vote opening at :00 has no such minute
+    vote = votes.Vote(**{**vote.__dict__, "opens_at": opens.isoformat()})
+    assert _collected(vote, minute) == opens
+    assert _collected(vote, minute - timedelta(minutes=1)) == minute - timedelta(minutes=1)
+    assert _collected(vote, minute + timedelta(minutes=1)) == minute + timedelta(minutes=1)
+    assert _collected(vote, None) is None

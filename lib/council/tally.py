@@ -96,6 +96,16 @@ def tally(db: Database, vote_id: int) -> Tally:
         buildings=buildings)
 
 
+def version(db: Database, vote_id: int) -> tuple:
+    """What changes whenever the count does: the vote's status, its latest ballot (ballots are
+    append-only and every counted choice comes with one) and the households (a building's
+    turnout). Indexes only, so a page can keep a drawn count until it changes."""
+    return db.execute(
+        "SELECT (SELECT status FROM council_votes WHERE id = :v),"
+        " (SELECT COALESCE(MAX(id), 0) FROM council_ballots WHERE vote_id = :v),"
+        " (SELECT COUNT(*) FROM households)", {"v": vote_id}).fetchone()
+
+
 def outcome(result: Tally) -> tuple[str, int | None]:
     """(outcome, the top option's id when one option leads alone) by the rule in the docstring."""
     if not result.quorum_met:

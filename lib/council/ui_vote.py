@@ -11,6 +11,7 @@ unchanged), the ballot record with the rule of each ballot, and cancelling a vot
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import streamlit as st
@@ -21,7 +22,7 @@ from lib.core.clock import SHANGHAI, local_text, local_today, utc_now
 from lib.core.errors import PortalError
 from lib.core.roles import STAFF, User
 from lib.council import charts, votes
-from lib.council.tally import OUTCOME_LABELS, outcome, tally
+from lib.council.tally import OUTCOME_LABELS, Tally, outcome, tally, version
 from lib.council.ui_parts import log_in_to_act
 
 
@@ -31,6 +32,7 @@ PAPER_NOTE_KEY = "council_vote_paper_note"  # shown under the paper form, where 
 OPEN_LABELS = {"question": "表决事项", "options": "选项", "adopting": "表示通过的选项",
                "opens_at": "开始时间", "closes_at": "截止时间", "quorum": "法定户数",
                "scope": "表决范围", "plan": "方案"}
+RECORD_ROWS = 200  # the ballot record's latest rows; a 6,000-household vote has thousands
 PAPER_LABELS = {"building": "楼栋", "room": "房号", "option": "选项", "signed_by": "签名人",
                 "collected_at": "收票时间", "vote": "表决"}
 
@@ -134,9 +136,31 @@ def ballot_form(db: Database, user: User, vote: votes.Vote, *, changing: bool) -
     st.rerun()
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """A count with its charts' specs built (Altair's to_dict costs more than the count)."""
+
+    result: Tally
+    option_chart: dict
+    building_chart: dict
+
+
+def draw_count(db: Database, vote_id: int) -> Drawn:
+    result = tally(db, vote_id)
+    return Drawn(result, charts.option_chart(result).to_dict(),
+                 charts.building_chart(result).to_dict())
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _drawn(_db: Database, database_path: str, vote_id: int, counted: tuple) -> Drawn:
+    """Keyed by tally.version: a new ballot makes a new entry, so nobody reads a stale count."""
+    return draw_count(_db, vote_id)
+
+
 def count_part(db: Database, vote: votes.Vote) -> None:
     """The public count: totals, turnout against the quorum, online/paper, per building."""
-    result = tally(db, vote.id)
+    drawn = _drawn(db, str(ui.portal().settings.database_path), vote.id, version(db, vote.id))
+    result = drawn.result
     st.markdown("**计票（公开）**")
     left, right = st.columns(2)
     left.metric("已投户数", f"{result.voted} / {result.eligible}",
@@ -147,14 +171,14 @@ def count_part(db: Database, vote: votes.Vote) -> None:
     for option in result.options:
         share = round(100 * option.households / result.voted, 1) if result.voted else 0.0
         st.caption(f"{ui.esc(option.label)}：{option.households}户（{share}%）")
-    st.altair_chart(charts.option_chart(result), width="stretch")
+    st.vega_lite_chart(spec=drawn.option_chart, width="stretch")  # built once per count
     if vote.state in (votes.CLOSED, votes.PUBLISHED):
         decided, _ = outcome(result)
         st.info(f"计票结果（按规则）：{OUTCOME_LABELS[decided]}。"
                 "规则：达到法定户数，且票数最多的选项为“通过方案”的选项并多于其他每个选项。")
     if len(result.buildings) > 1 or vote.scope_place_id is None:
         with st.expander("各楼栋投票率"):
-            st.altair_chart(charts.building_chart(result), width="stretch")
+            st.vega_lite_chart(spec=drawn.building_chart, width="stretch")
             # one table, however many buildings: a caption each cost 300 elements a run
             st.dataframe([{"楼栋": row.name, "已投户数": row.voted, "户数": row.households,
                            "投票率%": row.percent} for row in result.buildings],
@@ -265,7 +289,8 @@ def paper_form(db: Database, user: User, vote: votes.Vote) -> None:
         household_id = votes.find_household(db, building, room)
         result = votes.enter_paper(db, user, vote_id=vote.id, household_id=household_id,
                                    option_id=option_id, signed_by=signed_by,
-                                   collected_at=_at(day, clock), key=_key(key_name))
+                                   collected_at=_collected(vote, _at(day, clock)),
+                                   key=_key(key_name))
     except PortalError as error:
         st.session_state.pop(key_name, None)
         ui.show_error(error, PAPER_LABELS, places={"*": place})
@@ -282,14 +307,26 @@ def paper_form(db: Database, user: User, vote: votes.Vote) -> None:
     st.rerun()
 
 
+def _collected(vote: votes.Vote, picked: datetime | None) -> datetime | None:
+    """The form's time has minutes only: in the minute the vote opened, the ballot was
+    collected after the opening, not before it."""
+    opens = datetime.fromisoformat(vote.opens_at)
+    if picked is not None and picked < opens < picked + timedelta(minutes=1):
+        return opens
+    return picked
+
+
 def record_part(db: Database, user: User, vote: votes.Vote) -> None:
     """Every ballot with the rule that decided it (staff only: who voted what is not public)."""
-    rows = votes.ballots(db, user, vote.id)
     result = tally(db, vote.id)
-    st.caption(f"共 {len(rows)} 张选票，计入 {result.voted} 户（线上 {result.online}、"
+    total = votes.ballot_count(db, vote.id)
+    st.caption(f"共 {total} 张选票，计入 {result.voted} 户（线上 {result.online}、"
                f"纸质 {result.paper}）。")
-    if not rows:
+    if not total:
         return
+    every = total <= RECORD_ROWS or st.toggle(f"显示全部 {total:,} 张（默认最近 {RECORD_ROWS} 张）",
+                                              key=f"council_record_all_{vote.id}")
+    rows = votes.ballots(db, user, vote.id, limit=None if every else RECORD_ROWS)
     st.dataframe([{
         "住户": row.address, "选项": row.option_label, "方式": row.channel_label,
         "计入": "当前计入" if row.current else ("曾计入" if row.counted else "不计入"),

@@ -227,9 +227,10 @@ def household_choice(db: Database, vote_id: int, household_id: int | None) -> Ch
                   row["by_name"] or "")
 
 
-def ballots(db: Database, actor: User, vote_id: int,
-            household_id: int | None = None) -> list[Ballot]:
-    """The whole ballot record (staff only): every ballot, counted or not, with its rule.
+def ballots(db: Database, actor: User, vote_id: int, household_id: int | None = None,
+            limit: int | None = None) -> list[Ballot]:
+    """The ballot record (staff only): every ballot, counted or not, with its rule, the
+    newest first (the latest ``limit`` of them when given).
 
     Residents see the public counts; who voted what stays with the community office.
     """
@@ -246,12 +247,19 @@ def ballots(db: Database, actor: User, vote_id: int,
         sql += " AND b.household_id = ?"
         params.append(household_id)
     sql += " ORDER BY b.id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
     return [Ballot(
         id=row["id"], household_id=row["household_id"], address=f"{row['building']}{row['room']}",
         option_label=row["label"], channel=row["channel"],
         by_name=row["display_name"] or row["signed_by"], cast_at=row["cast_at"],
         recorded_at=row["recorded_at"], counted=bool(row["counted"]),
         current=row["current_id"] is not None, rule=row["rule"]) for row in db.query(sql, params)]
+
+
+def ballot_count(db: Database, vote_id: int) -> int:
+    return scalar(db, "SELECT COUNT(*) FROM council_ballots WHERE vote_id = ?", (vote_id,))
 
 
 def find_household(db: Database, place_id: int | None, room: str) -> int:

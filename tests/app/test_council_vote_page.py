@@ -101,6 +101,12 @@ def test_the_public_count_shows_totals_quorum_and_the_chart(app, portal_db):
     assert {row["选项"]: row["户数"] for row in rows} == {"同意": 1, "不同意": 0}
     assert any(b.label == "登录后投票" for b in at.button)
     assert not [r for r in at.radio if r.label == "你家的选择"]
+    # the drawn count is kept until a new ballot comes in, never longer
+    votes.cast(portal_db, user(portal_db, "wangxiulan"), vote_id=w["vote"]["id"],
+               option_id=w["vote"]["options"][1], key="w")
+    at.run()
+    assert {m.label: m.value for m in at.metric}["已投户数"] == f"2 / {eligible}"
+    assert "不同意：1户（50.0%）" in texts(at.caption)
 
 
 @pytest.mark.parametrize("username, message", [
