@@ -29,7 +29,7 @@ from lib.people import ui as people_ui
 TAB_KEY = "council_tab"
 NOTE_KEY = "council_note"
 UPLOAD_WIDGET_MB = 20  # above lib's 10 MB, so an oversized photo gets lib's Chinese message
-BOX_LIMIT = 8  # topics shown per box on a phone before "展开全部"
+BOX_LIMIT = 5  # topics shown per box on a phone before "展开全部"
 LABELS = {"title": "议题标题", "body": "议题说明", "place_id": "地点", "place_note": "具体位置",
           "photo": "照片", "topic": "议题"}
 BOX_HINTS = {
