@@ -511,8 +511,7 @@ def cast(db: Database, actor: User, *, vote_id: int, option_id: int, key: str) -
         ballot_id = _write(db, vote_id=vote_id, household_id=household_id, option_id=option_id,
                            channel="online", user_id=actor.id, entered_by=None, signed_by="",
                            cast_at=now, counted=True, rule=rule, key=key)
-        audit.record(db, actor.id, "council.ballot_cast", "council_vote", vote_id,
-                     household=household_id, rule=rule)
+        # no audit entry: the append-only ballot row is the record of who voted when
     return BallotResult(ballot_id, True, rule, label)
 
 

@@ -105,7 +105,6 @@ ACTION_LABELS = {
     "council.plan_edit": "修改议事方案",
     "council.vote_open": "发起议事表决",
     "council.vote_cancel": "取消议事表决",
-    "council.ballot_cast": "住户在线投票",
     "council.paper_ballot": "录入纸质选票",
     "council.publish": "公示议事表决结果",
     "council.object": "对议事结果提出异议",
