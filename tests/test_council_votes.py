@@ -369,3 +369,91 @@ def test_a_paper_time_picked_in_the_minute_the_vote_opened_is_after_the_opening(
     assert _collected(vote, minute - timedelta(minutes=1)) == minute - timedelta(minutes=1)
     assert _collected(vote, minute + timedelta(minutes=1)) == minute + timedelta(minutes=1)
     assert _collected(vote, None) is None
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def test_a_vote_reads_back_with_its_options_and_scope(db, w):
+    vote = votes.get_vote(db, w["vote"]["id"])
+    assert (vote.plan_id, vote.topic_id, vote.plan_title) == (w["plan"], w["topic"], "大门雨棚方案")
+    assert (vote.scope_label, vote.quorum, vote.status) == ("全体住户", 2, "open")
+    assert [(o.position, o.label, o.adopts) for o in vote.options] == [
+        (1, "同意", True), (2, "不同意", False)]
+    assert vote.option(w["vote"]["options"][1]).label == "不同意"
+    assert vote.option(999) is None
+    place_b = db.execute("SELECT id FROM places WHERE name = '2栋'").fetchone()[0]
+    building = make_vote(db, plan_id=make_plan(db, topic_id=w["topic"], created_by=w["staff"].id),
+                         created_by=w["staff"].id, scope_place_id=place_b)
+    assert votes.get_vote(db, building["id"]).scope_label == "2栋"
+
+
+def test_a_plans_votes_keep_the_cancelled_and_its_live_vote_is_the_other(db, w):
+    plan = w["plan"]
+    assert votes.live_vote_of_plan(db, plan).id == w["vote"]["id"]
+    votes.cancel_vote(db, w["staff"], vote_id=w["vote"]["id"], reason="方案要改")
+    assert votes.live_vote_of_plan(db, plan) is None
+    again = make_vote(db, plan_id=plan, created_by=w["staff"].id)
+    assert votes.live_vote_of_plan(db, plan).id == again["id"]
+    assert [v.id for v in votes.votes_of_plan(db, plan)] == [again["id"], w["vote"]["id"]]
+    assert votes.votes_of_plan(db, 999) == []
+
+
+def test_a_topics_votes_span_its_plans_newest_first(db, w):
+    second_plan = make_plan(db, topic_id=w["topic"], created_by=w["staff"].id)
+    second = make_vote(db, plan_id=second_plan, created_by=w["staff"].id)
+    other_topic = make_topic(db, proposed_by=w["out"].id, title="楼道灯")
+    make_vote(db, plan_id=make_plan(db, topic_id=other_topic, created_by=w["staff"].id),
+              created_by=w["staff"].id)
+    assert [v.id for v in votes.votes_of_topic(db, w["topic"])] == [second["id"], w["vote"]["id"]]
+
+
+def test_open_votes_are_the_unpublished_uncancelled_soonest_closing_first(db, w):
+    topic = w["topic"]
+    later = make_vote(db, plan_id=make_plan(db, topic_id=topic, created_by=w["staff"].id),
+                      created_by=w["staff"].id, closes_in_hours=200)
+    sooner = make_vote(db, plan_id=make_plan(db, topic_id=topic, created_by=w["staff"].id),
+                       created_by=w["staff"].id, closes_in_hours=2)
+    make_vote(db, plan_id=make_plan(db, topic_id=topic, created_by=w["staff"].id),
+              created_by=w["staff"].id, status="published")
+    gone = make_vote(db, plan_id=make_plan(db, topic_id=topic, created_by=w["staff"].id),
+                     created_by=w["staff"].id, status="cancelled")
+    ids = [v.id for v in votes.open_votes(db)]
+    assert ids == [sooner["id"], w["vote"]["id"], later["id"]]
+    assert gone["id"] not in ids
+
+
+def test_draft_plans_are_those_waiting_for_a_vote_with_their_topic(db, w):
+    waiting = make_plan(db, topic_id=w["topic"], created_by=w["staff"].id, title="雨棚二期")
+    newer = make_plan(db, topic_id=w["topic"], created_by=w["staff"].id, title="雨棚三期")
+    make_plan(db, topic_id=w["topic"], created_by=w["staff"].id, status="adopted")
+    assert votes.draft_plans(db) == [
+        {"id": newer, "title": "雨棚三期", "topic_title": "小区大门加装雨棚"},
+        {"id": waiting, "title": "雨棚二期", "topic_title": "小区大门加装雨棚"}]
+
+
+def test_buildings_are_listed_in_their_code_order(db, w):
+    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('0-9', '0栋', 'building', 'now')")
+    db.execute("INSERT INTO places (code, name, kind, created_at) VALUES ('0-1', '北门', 'common', 'now')")
+    db.conn.commit()
+    assert [b["name"] for b in votes.buildings(db)] == ["0栋", "1栋", "2栋"]
+    assert set(votes.buildings(db)[0]) == {"id", "name"}
+
+
+def test_the_record_says_the_channel_and_which_ballot_counts_now(db, w):
+    vote = w["vote"]
+    _cast(db, w["in"], vote, 0, "k1")
+    _cast(db, w["in2"], vote, 1, "k2")
+    _paper(db, w, w["out"].household_id, 1, "p1", who="王阿姨")
+    newest, changed, first = votes.ballots(db, w["staff"], vote["id"])
+    assert (newest.channel_label, newest.by_name, newest.current) == ("纸质", "王阿姨", True)
+    assert (changed.channel_label, changed.by_name, changed.current) == ("线上", "neighbour2名", True)
+    assert (first.current, first.counted, first.option_label) == (False, True, "同意")
+    assert first.address == changed.address == "1栋" + db.execute(
+        "SELECT room FROM households WHERE id = ?", (w["in"].household_id,)).fetchone()[0]
+    mine = votes.ballots(db, w["staff"], vote["id"], household_id=w["out"].household_id)
+    assert [b.id for b in mine] == [newest.id]
+    choice = votes.household_choice(db, vote["id"], w["out"].household_id)
+    assert choice.text.startswith("你家已投：不同意（纸质选票，王阿姨，")
+    assert votes.household_choice(db, vote["id"], None) is None
+    assert votes.household_choice(db, vote["id"], w["leader"].household_id) is None
