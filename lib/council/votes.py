@@ -224,7 +224,7 @@ def household_choice(db: Database, vote_id: int, household_id: int | None) -> Ch
     if row is None:
         return None
     return Choice(row["option_id"], row["label"], row["channel"], row["updated_at"],
-                  row["by_name"] or "")
+                  row["by_name"])
 
 
 def ballots(db: Database, actor: User, vote_id: int, household_id: int | None = None,
@@ -322,7 +322,7 @@ def open_vote(db: Database, actor: User, *, plan_id: int, question: str, options
         errors["options"] = "选项不能重复。"
     elif any(len(label) > 30 for label in labels):
         errors["options"] = "每个选项不能超过30个字。"
-    elif not adopting_set or not adopting_set <= set(labels) or adopting_set == set(labels):
+    elif not adopting_set or not adopting_set < set(labels):  # some, and not all of them
         errors["adopting"] = "请选出表示通过方案的选项（如“同意”），且不能是全部选项。"
     try:
         start = _aware(opens_at, "opens_at", "开始时间")
@@ -464,8 +464,9 @@ def _write(db: Database, *, vote_id: int, household_id: int, option_id: int, cha
                 " updated_at = excluded.updated_at",
                 (vote_id, household_id, ballot_id, option_id, channel, now))
     except sqlite3.IntegrityError as error:  # the schema's last line: same words as the checks
-        text = str(error)
-        if "window" in text or "frozen" in text:
+        # outside the window or on a vote no longer open (the choices' "frozen" trigger checks
+        # the same status, after this one)
+        if "window" in str(error):
             raise ValidationError({"vote": MSG_WINDOW}) from error
         raise ValidationError({"vote": "投票未能保存，请刷新页面后查看你家的投票情况。"}) from error
     return ballot_id
