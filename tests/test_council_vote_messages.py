@@ -14,7 +14,7 @@ from lib.core.clock import local_text, to_iso, utc_now
 from lib.core.errors import NotFound, ValidationError
 from lib.council import votes
 from lib.council.tally import FAILED, OptionCount, Tally, outcome, tally
-from tests.council_helpers import counted, make_plan, make_topic, make_vote, vote_world
+from tests.council_helpers import counted, make_plan, make_vote, vote_world
 
 
 @pytest.fixture
