@@ -284,7 +284,9 @@ def _date(value: object) -> date | None:
         return None
 
 
-def _clock(value: object, errors: dict[str, str]) -> str:
+def _clock(value: object) -> str | None:
+    """The time as HH:MM from a time or what was typed (full-width digits too); "" when none
+    was given, None when it is not a time of day."""
     if isinstance(value, time):
         return value.strftime("%H:%M")
     text = _text(value).translate(_FULL_WIDTH)
@@ -292,8 +294,7 @@ def _clock(value: object, errors: dict[str, str]) -> str:
         return ""
     match = _CLOCK.fullmatch(text)
     if match is None:
-        errors["starts_at"] = "开始时间请写成 时:分，例如 19:30。"
-        return ""
+        return None
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -308,14 +309,18 @@ def _check_meeting(values: dict, *, old: Meeting | None = None) -> dict[str, obj
         day = _date(values["held_on"])
         if day is None:
             errors["held_on"] = "请选择会议日期。"
-        elif old is None or day.isoformat() != old.held_on:
-            if day < local_today():
-                errors["held_on"] = "会议日期不能早于今天。"
-            elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
-                errors["held_on"] = "会议日期不能晚于两年之后。"
-        out["held_on"] = day.isoformat() if day else ""
+        else:
+            if old is None or day.isoformat() != old.held_on:
+                if day < local_today():
+                    errors["held_on"] = "会议日期不能早于今天。"
+                elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
+                    errors["held_on"] = "会议日期不能晚于两年之后。"
+            out["held_on"] = day.isoformat()
     if "starts_at" in values:
-        out["starts_at"] = _clock(values["starts_at"], errors)
+        clock = _clock(values["starts_at"])
+        if clock is None:
+            errors["starts_at"] = "开始时间请写成 时:分，例如 19:30。"
+        out["starts_at"] = clock
     if "venue" in values:
         out["venue"] = _line(values, "venue", "会议地点", VENUE_MAX, errors,
                              example="，例如 社区活动室")
@@ -450,13 +455,9 @@ def update(db: Database, actor: User, *, meeting_id: int, **fields: object) -> M
                                                         "不能移出议程。"})
         if not changed and not agenda_changed:
             return old
-        if changed:
-            assignments = ", ".join(f"{name} = ?" for name in changed)  # names from _MEETING_FIELDS
-            db.execute(f"UPDATE council_meetings SET {assignments}, updated_at = ? WHERE id = ?",
-                       (*changed.values(), now_iso(), old.id))
-        else:
-            db.execute("UPDATE council_meetings SET updated_at = ? WHERE id = ?",
-                       (now_iso(), old.id))
+        assignments = "".join(f"{name} = ?, " for name in changed)  # names from _MEETING_FIELDS
+        db.execute(f"UPDATE council_meetings SET {assignments}updated_at = ? WHERE id = ?",
+                   (*changed.values(), now_iso(), old.id))
         if agenda_changed:
             _set_agenda(db, old.id, values["topic_ids"])
         audit.record(db, actor.id, "council.meeting_edit", "council_meeting", old.id,
@@ -591,7 +592,6 @@ def _check_plan(values: dict, *, meeting_day: str | None,
         cost = values["cost"]
         if _text(cost) == "" and not isinstance(cost, int):
             errors["cost"] = "请填写预计费用（元，不需要花钱填 0）。"
-            out["cost_fen"] = 0
         else:
             try:
                 out["cost_fen"] = parse_yuan(cost, field="cost", low_fen=0,
@@ -608,14 +608,15 @@ def _check_plan(values: dict, *, meeting_day: str | None,
         day = _date(values["deadline"])
         if day is None:
             errors["deadline"] = "请选择完成期限。"
-        elif old is None or day.isoformat() != old.deadline:
-            if meeting_day and day.isoformat() < meeting_day:
-                errors["deadline"] = f"完成期限不能早于开会的日子（{meeting_day}）。"
-            elif day < local_today():
-                errors["deadline"] = "完成期限不能早于今天。"
-            elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
-                errors["deadline"] = "完成期限不能晚于两年之后。"
-        out["deadline"] = day.isoformat() if day else None
+        else:
+            if old is None or day.isoformat() != old.deadline:
+                if meeting_day and day.isoformat() < meeting_day:
+                    errors["deadline"] = f"完成期限不能早于开会的日子（{meeting_day}）。"
+                elif day < local_today():
+                    errors["deadline"] = "完成期限不能早于今天。"
+                elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
+                    errors["deadline"] = "完成期限不能晚于两年之后。"
+            out["deadline"] = day.isoformat()
     if errors:
         raise ValidationError(errors)
     return out
