@@ -169,8 +169,8 @@ def require_verified(db: Database, actor: User) -> int:
     return scalar(db, "SELECT household_id FROM users WHERE id = ?", (actor.id,))
 
 
-def _check_text(value: object, field: str, what: str, limit: int, *, required: bool,
-                errors: dict[str, str]) -> str:
+def _check_text(value: object, field: str, what: str, limit: int, *, errors: dict[str, str],
+                required: bool = False) -> str:
     text = str(value or "").strip()
     if required and not text:
         errors[field] = f"请填写{what}。"
@@ -185,16 +185,17 @@ def check_topic(title: object, body: object, place_id: object, place_note: objec
     errors: dict[str, str] = {}
     title = _check_text(title, "title", "议题标题", TITLE_MAX, required=True, errors=errors)
     body = _check_text(body, "body", "议题说明", BODY_MAX, required=True, errors=errors)
-    note = _check_text(place_note, "place_note", "具体位置", PLACE_NOTE_MAX, required=False,
-                       errors=errors)
+    note = _check_text(place_note, "place_note", "具体位置", PLACE_NOTE_MAX, errors=errors)
     place: int | None = None
     if place_id is not None:
         try:
-            place = int(place_id)  # type: ignore[arg-type]
+            found = org.place_by_id(db, int(place_id))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            place = -1
-        if place < 0 or org.place_by_id(db, place) is None:
+            found = None
+        if found is None:
             errors["place_id"] = "找不到这个楼栋或地点，请重新选择。"
+        else:
+            place = found.id
     if errors:
         raise ValidationError(errors)
     return title, body, place, note  # type: ignore[return-value]
@@ -298,19 +299,19 @@ def from_report(db: Database, actor: User, *, report_id: int, title: str = "",
     require_role(actor, STAFF)
     if box not in BOX_LABELS or box == DECLINED:
         raise ValidationError({"box": "请选择议题的分类。"})
-    report = one(db, "SELECT r.id, r.place_id, r.description, c.name AS category"
+    report = one(db, "SELECT r.id, r.place_id, r.description, c.name AS category,"
+                     " p.name AS place_name"  # a report always has a place
                      " FROM reports r JOIN report_categories c ON c.id = r.category_id"
-                     " WHERE r.id = ?", (report_id,))
+                     " JOIN places p ON p.id = r.place_id WHERE r.id = ?", (report_id,))
     if report is None:
         raise NotFound("找不到这条随手拍。")
     existing = topic_for_report(db, report["id"])
     if existing is not None:
         return existing
-    place = org.place_by_id(db, report["place_id"])
-    default_title = f"{report['category']}（{place.name if place else WHOLE_COMPOUND}）"
+    default_title = f"{report['category']}（{report['place_name']}）"
     title = str(title or "").strip() or default_title[:TITLE_MAX]
     errors: dict[str, str] = {}
-    _check_text(title, "title", "议题标题", TITLE_MAX, required=True, errors=errors)
+    _check_text(title, "title", "议题标题", TITLE_MAX, errors=errors)  # the default fills it
     if errors:
         raise ValidationError(errors)
     body = (report["description"].strip() or "（随手拍未填写文字）")[:BODY_MAX]
