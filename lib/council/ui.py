@@ -160,14 +160,16 @@ def support_part(db: Database, user: User, topic: topics.Topic) -> None:
     if topic.id in topics.supported_ids(db, user):
         st.success("你已支持这个议题。")
         st.button("取消支持", key="council_unsupport", on_click=_support,
-                  args=(db, user, topic.id, False))
+                  args=(user, topic.id, False))
     else:
         st.button(f"支持这个议题（已有 {topic.supporters} 人支持）", key="council_support",
                   type="primary", width="stretch", icon=":material/thumb_up:",
-                  on_click=_support, args=(db, user, topic.id, True))
+                  on_click=_support, args=(user, topic.id, True))
 
 
-def _support(db: Database, user: User, topic_id: int, on: bool) -> None:
+def _support(user: User, topic_id: int, on: bool) -> None:
+    # a callback runs in the next script run, maybe on another thread: its own connection
+    db = ui.portal_db()
     try:
         if on:
             topics.support(db, user, topic_id=topic_id)
