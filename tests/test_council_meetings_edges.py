@@ -168,6 +168,16 @@ def test_a_meeting_is_from_today_up_to_two_years_ahead(db, cast):
         assert meeting.held_on == str(held_on)
 
 
+def test_a_moment_given_as_the_date_counts_as_its_day_in_shanghai(db, cast):
+    from datetime import datetime, timezone
+
+    morning = datetime.combine(day(7), time(7, 0), tzinfo=clock.SHANGHAI).astimezone(timezone.utc)
+    assert morning.date() != day(7)  # 23:00 UTC, still the day before
+    assert meetings.get_meeting(db, schedule(db, cast, held_on=morning)).held_on == str(day(7))
+    naive = datetime.combine(day(7), time(9, 0))
+    assert meetings.get_meeting(db, schedule(db, cast, held_on=naive)).held_on == str(day(7))
+
+
 def test_today_ends_at_midnight_in_shanghai(db, cast):
     with clock.pretend(JUST_BEFORE):  # 23:59:59 on the 20th in Shanghai
         assert meetings.get_meeting(db, schedule(db, cast, held_on=day(0))).held_on == str(day(0))

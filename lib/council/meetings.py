@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 import re
 
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import local_today, now_iso, to_iso, utc_now
+from lib.core.clock import SHANGHAI, local_today, now_iso, to_iso, utc_now
 from lib.core.db import immediate, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -276,6 +276,8 @@ def _line(values: dict, name: str, what: str, most: int, errors: dict[str, str],
 
 
 def _date(value: object) -> date | None:
+    if isinstance(value, datetime):  # a moment's day in the community, not a date to compare
+        return (value.astimezone(SHANGHAI) if value.tzinfo else value).date()
     if isinstance(value, date):
         return value
     try:
