@@ -21,7 +21,7 @@ from lib.core.roles import STAFF, User, require_role
 from lib.core.sheets import MARGIN, MUTED, Column, Sheet
 from lib.council import tally
 from lib.people import org, posters
-from lib.people.users import PUBLIC_RESIDENT, mask_name
+from lib.people.users import mask_name
 
 
 OPEN, CANCELLED, PUBLISHED = "open", "cancelled", "published"
@@ -136,8 +136,7 @@ def recent_publications(db: Database, limit: int = 20) -> list[Publication]:
 def objections(db: Database, vote_id: int) -> list[Objection]:
     """Every objection to a publication with its answer, oldest first, names masked."""
     return [Objection(id=r["id"], vote_id=r["vote_id"],
-                      who=mask_name(r["display_name"] or "") if r["display_name"]
-                      else PUBLIC_RESIDENT,
+                      who=mask_name(r["display_name"] or ""),  # 居民 without a name
                       body=r["body"], created_at=r["created_at"], answer=r["answer"],
                       answered_at=r["answered_at"])
             for r in db.query(
@@ -179,7 +178,7 @@ def _whole(value: object) -> int | None:
 
 def _row_id(value: object) -> bool:
     number = value if isinstance(value, int) and not isinstance(value, bool) else None
-    return number is not None and 0 < number < 2 ** 63
+    return number is not None and 1 <= number < 2 ** 63
 
 
 def _text(value: object) -> str:
@@ -249,9 +248,10 @@ def object_to(db: Database, actor: User, *, vote_id: int, body: str, key: str) -
         raise ValidationError({"key": "提交失败，请刷新页面后重试。"})
     with immediate(db):
         household = verified_household(db, actor, "提出异议")
-        known = one(db, "SELECT id FROM council_objections WHERE submission_key = ?", (key,))
+        known = one(db, "SELECT id, vote_id FROM council_objections WHERE submission_key = ?",
+                    (key,))
         if known is not None:
-            return _objection(db, known["id"])
+            return _objection(db, known["vote_id"], known["id"])
         if not text:
             raise ValidationError({"body": "请写下您的异议。"})
         if len(text) > OBJECTION_MAX:
@@ -269,15 +269,12 @@ def object_to(db: Database, actor: User, *, vote_id: int, body: str, key: str) -
             (row["id"], actor.id, household, text, key, now)).lastrowid
         audit.record(db, actor.id, "council.object", "council_vote", row["id"],
                      objection=objection_id)
-    return _objection(db, objection_id)
+    return _objection(db, row["id"], objection_id)
 
 
-def _objection(db: Database, objection_id: int) -> Objection:
-    vote_id = scalar(db, "SELECT vote_id FROM council_objections WHERE id = ?", (objection_id,))
-    found = next((o for o in objections(db, vote_id) if o.id == objection_id), None) \
-        if vote_id else None
-    if found is None:
-        raise NotFound("找不到该异议。")
+def _objection(db: Database, vote_id: int, objection_id: int) -> Objection:
+    """One objection as objections() shows it; the caller has just read or written its row."""
+    [found] = [o for o in objections(db, vote_id) if o.id == objection_id]
     return found
 
 
@@ -302,7 +299,7 @@ def answer(db: Database, actor: User, *, objection_id: int, answer: str) -> Obje
                        " WHERE id = ?", (text, actor.id, now_iso(), old["id"]))
             audit.record(db, actor.id, "council.answer", "council_objection", old["id"],
                          vote=old["vote_id"], replaced=old["answer"] or "")
-    return _objection(db, old["id"])
+    return _objection(db, old["vote_id"], old["id"])
 
 
 # --- leaving the portal: WeChat and paper ----------------------------------------------------
