@@ -96,10 +96,11 @@ def updates(db: Database, plan_id: int) -> list[Update]:
             " WHERE council_photos.kind = 'update' AND council_updates.plan_id = ?"
             " ORDER BY council_photos.id", (plan_id,)):
         pictures.setdefault(owner_id, []).append(photo)
-    return [Update(r["id"], r["body"], r["percent"], r["created_at"], r["display_name"] or "",
+    return [Update(r["id"], r["body"], r["percent"], r["created_at"], r["author"],
                    tuple(pictures.get(r["id"], ())))
             for r in db.query(
-                "SELECT council_updates.*, users.display_name FROM council_updates"
+                "SELECT council_updates.*, COALESCE(users.display_name, '') AS author"
+                " FROM council_updates"
                 " LEFT JOIN users ON users.id = council_updates.created_by"
                 " WHERE plan_id = ? ORDER BY council_updates.id DESC", (plan_id,))]
 
