@@ -58,7 +58,8 @@ MODULES ?= lib/points/ledger.py lib/reports/workflow.py lib/people/accounts.py \
 	lib/crowdfund/money.py lib/crowdfund/projects.py lib/crowdfund/pledges.py \
 	lib/crowdfund/labour.py lib/crowdfund/books.py lib/ranking/months.py lib/ranking/criteria.py \
 	lib/ranking/scoring.py lib/ranking/standings.py lib/ranking/publish.py lib/ranking/board.py \
-	lib/council/votes.py lib/council/tally.py
+	lib/council/votes.py lib/council/tally.py lib/council/topics.py lib/council/meetings.py \
+	lib/council/publish.py lib/council/tracking.py lib/council/followup.py
 mutate: $(VENV)/.installed-dev system-fonts
 	$(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MODULES),"$(subst /,.,$(basename $(m))).*")
 	$(VENV)/bin/mutmut results

@@ -106,7 +106,7 @@ def test_only_a_done_plan_can_be_rated(db, world, status):
     assert ratings(db) == [] and rate_count(db) == 0
 
 
-@pytest.mark.parametrize("plan_id", [True, "1", 1.0, None, 999])
+@pytest.mark.parametrize("plan_id", [True, "1", 1.0, None, 999, 0, -1, 2 ** 63])
 def test_only_a_stored_plans_whole_number_id_finds_it(db, world, plan_id):
     assert world["plan"] == 1  # so True, "1" and 1.0 would find it if taken for 1
     assert not_found(lambda: followup.rate(db, world["in"], plan_id=plan_id,

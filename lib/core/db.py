@@ -60,6 +60,12 @@ def immediate(db: Database) -> Iterator[Database]:
         db.conn.commit()
 
 
+def is_row_id(value: object) -> bool:
+    """A whole number SQLite can hold as a row id (not a bool): True must not find row 1, and a
+    crafted ?p=99999999999999999999 finds nothing instead of overflowing."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** 63
+
+
 def one(db: Database, sql: str, params: dict | tuple = ()) -> dict | None:
     """The first row of a query as a dict, or None."""
     return next(iter(db.query(sql, params)), None)

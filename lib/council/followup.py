@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from lib.core import audit
 from lib.core.clock import SHANGHAI, now_iso
-from lib.core.db import immediate, one
+from lib.core.db import immediate, is_row_id, one
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import User
 from lib.council import tracking
@@ -76,7 +76,7 @@ class LastRound:
 
 def _plan_row(db: Database, plan_id: object) -> dict:
     row = one(db, "SELECT id, status FROM council_plans WHERE id = ?", (plan_id,)) \
-        if isinstance(plan_id, int) and not isinstance(plan_id, bool) else None
+        if is_row_id(plan_id) else None
     if row is None:
         raise NotFound("找不到该方案。")
     return row

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from lib.core import audit, photos
 from lib.core.clock import SHANGHAI, local_today, now_iso, to_iso, utc_now
-from lib.core.db import immediate, one, scalar
+from lib.core.db import immediate, is_row_id, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
 from lib.crowdfund.money import MAX_PROJECT_FEN, parse_yuan, yuan_text
@@ -151,10 +151,6 @@ class Plan:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _row_id(value: object) -> bool:
-    """A whole number SQLite can hold (not a bool): a crafted ?m= finds nothing."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** 63
-
 
 def _agenda(db: Database, meeting_ids: list[int]) -> dict[int, list[AgendaItem]]:
     found: dict[int, list[AgendaItem]] = {meeting_id: [] for meeting_id in meeting_ids}
@@ -187,7 +183,7 @@ def _meetings(db: Database, where: str, params: tuple, order: str,
 
 def get_meeting(db: Database, meeting_id: object) -> Meeting:
     """One meeting in any state, with its agenda and minutes' photos; raises NotFound."""
-    found = _meetings(db, "id = ?", (meeting_id,), "id") if _row_id(meeting_id) else []
+    found = _meetings(db, "id = ?", (meeting_id,), "id") if is_row_id(meeting_id) else []
     if not found:
         raise NotFound("找不到该会议。")
     return found[0]
@@ -240,7 +236,7 @@ _PLAN_SELECT = """
 
 def get_plan(db: Database, plan_id: object) -> Plan:
     """One plan in any state with its topic's and meeting's names; raises NotFound."""
-    row = one(db, _PLAN_SELECT + " WHERE p.id = ?", (plan_id,)) if _row_id(plan_id) else None
+    row = one(db, _PLAN_SELECT + " WHERE p.id = ?", (plan_id,)) if is_row_id(plan_id) else None
     if row is None:
         raise NotFound("找不到该方案。")
     return Plan(**row)
@@ -331,7 +327,7 @@ def _check_meeting(values: dict, *, old: Meeting | None = None) -> dict[str, obj
                                     required=False)
     if "topic_ids" in values:
         ids = values["topic_ids"]
-        if not isinstance(ids, (list, tuple)) or not all(_row_id(i) for i in ids):
+        if not isinstance(ids, (list, tuple)) or not all(is_row_id(i) for i in ids):
             errors["topic_ids"] = "请选择要讨论的议题。"
             ids = []
         ids = list(dict.fromkeys(ids))
@@ -627,7 +623,7 @@ def _check_plan(values: dict, *, meeting_day: str | None,
 def _plan_meeting(db: Database, topic_id: int, meeting_id: int | None) -> Meeting | None:
     """The meeting a new plan is recorded at: held or its day come, with the topic on its agenda."""
     box = scalar(db, "SELECT box FROM council_topics WHERE id = ?", (topic_id,)) \
-        if _row_id(topic_id) else None
+        if is_row_id(topic_id) else None
     if box is None:
         raise NotFound("找不到该议题。")
     if box == "declined":

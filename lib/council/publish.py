@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from lib.core import audit, sheets
 from lib.core.clock import local_text, now_iso, to_iso, utc_now
-from lib.core.db import immediate, one, scalar
+from lib.core.db import immediate, is_row_id, one, scalar
 from lib.core.errors import NotFound, PermissionDenied, ValidationError
 from lib.core.roles import STAFF, User, require_role
 from lib.core.sheets import MARGIN, MUTED, Column, Sheet
@@ -92,7 +92,7 @@ class Objection:
 def _vote_row(db: Database, vote_id: object) -> dict:
     row = one(db, "SELECT council_votes.*, council_plans.topic_id, council_plans.title AS plan_title"
                   " FROM council_votes JOIN council_plans ON council_plans.id = council_votes.plan_id"
-                  " WHERE council_votes.id = ?", (vote_id,)) if _row_id(vote_id) else None
+                  " WHERE council_votes.id = ?", (vote_id,)) if is_row_id(vote_id) else None
     if row is None:
         raise NotFound("找不到该表决。")
     return row
@@ -175,10 +175,6 @@ def _whole(value: object) -> int | None:
         return int(value.strip())
     return None
 
-
-def _row_id(value: object) -> bool:
-    number = value if isinstance(value, int) and not isinstance(value, bool) else None
-    return number is not None and 1 <= number < 2 ** 63
 
 
 def _text(value: object) -> str:
@@ -291,7 +287,7 @@ def answer(db: Database, actor: User, *, objection_id: int, answer: str) -> Obje
         raise ValidationError({"answer": f"答复不能超过 {ANSWER_MAX} 个字。"})
     with immediate(db):
         old = one(db, "SELECT * FROM council_objections WHERE id = ?", (objection_id,)) \
-            if _row_id(objection_id) else None
+            if is_row_id(objection_id) else None
         if old is None:
             raise NotFound("找不到该异议。")
         if old["answer"] != text:

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from lib.core import audit, photos
 from lib.core.clock import local_today, now_iso
-from lib.core.db import immediate, one
+from lib.core.db import immediate, is_row_id, one
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
 from lib.crowdfund import projects
@@ -75,13 +75,10 @@ class Tracked:
             self.deadline < local_today().isoformat()
 
 
-def _row_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** 63
-
 
 def _plan_row(db: Database, plan_id: object) -> dict:
     row = one(db, "SELECT * FROM council_plans WHERE id = ?", (plan_id,)) \
-        if _row_id(plan_id) else None
+        if is_row_id(plan_id) else None
     if row is None:
         raise NotFound("找不到该方案。")
     return row

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from lib.core import audit, photos
 from lib.core.clock import local_today, now_iso, utc_now
-from lib.core.db import immediate, one, scalar
+from lib.core.db import immediate, is_row_id, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
 from lib.crowdfund import labour
@@ -151,7 +151,7 @@ _SELECT = """
 def get_project(db: Database, project_id: object) -> Project:
     """One project in any state; raises NotFound."""
     row = one(db, _SELECT + " WHERE crowdfund_projects.id = ?", (project_id,)) \
-        if _row_id(project_id) else None
+        if is_row_id(project_id) else None
     if row is None:
         raise NotFound("找不到该众筹项目。")
     return Project(**row)
@@ -234,10 +234,6 @@ def _whole(value: object) -> int | None:
     """An int that is not a bool, else None: True must not become project 1."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
-
-def _row_id(value: object) -> bool:
-    """A whole number SQLite can hold: ?p=99999999999999999999 from a URL finds nothing."""
-    return _whole(value) is not None and 0 < value < 2 ** 63
 
 
 def _text(value: object) -> str:
@@ -655,7 +651,7 @@ def _half_hours(value: object, errors: dict[str, str]) -> int:
 
 def get_task(db: Database, task_id: object) -> labour.Slot:
     """One labour slot with its live sign-ups; raises NotFound (also for a crafted id)."""
-    if not _row_id(task_id):
+    if not is_row_id(task_id):
         raise NotFound("找不到该出工时段。")
     return labour.get_slot(db, task_id)
 
