@@ -396,3 +396,11 @@ def test_a_vote_without_options_fails_rather_than_crash():
     assert outcome(Tally(1, [], 0, 0, 0, 0, 0)) == (FAILED, None)
     lone = OptionCount(7, "同意", True, 1, 1, 0)
     assert outcome(Tally(1, [lone], 1, 1, 1, 1, 0)) == ("passed", 7)
+
+
+def test_a_paper_ballots_address_is_asked_for_field_by_field(db, w):
+    place_b = w["grid"]["place_b"]
+    assert fields(lambda: votes.find_household(db, None, "101")) == {"building": "请选择楼栋。"}
+    assert fields(lambda: votes.find_household(db, place_b, None)) == {"room": "请填写房号。"}
+    assert fields(lambda: votes.find_household(db, place_b, " 999 ")) == {
+        "room": "该楼栋没有 999 这一户，请核对房号。"}
