@@ -1,6 +1,7 @@
 """The first person to scan a QR code after the server (re)starts gets the whole portal."""
 from __future__ import annotations
 
+from lib.people.posters import place_url
 from tests.browser.conftest import PHONE_USER_AGENT, Server, new_phone_context, settle
 
 
@@ -9,9 +10,13 @@ def test_the_first_qr_landing_on_a_fresh_server_runs_through_app_py(tmp_path, br
     context = new_phone_context(browser, user_agent=PHONE_USER_AGENT)
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/report?b=1-1")
+        page.goto(place_url(server.url, "1-1"))  # what the gate's poster prints
         settle(page)
-        assert page.get_by_test_id("stMain").locator("h1").inner_text() == "随手拍"
+        main = page.get_by_test_id("stMain")
+        main.get_by_role("link", name="随手拍 · 反映问题").tap()
+        settle(page)
+        assert "/report?b=1-1" in page.url, page.url
+        assert main.locator("h1").inner_text() == "随手拍"
         page.get_by_test_id("stExpandSidebarButton").tap()
         menu = page.get_by_test_id("stSidebarNav").inner_text()
         # app.py's menu in Chinese, not Streamlit's old pages/ folder menu of file names
