@@ -6,19 +6,19 @@ A page places each message by its field name, so a refusal is checked as the who
 """
 from __future__ import annotations
 
-import json
 import time as systime
 from datetime import datetime, timedelta
 
 import pytest
 
-from lib.core import audit, clock
+from lib.core import clock
 from lib.core.clock import SHANGHAI, to_iso
-from lib.core.errors import NotFound, PermissionDenied, ValidationError
+from lib.core.errors import PermissionDenied
 from lib.core.roles import GUEST_USER
 from lib.council import followup, tracking
 from tests import test_council_followup as base
 from tests.council_helpers import make_plan
+from tests.refusals import fields, last_audit, not_found
 from tests.test_council_followup import Meeting, meeting, ratings
 
 
@@ -26,24 +26,6 @@ world = base.world  # the fixture: "in" and "in2" share a home; a done plan and 
 
 MOMENT = datetime(2026, 3, 1, 9, 30, tzinfo=SHANGHAI)
 LATER = MOMENT + timedelta(hours=2)
-
-
-def fields(call) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.fields
-
-
-def not_found(call) -> str:
-    with pytest.raises(NotFound) as caught:
-        call()
-    return str(caught.value)
-
-
-def last_audit(db, action) -> dict:
-    row = audit.recent(db, action=action)[0]
-    return {"actor": row["actor_id"], "type": row["target_type"], "id": row["target_id"],
-            "detail": json.loads(row["detail"])}
 
 
 def rate_count(db) -> int:

@@ -6,21 +6,18 @@ The clock is pinned at NOW (noon in Shanghai) for every test, so dates read as d
 """
 from __future__ import annotations
 
-import io
-import itertools
-import json
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from PIL import Image
 
-from lib.core import audit, clock
-from lib.core.errors import NotFound, ValidationError
+from lib.core import clock
 from lib.core.roles import STAFF
 from lib.council import meetings
 from lib.council.meetings import AgendaItem, Meeting, Plan
+from tests import test_council_meetings as base
 from tests.council_helpers import make_plan, make_topic, make_vote
-from tests.volunteer_helpers import make_cast
+from tests.refusals import fields, last_audit, not_found
+from tests.test_council_meetings import jpeg, key
 
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc)  # 12:00 on 2026-11-20 in Shanghai
@@ -29,7 +26,8 @@ STAMP = "2026-11-20T04:00:00+00:00"
 MIDNIGHT = datetime(2026, 11, 20, 16, 0, tzinfo=timezone.utc)  # 2026-11-21 00:00 in Shanghai
 JUST_BEFORE = MIDNIGHT - timedelta(seconds=1)
 
-_keys = itertools.count(1)
+
+cast = base.cast  # the module tests' people and two topics
 
 
 @pytest.fixture(autouse=True)
@@ -38,44 +36,8 @@ def pinned_clock():
         yield
 
 
-@pytest.fixture
-def cast(db):
-    cast = make_cast(db)
-    cast["topic"] = make_topic(db, proposed_by=cast["in"].id)
-    cast["topic2"] = make_topic(db, proposed_by=cast["out"].id, title="车棚加装充电桩")
-    return cast
-
-
-def key() -> str:
-    return f"edge-{next(_keys)}"
-
-
 def day(days: int) -> date:
     return TODAY + timedelta(days=days)
-
-
-def jpeg(color="red") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), color).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def fields(call) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.fields
-
-
-def not_found(call) -> str:
-    with pytest.raises(NotFound) as caught:
-        call()
-    return str(caught.value)
-
-
-def last_audit(db, action) -> dict:
-    row = audit.recent(db, action=action)[0]
-    return {"actor": row["actor_id"], "type": row["target_type"], "id": row["target_id"],
-            "detail": json.loads(row["detail"])}
 
 
 def count(db, table: str) -> int:

@@ -9,48 +9,24 @@ size, weight and shade, and the space left above it.
 from __future__ import annotations
 
 import inspect
-import json
 from datetime import datetime, timedelta
 
 import pytest
 
-from lib.core import audit, clock
+from lib.core import clock
 from lib.core.clock import local_text, to_iso
-from lib.core.errors import NotFound, PermissionDenied, ValidationError
 from lib.core.sheets import INK, MUTED, Sheet
 from lib.council import publish, tally
 from lib.people import posters
 from tests.council_helpers import make_plan, make_vote, vote_world
-from tests.test_council_publish import ballot, close
+from tests.refusals import denied, fields, last_audit, not_found
+from tests import test_council_publish as base
+from tests.test_council_publish import close
 
 
 URL = "https://portal.example/council?t=1"
 LONG_URL = URL + "&from=wechat-group-" + "x" * 60  # a QR taller than the sheet's heading
 SECOND = timedelta(seconds=1)
-
-
-def fields(call) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.fields
-
-
-def not_found(call) -> str:
-    with pytest.raises(NotFound) as caught:
-        call()
-    return str(caught.value)
-
-
-def denied(call) -> str:
-    with pytest.raises(PermissionDenied) as caught:
-        call()
-    return str(caught.value)
-
-
-def last_audit(db, action) -> dict:
-    row = audit.recent(db, action=action)[0]
-    return {"actor": row["actor_id"], "type": row["target_type"], "id": row["target_id"],
-            "detail": json.loads(row["detail"])}
 
 
 def audit_count(db, action) -> int:
@@ -65,14 +41,12 @@ def moment_of(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+world = base.world
+
+
 @pytest.fixture
-def w(db):
-    """vote_world with quorum 2: in's and staff's households say 同意, out's 不同意 on paper."""
-    world = vote_world(db, quorum=2)
-    yes, no = world["vote"]["options"]
-    ballot(db, world["vote"]["id"], world["in"].household_id, yes, user_id=world["in"].id)
-    ballot(db, world["vote"]["id"], world["staff"].household_id, yes, user_id=world["staff"].id)
-    ballot(db, world["vote"]["id"], world["out"].household_id, no, entered_by=world["staff"].id)
+def w(world):
+    """The module tests' vote: in's and staff's households 同意, out's 不同意 on paper."""
     return world
 
 

@@ -7,46 +7,21 @@ making the check before the lock miss (a second tap that was still queueing).
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import pytest
 
 from lib.core import audit, clock
-from lib.core.errors import NotFound, PermissionDenied, ValidationError
 from lib.core.roles import LEADER, RESIDENT, STAFF
 from lib.council import topics
 from tests import test_council_topics as base
 from tests.council_helpers import make_topic
+from tests.refusals import denied, fields, last_audit, not_found
 from tests.test_council_topics import file_report, files, jpeg, key, propose, state
 
 
 cast = base.cast  # the same people and photo folder as the module's own tests
 data_dir = base.data_dir
-
-
-def fields(call) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.fields
-
-
-def not_found(call) -> str:
-    with pytest.raises(NotFound) as caught:
-        call()
-    return str(caught.value)
-
-
-def denied(call) -> str:
-    with pytest.raises(PermissionDenied) as caught:
-        call()
-    return str(caught.value)
-
-
-def last_audit(db, action) -> dict:
-    row = audit.recent(db, action=action)[0]
-    return {"actor": row["actor_id"], "type": row["target_type"], "id": row["target_id"],
-            "detail": json.loads(row["detail"] or "{}")}
 
 
 def count(db, table: str) -> int:

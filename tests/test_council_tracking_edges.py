@@ -7,39 +7,21 @@ A page places each message by its field name, so a refusal is checked as the who
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from lib.core import audit, clock
 from lib.core.clock import SHANGHAI, local_today, to_iso
-from lib.core.errors import NotFound, PermissionDenied, ValidationError
+from lib.core.errors import PermissionDenied
 from lib.council import tracking
 from tests import test_council_tracking as base
 from tests.council_helpers import make_plan, make_topic
+from tests.refusals import fields, last_audit, not_found
 from tests.test_council_tracking import jpeg, plan_row, update_rows, uploads
 
 
 world = base.world  # the fixture: a topic in building A, its adopted plan and a draft
-
-
-def fields(call) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.fields
-
-
-def not_found(call) -> str:
-    with pytest.raises(NotFound) as caught:
-        call()
-    return str(caught.value)
-
-
-def last_audit(db, action) -> dict:
-    row = audit.recent(db, action=action)[0]
-    return {"actor": row["actor_id"], "type": row["target_type"], "id": row["target_id"],
-            "detail": json.loads(row["detail"]) if row["detail"] else {}}
 
 
 def audit_count(db, action) -> int:

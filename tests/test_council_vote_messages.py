@@ -4,40 +4,21 @@ A page places each message by its field name, so a refusal is checked as the who
 ``fields`` dict; a limit is checked on both of its sides, a clock edge at the exact second
 (``clock.pretend``).
 """
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lib.core import audit, clock
+from lib.core import clock
 from lib.core.clock import local_text, to_iso, utc_now
-from lib.core.errors import NotFound, ValidationError
 from lib.council import votes
 from lib.council.tally import FAILED, OptionCount, Tally, outcome, tally
 from tests.council_helpers import counted, make_plan, make_vote, vote_world
+from tests.refusals import fields, last_audit, not_found
 
 
 @pytest.fixture
 def w(db):
     return vote_world(db)
-
-
-def fields(call) -> dict:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.fields
-
-
-def not_found(call) -> str:
-    with pytest.raises(NotFound) as caught:
-        call()
-    return str(caught.value)
-
-
-def last_audit(db, action) -> dict:
-    row = audit.recent(db, action=action)[0]
-    return {"actor": row["actor_id"], "type": row["target_type"], "id": row["target_id"],
-            "detail": json.loads(row["detail"])}
 
 
 def _households(db) -> int:
