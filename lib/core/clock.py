@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,20 @@ def pretend(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _pretended.reset(token)
+
+
+DAYS_AHEAD_MAX = 730  # a date more than two years out is a typo
+
+
+def not_a_day_ahead(day: date, what: str) -> str | None:
+    """Why ``day`` cannot be planned for (before today in Shanghai, or more than two years
+    ahead), in Chinese naming ``what``; None when it can. Meetings, deadlines and task days
+    share this rule."""
+    if day < local_today():
+        return f"{what}不能早于今天。"
+    if day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
+        return f"{what}不能晚于两年之后。"
+    return None
 
 
 def now_iso() -> str:

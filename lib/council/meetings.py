@@ -22,7 +22,7 @@ import re
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import SHANGHAI, local_today, now_iso, to_iso, utc_now
+from lib.core.clock import SHANGHAI, local_today, not_a_day_ahead, now_iso, to_iso, utc_now
 from lib.core.db import immediate, is_row_id, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -41,7 +41,6 @@ MINUTES_MAX, MINUTES_PHOTOS_MAX, AGENDA_MAX = 5000, 9, 20
 PLAN_TITLE_MAX, OPTIONS_MAX, BODY_MAX, DUTIES_MAX, OWNER_MAX = 40, 2000, 2000, 1000, 40
 # a compound's plan costing more than a whole 众筹 project may is a typo (an extra zero or two)
 COST_MAX_FEN = MAX_PROJECT_FEN
-DAYS_AHEAD_MAX = 730
 KEY_WINDOW = timedelta(days=1)  # a double tap comes within seconds; a day is generous
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９：", "0123456789:")
@@ -308,12 +307,10 @@ def _check_meeting(values: dict, *, old: Meeting | None = None) -> dict[str, obj
         if day is None:
             errors["held_on"] = "请选择会议日期。"
         else:
-            if old is None or day.isoformat() != old.held_on:
-                if day < local_today():
-                    errors["held_on"] = "会议日期不能早于今天。"
-                elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
-                    errors["held_on"] = "会议日期不能晚于两年之后。"
             out["held_on"] = day.isoformat()
+            moved = old is None or out["held_on"] != old.held_on
+            if moved and (problem := not_a_day_ahead(day, "会议日期")):
+                errors["held_on"] = problem
     if "starts_at" in values:
         clock = _clock(values["starts_at"])
         if clock is None:
@@ -607,14 +604,12 @@ def _check_plan(values: dict, *, meeting_day: str | None,
         if day is None:
             errors["deadline"] = "请选择完成期限。"
         else:
-            if old is None or day.isoformat() != old.deadline:
-                if meeting_day and day.isoformat() < meeting_day:
-                    errors["deadline"] = f"完成期限不能早于开会的日子（{meeting_day}）。"
-                elif day < local_today():
-                    errors["deadline"] = "完成期限不能早于今天。"
-                elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
-                    errors["deadline"] = "完成期限不能晚于两年之后。"
             out["deadline"] = day.isoformat()
+            if old is None or out["deadline"] != old.deadline:
+                if meeting_day and out["deadline"] < meeting_day:
+                    errors["deadline"] = f"完成期限不能早于开会的日子（{meeting_day}）。"
+                elif problem := not_a_day_ahead(day, "完成期限"):
+                    errors["deadline"] = problem
     if errors:
         raise ValidationError(errors)
     return out

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import local_today, now_iso
+from lib.core.clock import local_today, not_a_day_ahead, now_iso
 from lib.core.db import immediate, is_row_id, one
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -23,7 +23,6 @@ from lib.crowdfund.money import yuan_text
 
 ADOPTED, DONE = "adopted", "done"
 OWNER_MAX, UPDATE_MAX, PHOTOS_MAX = 40, 1000, 6
-DAYS_AHEAD_MAX = 730
 PROJECT_DAYS_DEFAULT = 60  # a project from a plan without a future deadline raises for 60 days
 
 
@@ -153,10 +152,9 @@ def _deadline(value: object) -> str:
             day = date.fromisoformat(value.strip() if isinstance(value, str) else "")
         except ValueError:
             raise ValidationError({"deadline": "请选择完成期限。"}) from None
-    if day < local_today():
-        raise ValidationError({"deadline": "完成期限不能早于今天。"})
-    if day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
-        raise ValidationError({"deadline": "完成期限不能晚于两年之后。"})
+    problem = not_a_day_ahead(day, "完成期限")
+    if problem:
+        raise ValidationError({"deadline": problem})
     return day.isoformat()
 
 

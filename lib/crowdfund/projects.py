@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import local_today, now_iso, utc_now
+from lib.core.clock import local_today, not_a_day_ahead, now_iso, utc_now
 from lib.core.db import immediate, is_row_id, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -42,7 +42,6 @@ TITLE_MAX, DESCRIPTION_MAX, SPONSOR_MAX, TASK_NAME_MAX = 40, 2000, 30, 30
 REPORT_MAX, REASON_MAX = 2000, 200
 RATIO_MAX_PERCENT = 1000  # 10x: the reference schemes match 3-5x
 HOUR_VALUE_MAX_FEN = 1_000 * 100
-DAYS_AHEAD_MAX = 730  # a deadline or a task day more than two years out is a typo
 HEADCOUNT_MAX, HALF_HOURS_MAX = 500, 24
 REPORT_PHOTOS_MAX = 9
 
@@ -280,10 +279,9 @@ def _day(value: object, field: str, what: str, errors: dict[str, str]) -> str:
         except ValueError:
             errors[field] = f"请选择{what}。"
             return ""
-    if day < local_today():
-        errors[field] = f"{what}不能早于今天。"
-    elif day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
-        errors[field] = f"{what}不能晚于两年之后。"
+    problem = not_a_day_ahead(day, what)
+    if problem:
+        errors[field] = problem
     return day.isoformat()
 
 
