@@ -160,7 +160,8 @@ def test_the_trigger_is_the_last_line_with_the_same_words(db, w):
                          entered_by=None, signed_by="", cast_at="2999-01-01T00:00:00+00:00",
                          counted=True, rule="首次投票", key="t")
 
-    _refused(db, w, ValidationError, write_late, votes.MSG_WINDOW)
+    refusal = _refused(db, w, ValidationError, write_late, votes.MSG_WINDOW)
+    assert refusal.fields == {"vote": votes.MSG_WINDOW}  # placed where the page's own check is
 
 
 # --- paper -----------------------------------------------------------------------------------
