@@ -435,30 +435,28 @@ def update(db: Database, actor: User, *, meeting_id: int, **fields: object) -> M
         if "held_on" in changed and scalar(db, "SELECT 1 FROM council_plans WHERE meeting_id = ?",
                                            (old.id,)):
             raise ValidationError({"held_on": "本次会议已记录方案，不能再改日期。"})
-        agenda_changed = False
-        if "topic_ids" in values:
-            new_ids = values["topic_ids"]
-            agenda_changed = new_ids != [item.topic_id for item in old.agenda]
-            if agenda_changed:
-                _check_topics(db, new_ids)
-                kept = scalar(db, "SELECT t.title FROM council_plans p JOIN council_topics t"
-                                  " ON t.id = p.topic_id WHERE p.meeting_id = ? AND p.topic_id"
-                                  " NOT IN (SELECT value FROM json_each(?)) LIMIT 1",
-                              (old.id, json.dumps(new_ids)))
-                if kept is not None:
-                    raise ValidationError({"topic_ids": f"议题“{kept}”在本次会议已有方案，"
-                                                        "不能移出议程。"})
+        new_ids = values.get("topic_ids")
+        agenda_changed = new_ids is not None and new_ids != [item.topic_id for item in old.agenda]
+        if agenda_changed:
+            _check_topics(db, new_ids)
+            kept = scalar(db, "SELECT t.title FROM council_plans p JOIN council_topics t"
+                              " ON t.id = p.topic_id WHERE p.meeting_id = ? AND p.topic_id"
+                              " NOT IN (SELECT value FROM json_each(?)) LIMIT 1",
+                          (old.id, json.dumps(new_ids)))
+            if kept is not None:
+                raise ValidationError({"topic_ids": f"议题“{kept}”在本次会议已有方案，"
+                                                    "不能移出议程。"})
         if not changed and not agenda_changed:
             return old
         assignments = "".join(f"{name} = ?, " for name in changed)  # names from _MEETING_FIELDS
         db.execute(f"UPDATE council_meetings SET {assignments}updated_at = ? WHERE id = ?",
                    (*changed.values(), now_iso(), old.id))
         if agenda_changed:
-            _set_agenda(db, old.id, values["topic_ids"])
+            _set_agenda(db, old.id, new_ids)
         audit.record(db, actor.id, "council.meeting_edit", "council_meeting", old.id,
                      title=changed.get("title", old.title),
                      old={name: getattr(old, name) for name in changed},
-                     topics=len(values["topic_ids"]) if agenda_changed else "")
+                     topics=len(new_ids) if agenda_changed else "")
     return get_meeting(db, meeting_id)
 
 

@@ -318,10 +318,7 @@ def from_report(db: Database, actor: User, *, report_id: int, title: str = "",
     photo = scalar(db, "SELECT name FROM report_photos WHERE report_id = ?"
                        " ORDER BY stage = 'after', id LIMIT 1", (report["id"],))
     try:
-        with immediate(db):
-            again = topic_for_report(db, report["id"])
-            if again is not None:
-                return again
+        with immediate(db):  # a repeat meanwhile hits the unique report index
             now = now_iso()
             sorted_by, sorted_at = (None, None) if box == NEW else (actor.id, now)
             topic_id = db.execute(
