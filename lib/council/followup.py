@@ -118,7 +118,7 @@ def rate(db: Database, actor: User, *, plan_id: int, rating: str, comment: str =
 
 def household_rating(db: Database, actor: User, *, plan_id: int) -> Rating | None:
     """The rating that counts for the actor's household, whoever in it gave it; None if none."""
-    if actor is None or actor.is_guest or actor.household_id is None:
+    if actor is None or actor.household_id is None:  # a guest has no household
         return None
     row = one(db, "SELECT * FROM council_ratings WHERE plan_id = ? AND household_id = ?",
               (plan_id, actor.household_id))
