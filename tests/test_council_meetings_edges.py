@@ -212,7 +212,7 @@ def test_a_scheduled_meeting_is_stored_as_typed_with_its_agenda_in_order(db, cas
 
 @pytest.mark.parametrize("blank", [None, "", "   "])
 def test_a_write_without_a_submission_key_is_a_programming_error(db, cast, tmp_path, blank):
-    message = "a write that could be repeated needs a submission key"
+    message = "^a write that could be repeated needs a submission key$"
     with pytest.raises(ValueError, match=message):
         schedule(db, cast, key=blank)
     with pytest.raises(ValueError, match=message):
@@ -222,6 +222,18 @@ def test_a_write_without_a_submission_key_is_a_programming_error(db, cast, tmp_p
         minutes(db, cast, tmp_path, held, key=blank)
     assert count(db, "council_meetings") == 1 and count(db, "council_plans") == 0
     assert count(db, "audit_log") == 0
+
+
+def test_a_double_tap_on_the_minutes_does_not_process_its_photos_again(db, cast, tmp_path,
+                                                                        monkeypatch):
+    """The key is looked up before the photos are checked: a second tap costs no photo work."""
+    held = meeting_row(db, cast, held_on=day(0))
+    minutes(db, cast, tmp_path, held, photos=[jpeg()], key="tap")
+    processed = []
+    monkeypatch.setattr(meetings.photos, "process_photo", lambda data: processed.append(data))
+    again = minutes(db, cast, tmp_path, held, minutes="重复提交", photos=[jpeg()], key="tap")
+    assert processed == [] and len(again.photos) == 1
+    assert count(db, "council_photos") == 1
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -458,7 +470,7 @@ def test_minutes_mark_the_meeting_held_and_keep_their_photos_in_order(db, cast, 
 
 def test_minutes_without_photos_need_no_data_directory(db, cast, tmp_path):
     meeting_id = meeting_row(db, cast, held_on=day(0))
-    with pytest.raises(ValueError, match="a photo needs the data directory to be stored in"):
+    with pytest.raises(ValueError, match="^a photo needs the data directory to be stored in$"):
         minutes(db, cast, tmp_path, meeting_id, data_dir=None, photos=[jpeg()])
     assert meetings.get_meeting(db, meeting_id).status == "scheduled"
     assert minutes(db, cast, tmp_path, meeting_id, data_dir=None).minutes_text == "议定加装雨棚。"

@@ -192,6 +192,23 @@ def test_an_account_unverified_while_waiting_for_the_lock_is_refused_and_its_pho
     assert state(db) == before and files(data_dir) == []
 
 
+def test_an_unverified_account_is_refused_before_its_photo_is_processed_or_a_key_is_looked_up(
+        db, cast, data_dir, monkeypatch):
+    first_key = key()
+    topic_id = propose(db, cast[RESIDENT], data_dir, key=first_key)
+    db.execute("UPDATE users SET household_status = 'rejected' WHERE id = ?",
+               (cast[RESIDENT].id,))
+    processed = []
+    monkeypatch.setattr(topics.photos, "process_photo", lambda data: processed.append(data))
+    before = state(db)
+    assert denied(lambda: propose(db, cast[RESIDENT], data_dir, key=first_key)) == \
+        topics.NOT_VERIFIED  # not the topic it proposed while verified
+    assert denied(lambda: propose(db, cast["unverified"], data_dir, photo=jpeg())) == \
+        topics.NOT_VERIFIED
+    assert processed == [] and files(data_dir) == []
+    assert state(db) == before and topics.get_topic(db, topic_id).title == "小区大门加装雨棚"
+
+
 # --- support ---------------------------------------------------------------------------------
 
 def test_support_and_its_withdrawal_are_audited_with_who_and_which_topic(db, cast):

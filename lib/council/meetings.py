@@ -361,8 +361,7 @@ def _done_before(db: Database, action: str, actor: User, key: object) -> str | N
 
     For the minutes, which update their meeting instead of adding a row to carry the key.
     """
-    if not _text(key):
-        raise ValueError("a write that could be repeated needs a submission key")
+    _key(key)  # refuses an empty key
     needle = json.dumps({"key": key}, ensure_ascii=False)[1:-1]  # '"key": "…"' as record writes it
     return scalar(db, "SELECT target_id FROM audit_log WHERE at >= ? AND action = ?"
                       " AND actor_id = ? AND instr(detail, ?) > 0 ORDER BY id LIMIT 1",

@@ -221,7 +221,7 @@ def propose(db: Database, actor: User, *, data_dir: Path | None, title: str, bod
     saved. Repeating ``key`` returns the first topic. Raises PermissionDenied (guest,
     unverified), ValidationError (empty or too long title/body, unknown place), PhotoRejected.
     """
-    household_id = require_verified(db, actor)
+    require_verified(db, actor)  # before a photo is processed or a key looked up
     key = _check_key(key)
     existing = _by_key(db, key)
     if existing is not None:
