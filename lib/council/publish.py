@@ -372,7 +372,7 @@ def notice_pages(shown: Publication, url: str, community: str, printed: str,
         sheet.text(line, 26)
     if answered:
         sheet.y += 10
-        sheet.text("异议与答复", 30, bold=True)
+        sheet.text("异议与答复", bold=True)  # the sheet's default size
         for objection in answered:
             sheet.text(f"{objection.who}：{objection.body}", 24)
             sheet.text(f"答复：{objection.answer}", 24, fill=MUTED)
