@@ -40,6 +40,19 @@ def pretend(moment: datetime) -> Iterator[None]:
         _pretended.reset(token)
 
 
+def as_day(value: object) -> date | None:
+    """The calendar day a form or caller gave: a date, an ISO "YYYY-MM-DD" text, or a moment
+    (its day in Shanghai, never compared as a moment); None for anything else."""
+    if isinstance(value, datetime):
+        return (value.astimezone(SHANGHAI) if value.tzinfo else value).date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 DAYS_AHEAD_MAX = 730  # a date more than two years out is a typo
 
 
@@ -47,9 +60,10 @@ def not_a_day_ahead(day: date, what: str) -> str | None:
     """Why ``day`` cannot be planned for (before today in Shanghai, or more than two years
     ahead), in Chinese naming ``what``; None when it can. Meetings, deadlines and task days
     share this rule."""
-    if day < local_today():
+    today = local_today()
+    if day < today:
         return f"{what}不能早于今天。"
-    if day > local_today() + timedelta(days=DAYS_AHEAD_MAX):
+    if day > today + timedelta(days=DAYS_AHEAD_MAX):
         return f"{what}不能晚于两年之后。"
     return None
 

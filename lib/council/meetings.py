@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 import re
 
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import SHANGHAI, local_today, not_a_day_ahead, now_iso, to_iso, utc_now
+from lib.core.clock import as_day, local_today, not_a_day_ahead, now_iso, to_iso, utc_now
 from lib.core.db import immediate, is_row_id, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -270,17 +270,6 @@ def _line(values: dict, name: str, what: str, most: int, errors: dict[str, str],
     return text
 
 
-def _date(value: object) -> date | None:
-    if isinstance(value, datetime):  # a moment's day in the community, not a date to compare
-        return (value.astimezone(SHANGHAI) if value.tzinfo else value).date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(_text(value))
-    except ValueError:
-        return None
-
-
 def _clock(value: object) -> str | None:
     """The time as HH:MM from a time or what was typed (full-width digits too); "" when none
     was given, None when it is not a time of day."""
@@ -303,7 +292,7 @@ def _check_meeting(values: dict, *, old: Meeting | None = None) -> dict[str, obj
         out["title"] = _line(values, "title", "会议名称", TITLE_MAX, errors,
                              example="，例如 11月院落议事会")
     if "held_on" in values:
-        day = _date(values["held_on"])
+        day = as_day(values["held_on"])
         if day is None:
             errors["held_on"] = "请选择会议日期。"
         else:
@@ -597,7 +586,7 @@ def _check_plan(values: dict, *, meeting_day: str | None,
         out["owner"] = _line(values, "owner", "负责人", OWNER_MAX, errors,
                              example="，例如 物业公司 或 楼栋长")
     if "deadline" in values:
-        day = _date(values["deadline"])
+        day = as_day(values["deadline"])
         if day is None:
             errors["deadline"] = "请选择完成期限。"
         else:

@@ -7,13 +7,13 @@ crowdfunding project. A plan moves adopted → done here; only staff write.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import local_today, not_a_day_ahead, now_iso
+from lib.core.clock import as_day, local_today, not_a_day_ahead, now_iso
 from lib.core.db import immediate, is_row_id, one
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -145,13 +145,9 @@ def _must_be_adopted(row: dict, doing: str) -> None:
 
 
 def _deadline(value: object) -> str:
-    if isinstance(value, date):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(value.strip() if isinstance(value, str) else "")
-        except ValueError:
-            raise ValidationError({"deadline": "请选择完成期限。"}) from None
+    day = as_day(value)
+    if day is None:
+        raise ValidationError({"deadline": "请选择完成期限。"})
     problem = not_a_day_ahead(day, "完成期限")
     if problem:
         raise ValidationError({"deadline": problem})

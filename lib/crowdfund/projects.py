@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from lib.core import audit, photos
-from lib.core.clock import local_today, not_a_day_ahead, now_iso, utc_now
+from lib.core.clock import as_day, local_today, not_a_day_ahead, now_iso, utc_now
 from lib.core.db import immediate, is_row_id, one, scalar
 from lib.core.errors import NotFound, ValidationError
 from lib.core.roles import STAFF, User, require_role
@@ -271,14 +271,10 @@ def _line(value: object, field: str, what: str, example: str, most: int,
 
 def _day(value: object, field: str, what: str, errors: dict[str, str]) -> str:
     """An ISO date from a date or "YYYY-MM-DD", from today up to two years ahead."""
-    if isinstance(value, date):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(_text(value))
-        except ValueError:
-            errors[field] = f"请选择{what}。"
-            return ""
+    day = as_day(value)
+    if day is None:
+        errors[field] = f"请选择{what}。"
+        return ""
     problem = not_a_day_ahead(day, what)
     if problem:
         errors[field] = problem
